@@ -1,0 +1,16 @@
+//! libkafka_rs: a Kafka client with a C ABI.
+//!
+//! Layers, each using only the one below it:
+//! `protocol` (wire types, records, codecs; no I/O) → `net` (one broker connection) →
+//! `cluster` (metadata, broker pool, leader lookup) → `conn` (kafka-go's Conn) → `ffi` (the C API).
+//! `error` and `runtime` are shared foundations.
+
+pub mod cluster;
+pub mod conn;
+pub mod error;
+pub mod ffi;
+pub mod net;
+pub mod protocol;
+pub mod runtime;
+
+pub use error::{Error, Result};

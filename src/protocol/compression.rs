@@ -1,0 +1,1 @@
+//! Codecs: gzip, snappy, lz4, zstd.

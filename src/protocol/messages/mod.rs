@@ -1,0 +1,2 @@
+//! Generated protocol messages.
+pub const API_VERSIONS_KEY: i16 = 18;

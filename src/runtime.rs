@@ -1,0 +1,184 @@
+//! The one tokio runtime every handle in the process shares, and the bridge from blocking
+//! callers (C threads) into it: a deadline, a cancellation token, and a fork check.
+//!
+//! The thread count is fixed when the runtime starts (`KAFKA_RS_IO_THREADS`, default: the number
+//! of CPUs, at most 4), so it never grows with the number of connections, readers or writers.
+
+use std::future::Future;
+use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::{Arc, LazyLock};
+use std::time::Duration;
+
+use tokio::runtime::Runtime;
+use tokio::sync::Notify;
+
+use crate::error::{code, Error, Result};
+
+struct Shared {
+    runtime: Runtime,
+    pid: u32,
+}
+
+static SHARED: LazyLock<std::result::Result<Shared, String>> = LazyLock::new(|| {
+    let threads = std::env::var("KAFKA_RS_IO_THREADS")
+        .ok()
+        .and_then(|v| v.parse::<usize>().ok())
+        .filter(|n| (1..=64).contains(n))
+        .unwrap_or_else(|| std::thread::available_parallelism().map_or(2, |n| n.get()).min(4));
+    tokio::runtime::Builder::new_multi_thread()
+        .worker_threads(threads)
+        .thread_name("kafka-rs-io")
+        .enable_io()
+        .enable_time()
+        .build()
+        .map(|runtime| Shared { runtime, pid: std::process::id() })
+        .map_err(|e| format!("cannot start the I/O runtime: {e}"))
+});
+
+/// The shared runtime, or an error if it could not start or this is a forked child.
+pub fn runtime() -> Result<&'static Runtime> {
+    let shared = SHARED.as_ref().map_err(|e| Error::internal(e.clone()))?;
+    if shared.pid != std::process::id() {
+        return Err(Error::new(
+            code::STATE,
+            "the library was used before fork(); create handles in the process that uses them",
+        ));
+    }
+    Ok(&shared.runtime)
+}
+
+/// Spawns a task on the shared runtime.
+pub fn spawn<F>(fut: F) -> Result<tokio::task::JoinHandle<F::Output>>
+where
+    F: Future + Send + 'static,
+    F::Output: Send + 'static,
+{
+    Ok(runtime()?.spawn(fut))
+}
+
+/// A one-shot cancellation signal that any thread may fire; every blocking call that was given
+/// it returns `CANCELLED` promptly once fired.
+#[derive(Clone, Default)]
+pub struct CancelToken {
+    inner: Arc<CancelInner>,
+}
+
+#[derive(Default)]
+struct CancelInner {
+    fired: AtomicBool,
+    notify: Notify,
+}
+
+impl CancelToken {
+    pub fn new() -> Self {
+        Self::default()
+    }
+    pub fn fire(&self) {
+        self.inner.fired.store(true, Ordering::SeqCst);
+        self.inner.notify.notify_waiters();
+    }
+    pub fn is_fired(&self) -> bool {
+        self.inner.fired.load(Ordering::SeqCst)
+    }
+    /// Completes once the token has fired.
+    pub async fn fired(&self) {
+        loop {
+            let notified = self.inner.notify.notified();
+            tokio::pin!(notified);
+            notified.as_mut().enable();
+            if self.is_fired() {
+                return;
+            }
+            notified.await;
+        }
+    }
+}
+
+/// Converts a C-style timeout in milliseconds (-1 = none) into an optional duration.
+pub fn timeout_from_ms(ms: i32) -> Option<Duration> {
+    (ms >= 0).then(|| Duration::from_millis(ms as u64))
+}
+
+/// Runs `fut` to completion with an optional deadline and cancellation token.
+pub async fn with_limits<T>(
+    fut: impl Future<Output = Result<T>>,
+    timeout: Option<Duration>,
+    cancel: Option<&CancelToken>,
+) -> Result<T> {
+    let cancelled = async {
+        match cancel {
+            Some(c) => c.fired().await,
+            None => std::future::pending().await,
+        }
+    };
+    let deadline = async {
+        match timeout {
+            Some(t) => tokio::time::sleep(t).await,
+            None => std::future::pending().await,
+        }
+    };
+    tokio::select! {
+        biased;
+        _ = cancelled => Err(Error::cancelled()),
+        r = fut => r,
+        _ = deadline => Err(Error::timed_out(format!(
+            "operation did not complete within {} ms",
+            timeout.map_or(0, |t| t.as_millis())
+        ))),
+    }
+}
+
+/// Blocks the calling (non-runtime) thread on `fut` with a deadline and a cancellation token.
+pub fn block_on<T>(
+    fut: impl Future<Output = Result<T>>,
+    timeout: Option<Duration>,
+    cancel: Option<&CancelToken>,
+) -> Result<T> {
+    if tokio::runtime::Handle::try_current().is_ok() {
+        return Err(Error::new(
+            code::STATE,
+            "a blocking call was made from inside the library's I/O runtime",
+        ));
+    }
+    if cancel.is_some_and(|c| c.is_fired()) {
+        return Err(Error::cancelled());
+    }
+    runtime()?.block_on(with_limits(fut, timeout, cancel))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use std::time::Instant;
+
+    #[test]
+    fn block_on_times_out() {
+        let start = Instant::now();
+        let r: Result<()> = block_on(std::future::pending(), Some(Duration::from_millis(50)), None);
+        assert_eq!(r.unwrap_err().code(), code::TIMED_OUT);
+        assert!(start.elapsed() >= Duration::from_millis(50));
+    }
+
+    #[test]
+    fn cancel_from_another_thread_wakes_a_blocked_call() {
+        let token = CancelToken::new();
+        let t2 = token.clone();
+        let h = std::thread::spawn(move || {
+            std::thread::sleep(Duration::from_millis(30));
+            t2.fire();
+        });
+        let r: Result<()> = block_on(std::future::pending(), None, Some(&token));
+        assert_eq!(r.unwrap_err().code(), code::CANCELLED);
+        h.join().unwrap();
+        // A fired token fails the next call at once.
+        let r: Result<u8> = block_on(async { Ok(1) }, None, Some(&token));
+        assert_eq!(r.unwrap_err().code(), code::CANCELLED);
+    }
+
+    #[test]
+    fn handles_share_one_runtime() {
+        let a = runtime().unwrap() as *const Runtime;
+        let b = runtime().unwrap() as *const Runtime;
+        assert_eq!(a, b);
+    }
+}
