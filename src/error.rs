@@ -201,18 +201,18 @@ pub fn name(code: i32) -> Option<&'static str> {
     LOCAL.iter().find(|e| e.0 == code).map(|e| e.1)
 }
 
-/// A short human description of a code.
-pub fn describe(code: i32) -> &'static str {
+/// A short human description of a code: "Local: timed out", "Broker: unknown topic or partition".
+pub fn describe(code: i32) -> String {
     if code == code::OK {
-        return "Success";
+        return "Success".to_string();
     }
     if let Some(e) = LOCAL.iter().find(|e| e.0 == code) {
-        return e.2;
+        return e.2.to_string();
     }
-    if code >= -1 && ((code + 1) as usize) < BROKER.len() {
-        return "Broker: see the error name (Kafka protocol error code)";
+    match name(code) {
+        Some(n) => format!("Broker: {}", n.replace('_', " ").to_lowercase()),
+        None => "Unknown error code".to_string(),
     }
-    "Unknown error code"
 }
 
 /// Broker error codes a client should retry after refreshing metadata or backing off.
@@ -327,6 +327,7 @@ mod tests {
             assert_eq!(name(*c), Some(*n));
             assert_eq!(describe(*c), *d);
         }
+        assert_eq!(describe(3), "Broker: unknown topic or partition");
         assert_eq!(name(-150), None);
     }
 

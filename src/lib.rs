@@ -6,10 +6,11 @@
 //! `error` and `runtime` are shared foundations.
 
 pub mod cluster;
+pub mod config;
 pub mod conn;
 pub mod error;
 pub mod ffi;
-pub mod net;
+// pub mod net;
 pub mod protocol;
 pub mod runtime;
 

@@ -1,1 +1,16 @@
-//! (filled in by the foundation issue)
+//! The C API. One file per C concept; nothing outside this folder knows C exists.
+//!
+//! Rules every function here keeps: NULL arguments are KAFKA_ERR_INVALID_ARG, panics are caught
+//! (KAFKA_ERR_INTERNAL), outputs are written only on success, and the detail of a failure is
+//! available from kafka_last_error_message() on the same thread.
+#![allow(non_camel_case_types)]
+#![allow(clippy::missing_safety_doc)]
+// Exported functions take raw pointers from C by design; each one NULL-checks through `handle`.
+#![allow(clippy::not_unsafe_ptr_arg_deref)]
+
+pub mod cancel;
+pub mod config;
+pub mod error;
+mod handle;
+mod panic;
+pub mod version;

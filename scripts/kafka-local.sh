@@ -1,0 +1,630 @@
+#!/usr/bin/env bash
+# kafka-local.sh - run a real Apache Kafka broker (KRaft, no ZooKeeper) on 127.0.0.1
+# for libkafka_rs integration tests. The broker runs from the Maven Central jars
+# listed in scripts/kafka/pom.xml; no Kafka tarball, no Docker.
+#
+# Usage: scripts/kafka-local.sh <command> [args]
+#
+#   fetch                 download the jars (mvn dependency:copy-dependencies) into the
+#                         cache; no-op when the cache is already complete
+#   start                 single combined broker+controller node:
+#                           PLAINTEXT 127.0.0.1:9092, CONTROLLER 127.0.0.1:9093
+#   start --cluster3      three combined nodes, one cluster id, static voters:
+#                           PLAINTEXT 127.0.0.1:9192,9292,9392; CONTROLLER 9193,9293,9393
+#                         (does not collide with the single node; both may run at once)
+#   stop [--single|--cluster3]
+#                         SIGTERM via pid file, SIGKILL after 30 s; default: everything
+#   status                one line per node; exit 0 = something runs and all of it is
+#                         ready, 3 = nothing runs, 1 = a node is dead or not ready
+#   logs [N]              last N (default 50) lines of every node's server log
+#   java-tool <MainClass> [args...]
+#                         run a Kafka class on the broker's classpath with a quiet log4j
+#                         config (warnings on stderr), e.g.
+#                           org.apache.kafka.tools.TopicCommand --bootstrap-server 127.0.0.1:9092 --list
+#                           org.apache.kafka.tools.consumer.ConsoleConsumer ...
+#                           org.apache.kafka.tools.BrokerApiVersionsCommand --bootstrap-server ...
+#
+# `start` prints the bootstrap address (the only thing written to stdout) and is
+# idempotent: if the requested node(s) already run and are ready it does nothing.
+# Otherwise every start uses fresh, newly formatted data directories.
+# Progress goes to stderr. On a failed start the tail of the server log is printed and
+# the script exits non-zero, leaving no half-started broker behind.
+#
+# Environment (all optional):
+#   KAFKA_RS_CACHE        cache root            (default $HOME/.cache/libkafka_rs)
+#                         jars go to $KAFKA_RS_CACHE/kafka-<version>/libs
+#   KAFKA_RS_RUN          run dir: configs, data, logs, pid files (default /tmp/libkafka_rs-kafka)
+#   KAFKA_RS_HOST         listen/advertise address             (default 127.0.0.1)
+#   KAFKA_RS_PORT / KAFKA_RS_CONTROLLER_PORT                    (default 9092 / 9093)
+#   KAFKA_RS_CLUSTER_PORTS / KAFKA_RS_CLUSTER_CONTROLLER_PORTS  (default 9192,9292,9392 / 9193,9293,9393)
+#   KAFKA_RS_HEAP         broker heap, -Xms and -Xmx           (default 512m)
+#   KAFKA_RS_TOOL_HEAP    java-tool / format heap              (default 256m)
+#   KAFKA_RS_START_TIMEOUT / KAFKA_RS_STOP_TIMEOUT  seconds    (default 90 / 30)
+#   KAFKA_RS_JAVA_OPTS    extra JVM options for brokers
+#   KAFKA_RS_TOOL_JAVA_OPTS extra JVM options for java-tool
+#   KAFKA_RS_MVN_ARGS     extra mvn arguments for fetch (e.g. -Dmaven.repo.local=...)
+#
+# Needs java >= 17 (and mvn for `fetch`); on Debian/Ubuntu both are installed with
+# apt-get when missing (as root, or via passwordless sudo).
+set -euo pipefail
+
+KAFKA_VERSION=4.3.1
+
+SCRIPT_DIR=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
+FILES_DIR=$SCRIPT_DIR/kafka
+POM=$FILES_DIR/pom.xml
+SERVER_LOG4J=$FILES_DIR/log4j2.properties
+TOOLS_LOG4J=$FILES_DIR/tools-log4j2.properties
+
+CACHE_ROOT=${KAFKA_RS_CACHE:-${HOME:-/root}/.cache/libkafka_rs}
+KAFKA_DIR=$CACHE_ROOT/kafka-$KAFKA_VERSION
+LIBS=$KAFKA_DIR/libs
+MARKER=$LIBS/.complete
+RUN_DIR=${KAFKA_RS_RUN:-/tmp/libkafka_rs-kafka}
+
+HOST=${KAFKA_RS_HOST:-127.0.0.1}
+SINGLE_PORT=${KAFKA_RS_PORT:-9092}
+SINGLE_CONTROLLER_PORT=${KAFKA_RS_CONTROLLER_PORT:-9093}
+CLUSTER_PORTS=${KAFKA_RS_CLUSTER_PORTS:-9192,9292,9392}
+CLUSTER_CONTROLLER_PORTS=${KAFKA_RS_CLUSTER_CONTROLLER_PORTS:-9193,9293,9393}
+HEAP=${KAFKA_RS_HEAP:-512m}
+TOOL_HEAP=${KAFKA_RS_TOOL_HEAP:-256m}
+START_TIMEOUT=${KAFKA_RS_START_TIMEOUT:-90}
+STOP_TIMEOUT=${KAFKA_RS_STOP_TIMEOUT:-30}
+
+SINGLE_DIR=$RUN_DIR/single
+CLUSTER_DIR=$RUN_DIR/cluster3
+SINGLE_DIRS=("$SINGLE_DIR")
+CLUSTER_DIRS=("$CLUSTER_DIR/node1" "$CLUSTER_DIR/node2" "$CLUSTER_DIR/node3")
+READY_LINE='Kafka Server started'
+
+# ---------------------------------------------------------------------------
+# helpers
+# ---------------------------------------------------------------------------
+log() { printf 'kafka-local: %s\n' "$*" >&2; }
+die() { log "error: $*"; exit 1; }
+
+now_ms() { date +%s%3N; }
+since() { # since <start_ms> -> "12.3s"
+    local d=$(($(now_ms) - $1))
+    printf '%d.%ds' $((d / 1000)) $(((d % 1000) / 100))
+}
+
+usage() { sed -n '2,/^set -euo/{/^set -euo/d;s/^# \{0,1\}//;p}' "${BASH_SOURCE[0]}"; }
+
+# Run "$@" holding an exclusive lock on file $1 (no-op locking if flock is missing).
+# The lock fd is only open inside the subshell, so brokers never inherit it.
+with_lock() {
+    local lockfile=$1
+    shift
+    mkdir -p "$(dirname "$lockfile")"
+    (
+        if command -v flock >/dev/null 2>&1; then
+            exec 8>"$lockfile"
+            flock -w 600 8 || die "timed out waiting for lock $lockfile"
+        fi
+        "$@"
+    )
+}
+
+port_open() { # port_open <port>: something accepts TCP connections on $HOST:<port>
+    (exec 3<>"/dev/tcp/$HOST/$1") 2>/dev/null
+}
+
+# ---------------------------------------------------------------------------
+# prerequisites: java >= 17, mvn (fetch only)
+# ---------------------------------------------------------------------------
+apt_install() {
+    command -v apt-get >/dev/null 2>&1 || die "missing $*; install it (apt-get not available)"
+    local -a sudo=()
+    if [ "$(id -u)" -ne 0 ]; then
+        command -v sudo >/dev/null 2>&1 || die "missing $*; need root (or sudo) to apt-get install it"
+        sudo=(sudo -n)
+    fi
+    log "installing $* with apt-get"
+    # slim Debian images lack this dir and the JRE postinst then fails on man-page alternatives
+    "${sudo[@]}" mkdir -p /usr/share/man/man1
+    "${sudo[@]}" env DEBIAN_FRONTEND=noninteractive apt-get update -qq >&2
+    "${sudo[@]}" env DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends "$@" >&2
+}
+
+java_major() {
+    local out
+    out=$(java -version 2>&1) || return 1
+    if [[ $out =~ version\ \"1\.([0-9]+) ]]; then
+        echo "${BASH_REMATCH[1]}"
+    elif [[ $out =~ version\ \"([0-9]+) ]]; then
+        echo "${BASH_REMATCH[1]}"
+    else
+        return 1
+    fi
+}
+
+ensure_java() {
+    local major
+    major=$(java_major 2>/dev/null) || major=0
+    if [ "$major" -lt 17 ]; then
+        apt_install default-jre-headless
+        major=$(java_major 2>/dev/null) || major=0
+        [ "$major" -ge 17 ] || die "Kafka $KAFKA_VERSION needs java >= 17 (found: ${major/#0/none})"
+    fi
+}
+
+# java >= 17 and mvn, installed in one apt-get run when missing
+ensure_java_and_mvn() {
+    local -a pkgs=()
+    local major
+    major=$(java_major 2>/dev/null) || major=0
+    [ "$major" -ge 17 ] || pkgs+=(default-jre-headless)
+    command -v mvn >/dev/null 2>&1 || pkgs+=(maven)
+    [ "${#pkgs[@]}" -eq 0 ] || apt_install "${pkgs[@]}"
+    ensure_java
+    command -v mvn >/dev/null 2>&1 || die "mvn still not found after installing maven"
+}
+
+# ---------------------------------------------------------------------------
+# fetch
+# ---------------------------------------------------------------------------
+# The marker, written last, holds the pom's hash and the jar list; the cache counts as
+# complete only if the hash matches and every listed jar is present and non-empty.
+pom_hash() { sha256sum "$POM" | cut -d' ' -f1; }
+
+libs_complete() {
+    [ -f "$MARKER" ] || return 1
+    local first jar
+    { IFS= read -r first || return 1; } <"$MARKER"
+    [ "$first" = "pom-sha256 $(pom_hash)" ] || return 1
+    while IFS= read -r jar; do
+        [ -s "$LIBS/$jar" ] || return 1
+    done < <(tail -n +2 "$MARKER")
+}
+
+jar_count() { find "$LIBS" -maxdepth 1 -name '*.jar' | wc -l; }
+
+do_fetch() {
+    if libs_complete; then
+        log "Kafka $KAFKA_VERSION jars already in $LIBS ($(jar_count) jars)"
+        return 0
+    fi
+    ensure_java_and_mvn
+    local t0 tmp jar
+    t0=$(now_ms)
+    tmp=$KAFKA_DIR/libs.tmp.$$
+    rm -rf "$tmp"
+    mkdir -p "$KAFKA_DIR"
+    log "fetching Kafka $KAFKA_VERSION jars from Maven Central into $LIBS"
+    # mvn output (with -q only errors, plus stray ANSI resets from Debian's mvn 3.8 even
+    # with -B) goes to fetch.log and is shown, de-colored, only if mvn fails.
+    # shellcheck disable=SC2086 # KAFKA_RS_MVN_ARGS is intentionally word-split
+    if ! mvn -B -ntp -q -f "$POM" \
+        dependency:copy-dependencies -DincludeScope=runtime -DoutputDirectory="$tmp" \
+        ${KAFKA_RS_MVN_ARGS:-} >"$KAFKA_DIR/fetch.log" 2>&1; then
+        sed 's/\x1b\[[0-9;]*m//g' "$KAFKA_DIR/fetch.log" | tail -n 40 >&2
+        rm -rf "$tmp"
+        die "mvn dependency:copy-dependencies failed (full output: $KAFKA_DIR/fetch.log)"
+    fi
+    for jar in "kafka_2.13-$KAFKA_VERSION.jar" "kafka-tools-$KAFKA_VERSION.jar" \
+        "kafka-clients-$KAFKA_VERSION.jar"; do
+        [ -s "$tmp/$jar" ] || { rm -rf "$tmp"; die "mvn did not produce $jar"; }
+    done
+    ls "$tmp"/log4j-slf4j-impl-*.jar >/dev/null 2>&1 || { rm -rf "$tmp"; die "mvn did not produce log4j-slf4j-impl"; }
+    {
+        echo "pom-sha256 $(pom_hash)"
+        (cd "$tmp" && ls -1 -- *.jar)
+    } >"$tmp/.complete"
+    rm -rf "$LIBS"
+    mv "$tmp" "$LIBS"
+    log "fetched $(jar_count) jars ($(du -sh "$LIBS" | cut -f1)) in $(since "$t0")"
+}
+
+cmd_fetch() { with_lock "$KAFKA_DIR.lock" do_fetch; }
+
+ensure_libs() {
+    libs_complete || cmd_fetch
+    ensure_java
+}
+
+# ---------------------------------------------------------------------------
+# broker configuration
+# ---------------------------------------------------------------------------
+# Reserved for the secured listeners added by a later issue (single node only):
+#   SASL_PLAINTEXT://127.0.0.1:9094   PLAIN + SCRAM-SHA-256/512
+#   SSL://127.0.0.1:9095              self-signed CA, PKCS12 keystore/truststore
+#   SASL_SSL://127.0.0.1:9096
+# They plug in here, and nothing else in the script needs to know about them:
+#   extra_listeners <kind>       prints ",NAME://host:port,..." appended to both
+#                                listeners= and advertised.listeners=
+#   extra_protocol_map <kind>    prints ",NAME:PROTOCOL,..." appended to
+#                                listener.security.protocol.map=
+#   extra_listener_config <kind> <dir>
+#                                prints further server.properties lines
+#                                (sasl.enabled.mechanisms, listener.name.*.sasl.jaas.config,
+#                                ssl.keystore.*, ...); <dir> is the node dir for key material
+#   extra_format_args <kind>     prints extra StorageTool format args (e.g. --add-scram ...)
+#   extra_ready_ports <kind>     prints further ports that must accept before "ready"
+# <kind> is "single" or "cluster3". PLAINTEXT stays the inter-broker listener.
+# All of them print nothing for now.
+extra_listeners() { :; }
+extra_protocol_map() { :; }
+extra_listener_config() { :; }
+extra_format_args() { :; }
+extra_ready_ports() { :; }
+
+# write_config <kind> <dir> <node.id> <client port> <controller port> <voters> <internal RF>
+write_config() {
+    local kind=$1 dir=$2 id=$3 port=$4 cport=$5 voters=$6 rf=$7
+    local min_isr=$((rf > 1 ? 2 : 1))
+    local extra
+    extra=$(extra_listeners "$kind")
+    cat >"$dir/server.properties" <<EOF
+# Generated by scripts/kafka-local.sh ($kind, node $id) - rewritten on every start.
+process.roles=broker,controller
+node.id=$id
+controller.quorum.voters=$voters
+controller.listener.names=CONTROLLER
+inter.broker.listener.name=PLAINTEXT
+listeners=PLAINTEXT://$HOST:$port,CONTROLLER://$HOST:$cport$extra
+advertised.listeners=PLAINTEXT://$HOST:$port$extra
+listener.security.protocol.map=CONTROLLER:PLAINTEXT,PLAINTEXT:PLAINTEXT$(extra_protocol_map "$kind")
+log.dirs=$dir/data
+
+num.partitions=1
+auto.create.topics.enable=true
+group.initial.rebalance.delay.ms=0
+
+# Internal topics: few partitions (defaults are 50) so they are created fast.
+offsets.topic.replication.factor=$rf
+offsets.topic.num.partitions=3
+transaction.state.log.replication.factor=$rf
+transaction.state.log.min.isr=$min_isr
+transaction.state.log.num.partitions=3
+share.coordinator.state.topic.replication.factor=$rf
+share.coordinator.state.topic.min.isr=$min_isr
+share.coordinator.state.topic.num.partitions=3
+EOF
+    extra_listener_config "$kind" "$dir" >>"$dir/server.properties"
+}
+
+new_cluster_id() { # 16 random bytes, URL-safe base64 without padding (= Kafka Uuid format)
+    local id
+    while :; do
+        id=$(head -c 16 /dev/urandom | base64 | tr '+/' '-_' | tr -d '=\n')
+        [[ $id == -* ]] || break # Kafka avoids ids that look like CLI flags
+    done
+    echo "$id"
+}
+
+# ---------------------------------------------------------------------------
+# node lifecycle. A node is a dir holding server.properties, data/, logs/server.log,
+# pid and bootstrap (the host:port it serves).
+# ---------------------------------------------------------------------------
+node_pid() { [ -s "$1/pid" ] && cat "$1/pid"; }
+
+# The pid in <dir>/pid is alive and really is this node's JVM (guards against pid reuse;
+# zombies have an empty cmdline and count as dead).
+node_alive() {
+    local dir=$1 pid
+    pid=$(node_pid "$dir") || return 1
+    kill -0 "$pid" 2>/dev/null || return 1
+    if [ -r "/proc/$pid/cmdline" ]; then
+        tr '\0' ' ' <"/proc/$pid/cmdline" | grep -qF -- "$dir/server.properties"
+    fi
+}
+
+node_port() { cat "$1/port" 2>/dev/null; }
+
+node_ready() {
+    local dir=$1 kind=$2 p
+    node_alive "$dir" || return 1
+    port_open "$(node_port "$dir")" || return 1
+    for p in $(extra_ready_ports "$kind"); do port_open "$p" || return 1; done
+    grep -qF "$READY_LINE" "$dir/logs/server.log" 2>/dev/null
+}
+
+# prepare_node <kind> <dir> <node.id> <port> <controller port> <voters> <RF> <cluster id>
+# Fresh dirs + config + format (runs in the foreground, ~2 s of JVM).
+prepare_node() {
+    local kind=$1 dir=$2 id=$3 port=$4 cport=$5 voters=$6 rf=$7 cid=$8
+    rm -rf "$dir"
+    mkdir -p "$dir/data" "$dir/logs"
+    echo "$port" >"$dir/port"
+    echo "$HOST:$port" >"$dir/bootstrap"
+    write_config "$kind" "$dir" "$id" "$port" "$cport" "$voters" "$rf"
+    local -a extra_args=()
+    read -r -a extra_args <<<"$(extra_format_args "$kind")" || true
+    # shellcheck disable=SC2086
+    if ! java -Xmx"$TOOL_HEAP" -Dlog4j2.configurationFile="$TOOLS_LOG4J" -cp "$LIBS/*" \
+        kafka.tools.StorageTool format -t "$cid" -c "$dir/server.properties" \
+        ${extra_args[@]+"${extra_args[@]}"} >"$dir/logs/format.log" 2>&1; then
+        log "formatting $dir failed:"
+        tail -n 30 "$dir/logs/format.log" >&2
+        return 1
+    fi
+}
+
+# launch_node <dir>: start the broker JVM detached (own session, so a Ctrl-C or the
+# end of the calling shell does not kill it) and record its pid. fd 8 (the run-dir
+# lock held by with_lock) is closed so the broker never keeps the lock.
+launch_node() {
+    local dir=$1 i
+    local -a setsid=()
+    command -v setsid >/dev/null 2>&1 && setsid=(setsid)
+    rm -f "$dir/pid"
+    : >"$dir/logs/server.log"
+    # shellcheck disable=SC2086 # KAFKA_RS_JAVA_OPTS is intentionally word-split
+    (
+        cd "$dir"
+        # don't leak the caller's extra fds (pipes of a test harness, ...) into the daemon
+        for fd in /proc/$BASHPID/fd/*; do
+            fd=${fd##*/}
+            [[ $fd =~ ^[0-9]+$ ]] && [ "$fd" -gt 2 ] && { eval "exec $fd>&-"; } 2>/dev/null || true
+        done
+        exec ${setsid[@]+"${setsid[@]}"} sh -c 'echo $$ >"$0"; exec "$@"' "$dir/pid" \
+            java -Xms"$HEAP" -Xmx"$HEAP" -server \
+            -XX:+UseG1GC -XX:MaxGCPauseMillis=20 -XX:InitiatingHeapOccupancyPercent=35 \
+            -XX:+ExplicitGCInvokesConcurrent -XX:MaxInlineLevel=15 -Djava.awt.headless=true \
+            -Dkafka.logs.dir="$dir/logs" -Dlog4j2.configurationFile="$SERVER_LOG4J" \
+            ${KAFKA_RS_JAVA_OPTS:-} -cp "$LIBS/*" kafka.Kafka "$dir/server.properties"
+    ) >>"$dir/logs/server.log" 2>&1 </dev/null 8>&- &
+    for i in $(seq 1 100); do
+        [ -s "$dir/pid" ] && return 0
+        sleep 0.05
+    done
+    die "broker in $dir did not record its pid"
+}
+
+# wait_ready <kind> <dir>... : until every node is ready; fail fast if one dies.
+wait_ready() {
+    local kind=$1
+    shift
+    local deadline=$(($(date +%s) + START_TIMEOUT)) dir pending
+    while :; do
+        pending=0
+        for dir in "$@"; do
+            node_ready "$dir" "$kind" && continue
+            pending=1
+            if ! node_alive "$dir"; then
+                start_failed "$dir" "broker process exited"
+                return 1
+            fi
+        done
+        [ "$pending" -eq 0 ] && return 0
+        if [ "$(date +%s)" -ge "$deadline" ]; then
+            for dir in "$@"; do
+                node_ready "$dir" "$kind" || { start_failed "$dir" "not ready after ${START_TIMEOUT}s"; break; }
+            done
+            return 1
+        fi
+        sleep 0.25
+    done
+}
+
+start_failed() {
+    log "start failed: $1: $2; last lines of $1/logs/server.log:"
+    tail -n 60 "$1/logs/server.log" >&2 2>/dev/null || true
+}
+
+# stop_nodes <dir>...: SIGTERM all, wait up to STOP_TIMEOUT, then SIGKILL. By pid file only.
+stop_nodes() {
+    local dir pid any=0 deadline t0
+    t0=$(now_ms)
+    for dir in "$@"; do
+        if node_alive "$dir"; then
+            pid=$(node_pid "$dir")
+            log "stopping $dir (pid $pid)"
+            kill -TERM "$pid" 2>/dev/null || true
+            any=1
+        fi
+    done
+    if [ "$any" -eq 1 ]; then
+        deadline=$(($(date +%s) + STOP_TIMEOUT))
+        while :; do
+            any=0
+            for dir in "$@"; do node_alive "$dir" && any=1; done
+            [ "$any" -eq 0 ] && break
+            if [ "$(date +%s)" -ge "$deadline" ]; then
+                for dir in "$@"; do
+                    if node_alive "$dir"; then
+                        pid=$(node_pid "$dir")
+                        log "$dir (pid $pid) still running after ${STOP_TIMEOUT}s, sending SIGKILL"
+                        kill -KILL "$pid" 2>/dev/null || true
+                    fi
+                done
+                sleep 0.5
+                break
+            fi
+            sleep 0.2
+        done
+        log "stopped in $(since "$t0")"
+    fi
+    for dir in "$@"; do rm -f "$dir/pid"; done
+}
+
+# all given ports must be free (nothing listening) before a fresh start
+check_ports_free() {
+    local p
+    for p in "$@"; do
+        port_open "$p" && die "port $HOST:$p is already in use by another process"
+    done
+    return 0
+}
+
+# ---------------------------------------------------------------------------
+# commands
+# ---------------------------------------------------------------------------
+start_single() {
+    local dir=$SINGLE_DIR bootstrap=$HOST:$SINGLE_PORT t0
+    if node_alive "$dir"; then
+        if [ "$(cat "$dir/bootstrap" 2>/dev/null)" = "$bootstrap" ] && node_ready "$dir" single; then
+            log "single node already running (pid $(node_pid "$dir")) at $bootstrap"
+            echo "$bootstrap"
+            return 0
+        fi
+        log "single node running but not ready or on other ports; restarting it"
+        stop_nodes "$dir"
+    fi
+    rm -f "$dir/pid"
+    # shellcheck disable=SC2046
+    check_ports_free "$SINGLE_PORT" "$SINGLE_CONTROLLER_PORT" $(extra_ready_ports single)
+    t0=$(now_ms)
+    log "starting single node: PLAINTEXT $bootstrap, CONTROLLER $HOST:$SINGLE_CONTROLLER_PORT, run dir $dir"
+    prepare_node single "$dir" 1 "$SINGLE_PORT" "$SINGLE_CONTROLLER_PORT" \
+        "1@$HOST:$SINGLE_CONTROLLER_PORT" 1 "$(new_cluster_id)" || exit 1
+    launch_node "$dir"
+    if ! wait_ready single "$dir"; then
+        stop_nodes "$dir"
+        exit 1
+    fi
+    log "single node ready at $bootstrap (pid $(node_pid "$dir")) in $(since "$t0")"
+    echo "$bootstrap"
+}
+
+start_cluster3() {
+    local -a ports cports dirs
+    IFS=', ' read -r -a ports <<<"$CLUSTER_PORTS"
+    IFS=', ' read -r -a cports <<<"$CLUSTER_CONTROLLER_PORTS"
+    [ "${#ports[@]}" -eq 3 ] && [ "${#cports[@]}" -eq 3 ] ||
+        die "KAFKA_RS_CLUSTER_PORTS and KAFKA_RS_CLUSTER_CONTROLLER_PORTS need 3 ports each"
+    dirs=("${CLUSTER_DIRS[@]}")
+    local i bootstrap="" voters="" all_ok=1 any_alive=0 t0 cid
+    for i in 0 1 2; do
+        bootstrap+="${bootstrap:+,}$HOST:${ports[i]}"
+        voters+="${voters:+,}$((i + 1))@$HOST:${cports[i]}"
+    done
+    for i in 0 1 2; do
+        if node_alive "${dirs[i]}"; then any_alive=1; else all_ok=0; fi
+        [ "$(cat "${dirs[i]}/bootstrap" 2>/dev/null)" = "$HOST:${ports[i]}" ] &&
+            node_ready "${dirs[i]}" cluster3 || all_ok=0
+    done
+    if [ "$all_ok" -eq 1 ]; then
+        log "3-node cluster already running at $bootstrap"
+        echo "$bootstrap"
+        return 0
+    fi
+    if [ "$any_alive" -eq 1 ]; then
+        log "3-node cluster partly running or not ready; restarting it"
+        stop_nodes "${dirs[@]}"
+    fi
+    for i in 0 1 2; do rm -f "${dirs[i]}/pid"; done
+    # shellcheck disable=SC2046
+    check_ports_free "${ports[@]}" "${cports[@]}" $(extra_ready_ports cluster3)
+    t0=$(now_ms)
+    cid=$(new_cluster_id)
+    log "starting 3-node cluster $cid: PLAINTEXT $bootstrap, voters $voters, run dir $CLUSTER_DIR"
+    rm -rf "$CLUSTER_DIR"
+    local -a fpids=()
+    for i in 0 1 2; do # format the three nodes in parallel (one JVM each)
+        prepare_node cluster3 "${dirs[i]}" $((i + 1)) "${ports[i]}" "${cports[i]}" "$voters" 3 "$cid" &
+        fpids+=($!)
+    done
+    local failed=0
+    for i in 0 1 2; do wait "${fpids[i]}" || failed=1; done
+    [ "$failed" -eq 0 ] || exit 1
+    for i in 0 1 2; do launch_node "${dirs[i]}"; done
+    if ! wait_ready cluster3 "${dirs[@]}"; then
+        stop_nodes "${dirs[@]}"
+        exit 1
+    fi
+    log "3-node cluster ready at $bootstrap in $(since "$t0")"
+    echo "$bootstrap"
+}
+
+cmd_start() {
+    local mode=single
+    case "${1:-}" in
+    "") ;;
+    --cluster3 | cluster3) mode=cluster3 ;;
+    --single | single) ;;
+    *) die "unknown start option: $1 (expected --cluster3)" ;;
+    esac
+    ensure_libs
+    mkdir -p "$RUN_DIR"
+    with_lock "$RUN_DIR/.lock" "start_$mode"
+}
+
+do_stop() {
+    local which=$1
+    local -a dirs=()
+    case "$which" in
+    all) dirs=("${SINGLE_DIRS[@]}" "${CLUSTER_DIRS[@]}") ;;
+    single) dirs=("${SINGLE_DIRS[@]}") ;;
+    cluster3) dirs=("${CLUSTER_DIRS[@]}") ;;
+    esac
+    local d any=0
+    for d in "${dirs[@]}"; do node_alive "$d" && any=1; done
+    [ "$any" -eq 1 ] || log "no broker running ($which)"
+    stop_nodes "${dirs[@]}"
+}
+
+cmd_stop() {
+    local which=all
+    case "${1:-}" in
+    "") ;;
+    --cluster3 | cluster3) which=cluster3 ;;
+    --single | single) which=single ;;
+    --all | all) ;;
+    *) die "unknown stop option: $1 (expected --single, --cluster3 or nothing)" ;;
+    esac
+    [ -d "$RUN_DIR" ] || { log "no broker running (no $RUN_DIR)"; return 0; }
+    with_lock "$RUN_DIR/.lock" do_stop "$which"
+}
+
+cmd_status() {
+    local dir kind state pid running=0 bad=0
+    for dir in "${SINGLE_DIRS[@]}" "${CLUSTER_DIRS[@]}"; do
+        case "$dir" in "$SINGLE_DIR") kind=single ;; *) kind=cluster3 ;; esac
+        pid=$(node_pid "$dir" 2>/dev/null) || pid=-
+        if node_alive "$dir"; then
+            running=1
+            if node_ready "$dir" "$kind"; then state=ready; else state="running, NOT ready"; bad=1; fi
+        elif [ "$pid" != - ]; then
+            state="dead (stale pid file)"
+            bad=1
+        else
+            state=stopped
+        fi
+        printf '%-8s %-6s pid %-8s %-21s %s\n' "$kind" "${dir##*/}" "$pid" \
+            "$(cat "$dir/bootstrap" 2>/dev/null || echo -)" "$state"
+    done
+    [ "$bad" -eq 0 ] || return 1
+    [ "$running" -eq 1 ] || return 3
+}
+
+cmd_logs() {
+    local n=${1:-50} dir
+    local -a files=()
+    [[ $n =~ ^[0-9]+$ ]] || die "logs: N must be a number"
+    for dir in "${SINGLE_DIRS[@]}" "${CLUSTER_DIRS[@]}"; do
+        [ -f "$dir/logs/server.log" ] && files+=("$dir/logs/server.log")
+    done
+    [ "${#files[@]}" -gt 0 ] || { log "no server logs under $RUN_DIR"; return 0; }
+    tail -v -n "$n" "${files[@]}"
+}
+
+cmd_java_tool() {
+    [ $# -ge 1 ] || die "usage: $0 java-tool <MainClass> [args...]"
+    ensure_libs
+    # shellcheck disable=SC2086 # KAFKA_RS_TOOL_JAVA_OPTS is intentionally word-split
+    exec java -Xmx"$TOOL_HEAP" -Dlog4j2.configurationFile="$TOOLS_LOG4J" \
+        ${KAFKA_RS_TOOL_JAVA_OPTS:-} -cp "$LIBS/*" "$@"
+}
+
+main() {
+    local cmd=${1:-help}
+    [ $# -gt 0 ] && shift
+    case "$cmd" in
+    fetch) cmd_fetch ;;
+    start) cmd_start "$@" ;;
+    stop) cmd_stop "$@" ;;
+    status) cmd_status ;;
+    logs) cmd_logs "$@" ;;
+    java-tool) cmd_java_tool "$@" ;;
+    help | -h | --help) usage ;;
+    *)
+        usage >&2
+        exit 2
+        ;;
+    esac
+}
+
+main "$@"

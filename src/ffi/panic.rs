@@ -1,0 +1,52 @@
+//! The boundary every exported function's body runs inside: panics are caught and turned into
+//! KAFKA_ERR_INTERNAL, errors are recorded as the calling thread's last error, and nothing ever
+//! unwinds into C.
+
+use std::panic::{catch_unwind, AssertUnwindSafe};
+
+use super::error::{clear_last_error, set_last_error};
+use crate::error::{code, Error, Result};
+
+/// Runs `f`; returns 0 on success, or the error code after recording the error's detail.
+pub(crate) fn guard(f: impl FnOnce() -> Result<()>) -> i32 {
+    match catch_unwind(AssertUnwindSafe(f)) {
+        Ok(Ok(())) => {
+            clear_last_error();
+            code::OK
+        }
+        Ok(Err(e)) => {
+            let c = e.code();
+            set_last_error(e);
+            c
+        }
+        Err(payload) => {
+            let what = payload
+                .downcast_ref::<&str>()
+                .map(|s| s.to_string())
+                .or_else(|| payload.downcast_ref::<String>().cloned())
+                .unwrap_or_else(|| "unknown panic".to_string());
+            set_last_error(Error::internal(format!("internal error (panic): {what}")));
+            code::INTERNAL
+        }
+    }
+}
+
+/// For functions that return a value rather than an error code: `fallback` on panic.
+pub(crate) fn guard_value<T>(fallback: T, f: impl FnOnce() -> T) -> T {
+    catch_unwind(AssertUnwindSafe(f)).unwrap_or(fallback)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn panics_become_internal_errors() {
+        let c = guard(|| panic!("boom"));
+        assert_eq!(c, code::INTERNAL);
+        assert!(super::super::error::last_error_string().contains("boom"));
+        assert_eq!(guard(|| Err(Error::timed_out("slow"))), code::TIMED_OUT);
+        assert_eq!(guard(|| Ok(())), code::OK);
+        assert_eq!(guard_value(7, || panic!("x")), 7);
+    }
+}
