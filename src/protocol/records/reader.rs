@@ -1,0 +1,568 @@
+//! Zero-copy reading of the `records` blob of a Fetch response.
+
+use std::sync::OnceLock;
+
+use bytes::Bytes;
+
+use super::legacy::{self, LegacyBatch, LegacyRecords};
+use super::offsets as at;
+use super::{
+    attributes, TimestampType, DEFAULT_MAX_DECOMPRESSED, LOG_OVERHEAD, MAGIC_V2, RECORD_BATCH_OVERHEAD,
+};
+use crate::protocol::compression::{self, Compression};
+use crate::protocol::wire::{read_varint, read_varlong};
+use crate::protocol::{ProtocolError, Result};
+
+pub(super) fn invalid(msg: impl Into<String>) -> ProtocolError {
+    ProtocolError::Invalid(msg.into())
+}
+
+pub(super) fn be_i16(b: &[u8], at: usize) -> i16 {
+    i16::from_be_bytes([b[at], b[at + 1]])
+}
+pub(super) fn be_i32(b: &[u8], at: usize) -> i32 {
+    i32::from_be_bytes([b[at], b[at + 1], b[at + 2], b[at + 3]])
+}
+pub(super) fn be_i64(b: &[u8], at: usize) -> i64 {
+    let mut a = [0u8; 8];
+    a.copy_from_slice(&b[at..at + 8]);
+    i64::from_be_bytes(a)
+}
+
+/// Iterates the batches of a `records` blob: v2 record batches, and legacy v0/v1 messages
+/// (each uncompressed message, and each compressed wrapper, is one [`BatchView`]).
+///
+/// A batch cut short by the end of the blob (brokers send a partial last batch) ends the
+/// iteration silently; a corrupt batch (bad CRC, impossible length, unknown magic) yields an
+/// error, after which the iteration ends.
+#[derive(Clone, Debug)]
+pub struct RecordBatches {
+    buf: Bytes,
+    max_legacy_decompressed: usize,
+    done: bool,
+}
+
+impl RecordBatches {
+    pub fn new(records: Bytes) -> Self {
+        Self::with_max_decompressed(records, DEFAULT_MAX_DECOMPRESSED)
+    }
+
+    /// Like `new`, with a cap on legacy compressed wrappers, which are decompressed while
+    /// iterating. (v2 batches are decompressed only by [`BatchView::records`], with its own cap.)
+    pub fn with_max_decompressed(records: Bytes, max_legacy_decompressed: usize) -> Self {
+        RecordBatches { buf: records, max_legacy_decompressed, done: false }
+    }
+
+    /// Bytes not consumed yet. After the iteration ended without an error, a non-zero value is
+    /// the size of the partial trailing batch.
+    pub fn remaining(&self) -> usize {
+        self.buf.len()
+    }
+
+    fn next_batch(&mut self) -> Result<Option<BatchView>> {
+        let b = &self.buf;
+        if b.len() < LOG_OVERHEAD {
+            return Ok(None);
+        }
+        let length = be_i32(b, at::LENGTH);
+        // Every format has at least crc/epoch (4) + magic (1) + attributes (1) + two lengths (8).
+        if length < legacy::V0_MIN_SIZE as i32 {
+            return Err(invalid(format!("record batch length {length} is too small")));
+        }
+        let total = LOG_OVERHEAD + length as usize;
+        if b.len() < total {
+            return Ok(None);
+        }
+        let entry = self.buf.split_to(total);
+        let view = match entry[at::MAGIC] as i8 {
+            MAGIC_V2 => BatchView::parse_v2(entry)?,
+            m @ (0 | 1) => {
+                BatchView::from_legacy(legacy::parse_entry(entry, m, self.max_legacy_decompressed)?)
+            }
+            m => return Err(invalid(format!("unknown record batch magic {m}"))),
+        };
+        Ok(Some(view))
+    }
+}
+
+impl Iterator for RecordBatches {
+    type Item = Result<BatchView>;
+
+    fn next(&mut self) -> Option<Result<BatchView>> {
+        if self.done {
+            return None;
+        }
+        match self.next_batch() {
+            Ok(Some(v)) => Some(Ok(v)),
+            Ok(None) => {
+                self.done = true;
+                None
+            }
+            Err(e) => {
+                self.done = true;
+                Some(Err(e))
+            }
+        }
+    }
+}
+
+impl std::iter::FusedIterator for RecordBatches {}
+
+#[derive(Debug)]
+enum Body {
+    /// Records are `raw[61..]`, compressed with the codec in the attributes; decompressed at
+    /// most once.
+    V2 {
+        decompressed: OnceLock<Bytes>,
+    },
+    Legacy(LegacyRecords),
+}
+
+/// One batch: its header fields and, through [`BatchView::records`], its records.
+#[derive(Debug)]
+pub struct BatchView {
+    raw: Bytes,
+    base_offset: i64,
+    last_offset: i64,
+    partition_leader_epoch: i32,
+    magic: i8,
+    attributes: i16,
+    compression: Compression,
+    base_timestamp: i64,
+    max_timestamp: i64,
+    producer_id: i64,
+    producer_epoch: i16,
+    base_sequence: i32,
+    record_count: i32,
+    body: Body,
+}
+
+impl BatchView {
+    fn parse_v2(raw: Bytes) -> Result<BatchView> {
+        if raw.len() < RECORD_BATCH_OVERHEAD {
+            return Err(invalid(format!(
+                "v2 record batch of {} bytes is shorter than its header",
+                raw.len()
+            )));
+        }
+        let crc = be_i32(&raw, at::CRC) as u32;
+        let actual = crc32c::crc32c(&raw[at::ATTRIBUTES..]);
+        if crc != actual {
+            return Err(invalid(format!(
+                "record batch CRC mismatch: header {crc:#010x}, computed {actual:#010x}"
+            )));
+        }
+        let attributes = be_i16(&raw, at::ATTRIBUTES);
+        let compression = Compression::from_attributes(attributes)?;
+        let record_count = be_i32(&raw, at::RECORD_COUNT);
+        if record_count < 0 {
+            return Err(invalid(format!("negative record count {record_count}")));
+        }
+        let base_offset = be_i64(&raw, at::BASE_OFFSET);
+        Ok(BatchView {
+            base_offset,
+            last_offset: base_offset.wrapping_add(i64::from(be_i32(&raw, at::LAST_OFFSET_DELTA))),
+            partition_leader_epoch: be_i32(&raw, at::PARTITION_LEADER_EPOCH),
+            magic: MAGIC_V2,
+            attributes,
+            compression,
+            base_timestamp: be_i64(&raw, at::BASE_TIMESTAMP),
+            max_timestamp: be_i64(&raw, at::MAX_TIMESTAMP),
+            producer_id: be_i64(&raw, at::PRODUCER_ID),
+            producer_epoch: be_i16(&raw, at::PRODUCER_EPOCH),
+            base_sequence: be_i32(&raw, at::BASE_SEQUENCE),
+            record_count,
+            body: Body::V2 { decompressed: OnceLock::new() },
+            raw,
+        })
+    }
+
+    fn from_legacy(l: LegacyBatch) -> BatchView {
+        BatchView {
+            raw: l.raw,
+            base_offset: l.base_offset,
+            last_offset: l.last_offset,
+            partition_leader_epoch: -1,
+            magic: l.magic,
+            attributes: l.attributes,
+            compression: l.compression,
+            base_timestamp: l.base_timestamp,
+            max_timestamp: l.max_timestamp,
+            producer_id: -1,
+            producer_epoch: -1,
+            base_sequence: -1,
+            record_count: l.records.count(),
+            body: Body::Legacy(l.records),
+        }
+    }
+
+    /// The batch exactly as received (header included).
+    pub fn raw(&self) -> &Bytes {
+        &self.raw
+    }
+    pub fn size_in_bytes(&self) -> usize {
+        self.raw.len()
+    }
+    pub fn base_offset(&self) -> i64 {
+        self.base_offset
+    }
+    /// The offset of the last record; the next fetch starts after it.
+    pub fn last_offset(&self) -> i64 {
+        self.last_offset
+    }
+    pub fn next_offset(&self) -> i64 {
+        self.last_offset.wrapping_add(1)
+    }
+    /// -1 for legacy messages and batches written by producers.
+    pub fn partition_leader_epoch(&self) -> i32 {
+        self.partition_leader_epoch
+    }
+    pub fn magic(&self) -> i8 {
+        self.magic
+    }
+    pub fn attributes(&self) -> i16 {
+        self.attributes
+    }
+    pub fn compression(&self) -> Compression {
+        self.compression
+    }
+    pub fn timestamp_type(&self) -> TimestampType {
+        if self.magic == 0 {
+            TimestampType::NoTimestamp
+        } else if self.attributes & attributes::TIMESTAMP_TYPE != 0 {
+            TimestampType::LogAppendTime
+        } else {
+            TimestampType::CreateTime
+        }
+    }
+    pub fn is_transactional(&self) -> bool {
+        self.magic >= MAGIC_V2 && self.attributes & attributes::TRANSACTIONAL != 0
+    }
+    pub fn is_control(&self) -> bool {
+        self.magic >= MAGIC_V2 && self.attributes & attributes::CONTROL != 0
+    }
+    /// Whether the base timestamp holds the delete horizon set by the log cleaner (KIP-534).
+    pub fn has_delete_horizon(&self) -> bool {
+        self.magic >= MAGIC_V2 && self.attributes & attributes::DELETE_HORIZON != 0
+    }
+    pub fn base_timestamp(&self) -> i64 {
+        self.base_timestamp
+    }
+    pub fn max_timestamp(&self) -> i64 {
+        self.max_timestamp
+    }
+    pub fn producer_id(&self) -> i64 {
+        self.producer_id
+    }
+    pub fn producer_epoch(&self) -> i16 {
+        self.producer_epoch
+    }
+    pub fn base_sequence(&self) -> i32 {
+        self.base_sequence
+    }
+    /// The record count from the header (v2; untrusted until the records are read) or the
+    /// number of messages (legacy).
+    pub fn record_count(&self) -> i32 {
+        self.record_count
+    }
+
+    /// The records, decompressing the batch first if needed (at most once per view: the result
+    /// is kept). Fails if the decompressed records would exceed `max_decompressed` bytes.
+    pub fn records(&self, max_decompressed: usize) -> Result<RecordIter> {
+        match &self.body {
+            Body::Legacy(l) => {
+                if self.compression != Compression::None && l.data_len() > max_decompressed {
+                    return Err(ProtocolError::Compression(format!(
+                        "decompressed data is larger than {max_decompressed} bytes"
+                    )));
+                }
+                Ok(RecordIter { inner: Inner::Legacy(l.clone()) })
+            }
+            Body::V2 { decompressed } => {
+                let data = match self.compression {
+                    Compression::None => self.raw.slice(RECORD_BATCH_OVERHEAD..),
+                    codec => match decompressed.get() {
+                        Some(d) if d.len() > max_decompressed => {
+                            return Err(ProtocolError::Compression(format!(
+                                "{codec}: decompressed data is larger than {max_decompressed} bytes"
+                            )))
+                        }
+                        Some(d) => d.clone(),
+                        None => {
+                            let d = Bytes::from(compression::decompress(
+                                codec,
+                                &self.raw[RECORD_BATCH_OVERHEAD..],
+                                max_decompressed,
+                            )?);
+                            decompressed.get_or_init(|| d).clone()
+                        }
+                    },
+                };
+                let log_append_time =
+                    (self.timestamp_type() == TimestampType::LogAppendTime).then_some(self.max_timestamp);
+                Ok(RecordIter {
+                    inner: Inner::V2(V2Records {
+                        data,
+                        pos: 0,
+                        left: self.record_count as u32,
+                        base_offset: self.base_offset,
+                        base_timestamp: self.base_timestamp,
+                        log_append_time,
+                        done: false,
+                    }),
+                })
+            }
+        }
+    }
+}
+
+/// One record. Key, value and headers are slices of the batch's buffer.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Record {
+    pub offset: i64,
+    pub timestamp: i64,
+    pub key: Option<Bytes>,
+    pub value: Option<Bytes>,
+    pub headers: Headers,
+}
+
+/// A record's headers, in wire order, duplicates kept. Parsed lazily (already validated).
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub struct Headers {
+    data: Bytes,
+    count: u32,
+}
+
+impl Headers {
+    pub fn len(&self) -> usize {
+        self.count as usize
+    }
+    pub fn is_empty(&self) -> bool {
+        self.count == 0
+    }
+    pub fn iter(&self) -> HeaderIter {
+        HeaderIter { data: self.data.clone(), pos: 0, left: self.count }
+    }
+}
+
+impl IntoIterator for &Headers {
+    type Item = (Bytes, Option<Bytes>);
+    type IntoIter = HeaderIter;
+    fn into_iter(self) -> HeaderIter {
+        self.iter()
+    }
+}
+
+/// Yields `(key, value)` for each header. Keys are meant to be UTF-8 but are not checked.
+#[derive(Clone, Debug)]
+pub struct HeaderIter {
+    data: Bytes,
+    pos: usize,
+    left: u32,
+}
+
+impl Iterator for HeaderIter {
+    type Item = (Bytes, Option<Bytes>);
+
+    fn next(&mut self) -> Option<(Bytes, Option<Bytes>)> {
+        if self.left == 0 {
+            return None;
+        }
+        // The section was validated when the record was read, so nothing below fails; a
+        // failure would only end the iteration.
+        let mut c = Cursor { buf: &self.data, pos: self.pos };
+        let key = c.bytes_field().ok()??;
+        let value = c.bytes_field().ok()?;
+        self.pos = c.pos;
+        self.left -= 1;
+        Some((self.data.slice(key.0..key.1), value.map(|(a, b)| self.data.slice(a..b))))
+    }
+
+    fn size_hint(&self) -> (usize, Option<usize>) {
+        (self.left as usize, Some(self.left as usize))
+    }
+}
+
+impl ExactSizeIterator for HeaderIter {}
+
+/// A bounds-checked position in a record's bytes; ranges are returned instead of slices so the
+/// caller can cut `Bytes` from them.
+struct Cursor<'a> {
+    buf: &'a [u8],
+    pos: usize,
+}
+
+fn truncated(what: &'static str, needed: usize, remaining: usize) -> ProtocolError {
+    ProtocolError::Truncated { what, needed, remaining }
+}
+
+impl Cursor<'_> {
+    #[inline]
+    fn varint(&mut self) -> Result<i32> {
+        let (v, n) = read_varint(&self.buf[self.pos..])?;
+        self.pos += n;
+        Ok(v)
+    }
+    #[inline]
+    fn varlong(&mut self) -> Result<i64> {
+        let (v, n) = read_varlong(&self.buf[self.pos..])?;
+        self.pos += n;
+        Ok(v)
+    }
+    /// A varint length (-1 = null) and that many bytes, as a range.
+    #[inline]
+    fn bytes_field(&mut self) -> Result<Option<(usize, usize)>> {
+        let len = self.varint()?;
+        if len < 0 {
+            if len == -1 {
+                return Ok(None);
+            }
+            return Err(invalid(format!("negative length {len} in a record")));
+        }
+        let len = len as usize;
+        let left = self.buf.len() - self.pos;
+        if len > left {
+            return Err(truncated("record field", len, left));
+        }
+        let start = self.pos;
+        self.pos += len;
+        Ok(Some((start, self.pos)))
+    }
+}
+
+#[derive(Clone, Debug)]
+struct V2Records {
+    data: Bytes,
+    pos: usize,
+    /// Records still announced by the header: a loop bound only, never an allocation size.
+    left: u32,
+    base_offset: i64,
+    base_timestamp: i64,
+    log_append_time: Option<i64>,
+    done: bool,
+}
+
+/// The smallest encoded record: length, attributes, two deltas, key and value lengths, header
+/// count, one byte each.
+const MIN_RECORD_SIZE: usize = 7;
+
+impl V2Records {
+    fn parse(&mut self) -> Result<Record> {
+        let data = &self.data[..];
+        let (len, n) = read_varint(&data[self.pos..])?;
+        let start = self.pos + n;
+        if len < 0 {
+            return Err(invalid(format!("negative record length {len}")));
+        }
+        let left = data.len() - start;
+        if len as usize > left {
+            return Err(truncated("record", len as usize, left));
+        }
+        let end = start + len as usize;
+        let mut c = Cursor { buf: &data[..end], pos: start };
+        if c.pos == end {
+            return Err(truncated("record attributes", 1, 0));
+        }
+        c.pos += 1; // attributes: unused
+        let ts_delta = c.varlong()?;
+        let offset_delta = c.varint()?;
+        let key = c.bytes_field()?;
+        let value = c.bytes_field()?;
+        let header_count = c.varint()?;
+        if header_count < 0 {
+            return Err(invalid(format!("negative header count {header_count}")));
+        }
+        let headers_start = c.pos;
+        for _ in 0..header_count {
+            match c.bytes_field()? {
+                Some(_) => {}
+                None => return Err(invalid("null record header key")),
+            }
+            c.bytes_field()?;
+        }
+        if c.pos != end {
+            return Err(invalid(format!("record has {} bytes after its last header", end - c.pos)));
+        }
+        self.pos = end;
+        let headers = if header_count == 0 {
+            Headers::default()
+        } else {
+            Headers { data: self.data.slice(headers_start..end), count: header_count as u32 }
+        };
+        Ok(Record {
+            offset: self.base_offset.wrapping_add(i64::from(offset_delta)),
+            timestamp: self.log_append_time.unwrap_or_else(|| self.base_timestamp.wrapping_add(ts_delta)),
+            key: key.map(|(a, b)| self.data.slice(a..b)),
+            value: value.map(|(a, b)| self.data.slice(a..b)),
+            headers,
+        })
+    }
+
+    fn next(&mut self) -> Option<Result<Record>> {
+        if self.done {
+            return None;
+        }
+        if self.left == 0 {
+            self.done = true;
+            if self.pos != self.data.len() {
+                return Some(Err(invalid(format!(
+                    "{} bytes left after the batch's last record",
+                    self.data.len() - self.pos
+                ))));
+            }
+            return None;
+        }
+        match self.parse() {
+            Ok(r) => {
+                self.left -= 1;
+                Some(Ok(r))
+            }
+            Err(e) => {
+                self.done = true;
+                Some(Err(e))
+            }
+        }
+    }
+
+    fn size_hint(&self) -> (usize, Option<usize>) {
+        if self.done {
+            return (0, Some(0));
+        }
+        let fit = (self.data.len() - self.pos) / MIN_RECORD_SIZE;
+        // At most the announced records (bounded by what the bytes can hold) plus one error.
+        (0, Some((self.left as usize).min(fit) + 1))
+    }
+}
+
+#[derive(Clone, Debug)]
+enum Inner {
+    V2(V2Records),
+    Legacy(LegacyRecords),
+}
+
+/// Lazily yields a batch's records. After an error it yields nothing more.
+#[derive(Clone, Debug)]
+pub struct RecordIter {
+    inner: Inner,
+}
+
+impl Iterator for RecordIter {
+    type Item = Result<Record>;
+
+    #[inline]
+    fn next(&mut self) -> Option<Result<Record>> {
+        match &mut self.inner {
+            Inner::V2(r) => r.next(),
+            Inner::Legacy(r) => r.next(),
+        }
+    }
+
+    fn size_hint(&self) -> (usize, Option<usize>) {
+        match &self.inner {
+            Inner::V2(r) => r.size_hint(),
+            Inner::Legacy(r) => r.size_hint(),
+        }
+    }
+}
+
+impl std::iter::FusedIterator for RecordIter {}
