@@ -8,6 +8,56 @@
 #include <stdbool.h>
 
 /*
+ No compression.
+ */
+#define KAFKA_COMPRESSION_NONE 0
+
+/*
+ gzip.
+ */
+#define KAFKA_COMPRESSION_GZIP 1
+
+/*
+ Snappy (raw blocks; reads xerial framing too).
+ */
+#define KAFKA_COMPRESSION_SNAPPY 2
+
+/*
+ LZ4 frame format.
+ */
+#define KAFKA_COMPRESSION_LZ4 3
+
+/*
+ Zstandard.
+ */
+#define KAFKA_COMPRESSION_ZSTD 4
+
+/*
+ Seek relative to the first offset of the partition.
+ */
+#define KAFKA_SEEK_START 0
+
+/*
+ Seek to an absolute offset.
+ */
+#define KAFKA_SEEK_ABSOLUTE 1
+
+/*
+ Seek relative to the last offset (the high watermark).
+ */
+#define KAFKA_SEEK_END 2
+
+/*
+ Seek relative to the current offset.
+ */
+#define KAFKA_SEEK_CURRENT 3
+
+/*
+ OR into `whence` to skip checking that the offset is inside the partition.
+ */
+#define KAFKA_SEEK_DONT_CHECK 1073741824
+
+/*
  Major version of the header this program was compiled against.
  */
 #define KAFKA_RS_VERSION_MAJOR 0
@@ -21,6 +71,17 @@
  Patch version of the header this program was compiled against.
  */
 #define KAFKA_RS_VERSION_PATCH 0
+
+/*
+ A fetched batch (kafka-go's Batch). Reading messages advances the Conn's offset. Use from one
+ thread at a time; close it with kafka_batch_close() (messages already taken stay valid).
+ */
+typedef struct kafka_batch_t kafka_batch_t;
+
+/*
+ A list of brokers, owned by the caller until kafka_broker_list_free().
+ */
+typedef struct kafka_broker_list_t kafka_broker_list_t;
 
 /*
  A cancellation token. Pass it to blocking calls; kafka_cancel_fire() from any thread makes
@@ -38,11 +99,75 @@ typedef struct kafka_cancel_t kafka_cancel_t;
 typedef struct kafka_config_t kafka_config_t;
 
 /*
+ A connection to one broker. All functions may be called from several threads at once,
+ except kafka_conn_close(), which must be the last call (fire the cancel tokens of calls still
+ blocked on other threads first). A broker answers one connection's requests in order, so a
+ call made after an abandoned (timed out or cancelled) fetch waits for that fetch's max_wait.
+ */
+typedef struct kafka_conn_t kafka_conn_t;
+
+/*
+ A message read from Kafka. Owned by the caller until kafka_message_free(); the pointers its
+ accessors return stay valid until then (they point into the fetch buffer, which lives while
+ any message from it lives). A message may be read from any thread, one thread at a time.
+ */
+typedef struct kafka_message_t kafka_message_t;
+
+/*
+ A topic to create: name, partitions, replication factor, optional replica assignment and
+ topic configs. Built with kafka_new_topic_new() and the setters; freed with
+ kafka_new_topic_free().
+ */
+typedef struct kafka_new_topic_t kafka_new_topic_t;
+
+/*
+ A list of topic partitions with their leaders and replicas, owned by the caller until
+ kafka_partition_list_free().
+ */
+typedef struct kafka_partition_list_t kafka_partition_list_t;
+
+/*
  An error code: `KAFKA_OK` (0), one of Kafka's broker error codes with its protocol number
  (e.g. 3 = UNKNOWN_TOPIC_OR_PARTITION, -1 = UNKNOWN_SERVER_ERROR), or a local error in
  -100..-199 (`KAFKA_ERR_*`). Values never change meaning between releases.
  */
 typedef int32_t kafka_err_t;
+
+/*
+ A message header for input. `key` is UTF-8 of `key_len` bytes (no NUL needed); `value` NULL
+ means a null value, otherwise `value_len` bytes.
+ */
+typedef struct {
+  const char *key;
+  size_t key_len;
+  const uint8_t *value;
+  size_t value_len;
+} kafka_header_t;
+
+/*
+ A message to produce. The library copies every byte during the call, so the caller may free
+ or reuse the memory as soon as the call returns.
+
+ - `topic`: NUL-terminated topic name, or NULL where the call already knows the topic (Conn).
+ - `partition`: the partition, or -1 to let the caller's balancer choose (ignored by Conn).
+ - `key`/`value`: NULL means null (a null value is a tombstone); non-NULL with length 0 is an
+   empty byte string.
+ - `headers`: `header_count` headers, or NULL when `header_count` is 0.
+ - `timestamp_ms`: milliseconds since the epoch; 0 means "now".
+ - `opaque`: echoed back in delivery reports; never dereferenced.
+ */
+typedef struct {
+  const char *topic;
+  int32_t partition;
+  const uint8_t *key;
+  size_t key_len;
+  const uint8_t *value;
+  size_t value_len;
+  const kafka_header_t *headers;
+  size_t header_count;
+  int64_t timestamp_ms;
+  void *opaque;
+} kafka_msg_t;
 
 /*
  Success.
@@ -179,6 +304,50 @@ extern "C" {
 #endif // __cplusplus
 
 /*
+ Takes the next message into `*out` (free it with kafka_message_free). Returns
+ KAFKA_ERR_END_OF_BATCH when there are no more, or KAFKA_ERR_MALFORMED/COMPRESSION for a
+ corrupt batch (which also ends it). No network I/O happens here.
+ */
+kafka_err_t kafka_batch_next(kafka_batch_t *batch, kafka_message_t **out);
+
+/*
+ The partition's high watermark reported with this batch (-1 if `batch` is NULL).
+ */
+int64_t kafka_batch_high_water_mark(const kafka_batch_t *batch);
+
+/*
+ Frees the batch. Messages taken from it stay valid until freed. NULL is ignored.
+ */
+void kafka_batch_close(kafka_batch_t *batch);
+
+/*
+ The number of brokers in the list (0 if `list` is NULL).
+ */
+size_t kafka_broker_list_count(const kafka_broker_list_t *list);
+
+/*
+ Broker `index`: its id, host, port and rack (NULL if none). Any output pointer may be NULL.
+ Strings belong to the list. KAFKA_ERR_NOT_FOUND if `index` is past the end.
+ */
+kafka_err_t kafka_broker_list_get(const kafka_broker_list_t *list,
+                                  size_t index,
+                                  int32_t *id,
+                                  const char **host,
+                                  int32_t *port,
+                                  const char **rack);
+
+/*
+ Broker `index` as "host:port", ready for kafka_conn_dial(). Belongs to the list. NULL if
+ `index` is past the end or `list` is NULL.
+ */
+const char *kafka_broker_list_addr(const kafka_broker_list_t *list, size_t index);
+
+/*
+ Frees the list. NULL is ignored.
+ */
+void kafka_broker_list_free(kafka_broker_list_t *list);
+
+/*
  Creates a token in `*out`. Free it with kafka_cancel_free once no call uses it.
  */
 kafka_err_t kafka_cancel_new(kafka_cancel_t **out);
@@ -226,6 +395,198 @@ kafka_err_t kafka_config_get(const kafka_config_t *cfg, const char *key, char *b
 void kafka_config_free(kafka_config_t *cfg);
 
 /*
+ Connects to the broker at `addr` ("host:port") using `cfg` (client.id, timeouts...).
+ On success `*out` holds the connection; close it with kafka_conn_close().
+ */
+kafka_err_t kafka_conn_dial(const kafka_config_t *cfg,
+                            const char *addr,
+                            int32_t timeout_ms,
+                            const kafka_cancel_t *cancel,
+                            kafka_conn_t **out);
+
+/*
+ Asks the broker at `addr` which broker leads `topic`/`partition`, connects to it and binds
+ the connection to that partition (reads start at the first offset). If the topic does not
+ exist and `allow.auto.create.topics` is true (the default) and the broker allows it, the
+ topic is created and the call waits for its leader.
+ */
+kafka_err_t kafka_conn_dial_leader(const kafka_config_t *cfg,
+                                   const char *addr,
+                                   const char *topic,
+                                   int32_t partition,
+                                   int32_t timeout_ms,
+                                   const kafka_cancel_t *cancel,
+                                   kafka_conn_t **out);
+
+/*
+ The controller broker as a one-entry list in `*out` (dial kafka_broker_list_addr(list, 0)
+ to send admin requests to it).
+ */
+kafka_err_t kafka_conn_controller(const kafka_conn_t *conn,
+                                  int32_t timeout_ms,
+                                  const kafka_cancel_t *cancel,
+                                  kafka_broker_list_t **out);
+
+/*
+ Every broker of the cluster, in `*out`.
+ */
+kafka_err_t kafka_conn_brokers(const kafka_conn_t *conn,
+                               int32_t timeout_ms,
+                               const kafka_cancel_t *cancel,
+                               kafka_broker_list_t **out);
+
+/*
+ The partitions of the `count` topics in `topics`, or of every topic when `count` is 0 (then
+ `topics` may be NULL), in `*out`. A named topic that does not exist fails the call with
+ UNKNOWN_TOPIC_OR_PARTITION (3).
+ */
+kafka_err_t kafka_conn_read_partitions(const kafka_conn_t *conn,
+                                       const char *const *topics,
+                                       size_t count,
+                                       int32_t timeout_ms,
+                                       const kafka_cancel_t *cancel,
+                                       kafka_partition_list_t **out);
+
+/*
+ Creates `count` topics. A topic that already exists is not an error. The broker waits up to
+ `timeout_ms` for the creation (60 s when -1).
+ */
+kafka_err_t kafka_conn_create_topics(const kafka_conn_t *conn,
+                                     const kafka_new_topic_t *const *topics,
+                                     size_t count,
+                                     int32_t timeout_ms,
+                                     const kafka_cancel_t *cancel);
+
+/*
+ Deletes the `count` topics named in `topics`.
+ */
+kafka_err_t kafka_conn_delete_topics(const kafka_conn_t *conn,
+                                     const char *const *topics,
+                                     size_t count,
+                                     int32_t timeout_ms,
+                                     const kafka_cancel_t *cancel);
+
+/*
+ Sets the acknowledgements writes wait for: -1 all in-sync replicas (the default), 1 the
+ leader only, 0 none (then kafka_conn_write_messages reports base offset -1).
+ */
+kafka_err_t kafka_conn_set_required_acks(const kafka_conn_t *conn, int32_t acks);
+
+/*
+ Writes `count` messages to the connection's partition as one record batch compressed with
+ `codec` (KAFKA_COMPRESSION_*). The messages' `topic` and `partition` fields are ignored.
+ On success, if not NULL, `*base_offset` is the offset of the first message (-1 with acks 0).
+ */
+kafka_err_t kafka_conn_write_messages(const kafka_conn_t *conn,
+                                      const kafka_msg_t *msgs,
+                                      size_t count,
+                                      int32_t codec,
+                                      int32_t timeout_ms,
+                                      const kafka_cancel_t *cancel,
+                                      int64_t *base_offset);
+
+/*
+ Fetches a batch from the current offset: the broker replies once it has `min_bytes` or after
+ `max_wait_ms`, with up to about `max_bytes`. Read it with kafka_batch_next(); reading moves the
+ connection's offset past each message returned.
+ */
+kafka_err_t kafka_conn_read_batch(const kafka_conn_t *conn,
+                                  int32_t min_bytes,
+                                  int32_t max_bytes,
+                                  int32_t max_wait_ms,
+                                  int32_t timeout_ms,
+                                  const kafka_cancel_t *cancel,
+                                  kafka_batch_t **out);
+
+/*
+ Reads the next single message (kafka-go's ReadMessage): fetches up to `max_bytes` and returns
+ the first message at or after the current offset in `*out`, waiting up to `timeout_ms` for
+ one to arrive. KAFKA_ERR_TIMED_OUT if none arrives in time.
+ */
+kafka_err_t kafka_conn_read_message(const kafka_conn_t *conn,
+                                    int32_t max_bytes,
+                                    int32_t timeout_ms,
+                                    const kafka_cancel_t *cancel,
+                                    kafka_message_t **out);
+
+/*
+ The first offset of the bound partition (the log start) in `*offset`.
+ */
+kafka_err_t kafka_conn_first_offset(const kafka_conn_t *conn,
+                                    int32_t timeout_ms,
+                                    const kafka_cancel_t *cancel,
+                                    int64_t *offset);
+
+/*
+ The last offset of the bound partition (the high watermark: the offset the next message will
+ get) in `*offset`.
+ */
+kafka_err_t kafka_conn_last_offset(const kafka_conn_t *conn,
+                                   int32_t timeout_ms,
+                                   const kafka_cancel_t *cancel,
+                                   int64_t *offset);
+
+/*
+ The first and last offsets of the bound partition.
+ */
+kafka_err_t kafka_conn_offsets(const kafka_conn_t *conn,
+                               int32_t timeout_ms,
+                               const kafka_cancel_t *cancel,
+                               int64_t *first,
+                               int64_t *last);
+
+/*
+ The offset of the first message whose timestamp is at or after `unix_ms` (milliseconds since
+ the epoch), or the last offset if there is none, in `*offset`.
+ */
+kafka_err_t kafka_conn_offset_at(const kafka_conn_t *conn,
+                                 int64_t unix_ms,
+                                 int32_t timeout_ms,
+                                 const kafka_cancel_t *cancel,
+                                 int64_t *offset);
+
+/*
+ Moves the read position (kafka-go's Seek): `whence` is KAFKA_SEEK_START/END (relative to the
+ first/last offset), KAFKA_SEEK_ABSOLUTE or KAFKA_SEEK_CURRENT, optionally ORed with
+ KAFKA_SEEK_DONT_CHECK. Without it, a target outside the partition is OFFSET_OUT_OF_RANGE (1).
+ The new absolute offset goes to `*new_offset` if it is not NULL.
+ */
+kafka_err_t kafka_conn_seek(const kafka_conn_t *conn,
+                            int64_t offset,
+                            int32_t whence,
+                            int32_t timeout_ms,
+                            const kafka_cancel_t *cancel,
+                            int64_t *new_offset);
+
+/*
+ The current read position: `*offset` and how it is expressed in `*whence`
+ (KAFKA_SEEK_ABSOLUTE, or KAFKA_SEEK_START/END with offset 0 before the first read resolves
+ it). No I/O.
+ */
+kafka_err_t kafka_conn_offset(const kafka_conn_t *conn, int64_t *offset, int32_t *whence);
+
+/*
+ Sets both the read and the write deadline: an absolute time in milliseconds since the epoch
+ after which calls fail with KAFKA_ERR_TIMED_OUT (0 = no deadline). As Go's SetDeadline.
+ */
+kafka_err_t kafka_conn_set_deadline(const kafka_conn_t *conn, int64_t unix_ms);
+
+/*
+ Sets the deadline for reads (fetches, offsets, metadata); 0 = none.
+ */
+kafka_err_t kafka_conn_set_read_deadline(const kafka_conn_t *conn, int64_t unix_ms);
+
+/*
+ Sets the deadline for writes (produce, topic admin); 0 = none.
+ */
+kafka_err_t kafka_conn_set_write_deadline(const kafka_conn_t *conn, int64_t unix_ms);
+
+/*
+ Closes the connection and frees the handle. NULL is ignored. Must be the last call on it.
+ */
+void kafka_conn_close(kafka_conn_t *conn);
+
+/*
  The symbolic name of an error code, e.g. "UNKNOWN_TOPIC_OR_PARTITION" or "TIMED_OUT";
  "UNKNOWN" for a value that is no code. The string is static: never free it.
  Any thread may call this.
@@ -250,6 +611,132 @@ const char *kafka_last_error_message(void);
  The code of the last failed call on the calling thread, or KAFKA_OK if it succeeded.
  */
 kafka_err_t kafka_last_error_code(void);
+
+/*
+ The topic name (NUL-terminated, owned by the message). NULL if `msg` is NULL.
+ */
+const char *kafka_message_topic(const kafka_message_t *msg);
+
+/*
+ The partition, or -1 if `msg` is NULL.
+ */
+int32_t kafka_message_partition(const kafka_message_t *msg);
+
+/*
+ The offset, or -1 if `msg` is NULL.
+ */
+int64_t kafka_message_offset(const kafka_message_t *msg);
+
+/*
+ The partition's high watermark when the message was fetched, or -1 if `msg` is NULL.
+ */
+int64_t kafka_message_high_water_mark(const kafka_message_t *msg);
+
+/*
+ The timestamp in milliseconds since the epoch, or -1 if `msg` is NULL.
+ */
+int64_t kafka_message_timestamp(const kafka_message_t *msg);
+
+/*
+ The key: a pointer to its bytes and, if `len` is not NULL, its length in `*len`. Returns NULL
+ (and length 0) for a null key. Not NUL-terminated.
+ */
+const uint8_t *kafka_message_key(const kafka_message_t *msg, size_t *len);
+
+/*
+ The value: a pointer to its bytes and, if `len` is not NULL, its length in `*len`. Returns
+ NULL (and length 0) for a null value (a tombstone). Not NUL-terminated.
+ */
+const uint8_t *kafka_message_value(const kafka_message_t *msg, size_t *len);
+
+/*
+ The number of headers (0 if `msg` is NULL).
+ */
+size_t kafka_message_header_count(const kafka_message_t *msg);
+
+/*
+ Header `index` (in the order they were written; keys may repeat): the key's UTF-8 bytes and
+ length (not NUL-terminated), and the value (NULL for a null value) and its length. Any of the
+ output pointers may be NULL. KAFKA_ERR_NOT_FOUND if `index` is past the end.
+ */
+kafka_err_t kafka_message_header(const kafka_message_t *msg,
+                                 size_t index,
+                                 const char **key,
+                                 size_t *key_len,
+                                 const uint8_t **value,
+                                 size_t *value_len);
+
+/*
+ Frees a message. NULL is ignored.
+ */
+void kafka_message_free(kafka_message_t *msg);
+
+/*
+ Describes a topic `name` with `num_partitions` partitions and `replication_factor` replicas
+ (-1 for either means the broker's default). The result goes to `*out`.
+ */
+kafka_err_t kafka_new_topic_new(const char *name,
+                                int32_t num_partitions,
+                                int32_t replication_factor,
+                                kafka_new_topic_t **out);
+
+/*
+ Sets a topic config entry (e.g. "cleanup.policy" = "compact"); the broker validates it.
+ */
+kafka_err_t kafka_new_topic_set_config(kafka_new_topic_t *topic,
+                                       const char *key,
+                                       const char *value);
+
+/*
+ Places partition `partition` on the brokers `broker_ids[0..count]` (the first is the preferred
+ leader). With an assignment, create the topic with num_partitions and replication_factor -1.
+ */
+kafka_err_t kafka_new_topic_set_replica_assignment(kafka_new_topic_t *topic,
+                                                   int32_t partition,
+                                                   const int32_t *broker_ids,
+                                                   size_t count);
+
+/*
+ Frees the description. NULL is ignored.
+ */
+void kafka_new_topic_free(kafka_new_topic_t *topic);
+
+/*
+ The number of partitions in the list (0 if `list` is NULL).
+ */
+size_t kafka_partition_list_count(const kafka_partition_list_t *list);
+
+/*
+ Entry `index`: topic name (owned by the list), partition id and leader broker id (-1 if none).
+ Any output pointer may be NULL. KAFKA_ERR_NOT_FOUND if `index` is past the end.
+ */
+kafka_err_t kafka_partition_list_get(const kafka_partition_list_t *list,
+                                     size_t index,
+                                     const char **topic,
+                                     int32_t *partition,
+                                     int32_t *leader);
+
+/*
+ The replica broker ids of entry `index`: `*ids` points to `*count` ids owned by the list.
+ */
+kafka_err_t kafka_partition_list_replicas(const kafka_partition_list_t *list,
+                                          size_t index,
+                                          const int32_t **ids,
+                                          size_t *count);
+
+/*
+ The in-sync replica broker ids of entry `index`: `*ids` points to `*count` ids owned by the
+ list.
+ */
+kafka_err_t kafka_partition_list_isr(const kafka_partition_list_t *list,
+                                     size_t index,
+                                     const int32_t **ids,
+                                     size_t *count);
+
+/*
+ Frees the list. NULL is ignored.
+ */
+void kafka_partition_list_free(kafka_partition_list_t *list);
 
 /*
  The library's version as (major << 16) | (minor << 8) | patch, e.g. 0x000100 for 0.1.0.

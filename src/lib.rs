@@ -10,7 +10,7 @@ pub mod config;
 pub mod conn;
 pub mod error;
 pub mod ffi;
-// pub mod net;
+pub mod net;
 pub mod protocol;
 pub mod runtime;
 

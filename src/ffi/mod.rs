@@ -8,9 +8,16 @@
 // Exported functions take raw pointers from C by design; each one NULL-checks through `handle`.
 #![allow(clippy::not_unsafe_ptr_arg_deref)]
 
+pub mod batch;
+pub mod broker_list;
 pub mod cancel;
+pub mod compression;
 pub mod config;
+pub mod conn;
 pub mod error;
 mod handle;
+pub mod message;
+pub mod new_topic;
 mod panic;
+pub mod partition_list;
 pub mod version;

@@ -1,1 +1,8 @@
-//! (filled in by the foundation issue)
+//! One broker connection: TCP (TLS and SASL slot in at `connection::establish`), requests
+//! pipelined by correlation id, and ApiVersions negotiation.
+
+mod connection;
+mod versions;
+
+pub use connection::{BrokerConnection, ConnectOptions};
+pub use versions::VersionTable;

@@ -1,0 +1,50 @@
+//! Shared by the integration tests: the local brokers started by scripts/kafka-local.sh, unique
+//! topic names, and a blocking runner on the library's runtime.
+#![allow(dead_code)]
+
+use std::future::Future;
+use std::sync::atomic::{AtomicU32, Ordering};
+use std::time::{Duration, SystemTime, UNIX_EPOCH};
+
+use kafka_rs::config::Config;
+use kafka_rs::conn::ConnSettings;
+use kafka_rs::runtime::block_on;
+use kafka_rs::Result;
+
+/// The single-node broker (auto-create on).
+pub fn single() -> String {
+    std::env::var("KAFKA_BOOTSTRAP").unwrap_or_else(|_| "127.0.0.1:9092".into())
+}
+
+/// The 3-node cluster (auto-create off).
+pub fn cluster() -> Vec<String> {
+    std::env::var("KAFKA_CLUSTER_BOOTSTRAP")
+        .unwrap_or_else(|_| "127.0.0.1:9192,127.0.0.1:9292,127.0.0.1:9392".into())
+        .split(',')
+        .map(String::from)
+        .collect()
+}
+
+/// A topic name no other test or run uses.
+pub fn topic(prefix: &str) -> String {
+    static N: AtomicU32 = AtomicU32::new(0);
+    let t = SystemTime::now().duration_since(UNIX_EPOCH).unwrap().as_micros();
+    format!("{prefix}-{t}-{}-{}", std::process::id(), N.fetch_add(1, Ordering::SeqCst))
+}
+
+pub fn settings() -> ConnSettings {
+    ConnSettings::from_config(&Config::new()).unwrap()
+}
+
+pub fn settings_with(pairs: &[(&str, &str)]) -> ConnSettings {
+    let mut c = Config::new();
+    for (k, v) in pairs {
+        c.set(k, v).unwrap();
+    }
+    ConnSettings::from_config(&c).unwrap()
+}
+
+/// Runs `fut` on the library's runtime with a 60 s limit.
+pub fn run<T>(fut: impl Future<Output = Result<T>>) -> Result<T> {
+    block_on(fut, Some(Duration::from_secs(60)), None)
+}
