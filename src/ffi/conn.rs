@@ -57,6 +57,25 @@ fn run<T>(
     block_on(fut, timeout, unsafe { token(cancel) })
 }
 
+/// The shape of most read calls: borrow the conn, check the out-pointer, run `f` within the
+/// conn's read deadline and the call's limits, convert the result and write it out.
+fn read_into<T, U>(
+    conn: *const kafka_conn_t,
+    timeout_ms: i32,
+    cancel: *const kafka_cancel_t,
+    out: *mut U,
+    call: impl for<'c> FnOnce(&'c Conn) -> std::pin::Pin<Box<dyn std::future::Future<Output = Result<T>> + 'c>>,
+    convert: impl FnOnce(T) -> U,
+) -> kafka_err_t {
+    guard(|| unsafe {
+        let c = borrow(conn)?;
+        check_out(out, "out")?;
+        let value = run(c.read_timeout(timeout_from_ms(timeout_ms)), cancel, call(c))?;
+        *out = convert(value);
+        Ok(())
+    })
+}
+
 fn strings(list: *const *const c_char, n: usize, what: &str) -> Result<Vec<String>> {
     if n == 0 {
         return Ok(Vec::new());
@@ -125,13 +144,7 @@ pub extern "C" fn kafka_conn_controller(
     cancel: *const kafka_cancel_t,
     out: *mut *mut kafka_broker_list_t,
 ) -> kafka_err_t {
-    guard(|| unsafe {
-        let c = borrow(conn)?;
-        check_out(out, "out")?;
-        let b = run(c.read_timeout(timeout_from_ms(timeout_ms)), cancel, c.controller())?;
-        *out = broker_list::into_c(vec![b]);
-        Ok(())
-    })
+    read_into(conn, timeout_ms, cancel, out, |c| Box::pin(c.controller()), |b| broker_list::into_c(vec![b]))
 }
 
 /// Every broker of the cluster, in `*out`.
@@ -142,13 +155,7 @@ pub extern "C" fn kafka_conn_brokers(
     cancel: *const kafka_cancel_t,
     out: *mut *mut kafka_broker_list_t,
 ) -> kafka_err_t {
-    guard(|| unsafe {
-        let c = borrow(conn)?;
-        check_out(out, "out")?;
-        let bs = run(c.read_timeout(timeout_from_ms(timeout_ms)), cancel, c.brokers())?;
-        *out = broker_list::into_c(bs);
-        Ok(())
-    })
+    read_into(conn, timeout_ms, cancel, out, |c| Box::pin(c.brokers()), broker_list::into_c)
 }
 
 /// The partitions of the `count` topics in `topics`, or of every topic when `count` is 0 (then
@@ -322,12 +329,7 @@ pub extern "C" fn kafka_conn_first_offset(
     cancel: *const kafka_cancel_t,
     offset: *mut i64,
 ) -> kafka_err_t {
-    guard(|| unsafe {
-        let c = borrow(conn)?;
-        check_out(offset, "offset")?;
-        *offset = run(c.read_timeout(timeout_from_ms(timeout_ms)), cancel, c.read_first_offset())?;
-        Ok(())
-    })
+    read_into(conn, timeout_ms, cancel, offset, |c| Box::pin(c.read_first_offset()), |o| o)
 }
 
 /// The last offset of the bound partition (the high watermark: the offset the next message will
@@ -339,12 +341,7 @@ pub extern "C" fn kafka_conn_last_offset(
     cancel: *const kafka_cancel_t,
     offset: *mut i64,
 ) -> kafka_err_t {
-    guard(|| unsafe {
-        let c = borrow(conn)?;
-        check_out(offset, "offset")?;
-        *offset = run(c.read_timeout(timeout_from_ms(timeout_ms)), cancel, c.read_last_offset())?;
-        Ok(())
-    })
+    read_into(conn, timeout_ms, cancel, offset, |c| Box::pin(c.read_last_offset()), |o| o)
 }
 
 /// The first and last offsets of the bound partition.
@@ -377,12 +374,7 @@ pub extern "C" fn kafka_conn_offset_at(
     cancel: *const kafka_cancel_t,
     offset: *mut i64,
 ) -> kafka_err_t {
-    guard(|| unsafe {
-        let c = borrow(conn)?;
-        check_out(offset, "offset")?;
-        *offset = run(c.read_timeout(timeout_from_ms(timeout_ms)), cancel, c.read_offset_at(unix_ms))?;
-        Ok(())
-    })
+    read_into(conn, timeout_ms, cancel, offset, |c| Box::pin(c.read_offset_at(unix_ms)), |o| o)
 }
 
 /// Moves the read position (kafka-go's Seek): `whence` is KAFKA_SEEK_START/END (relative to the
