@@ -104,6 +104,21 @@ fn builder_reader_round_trip_for_every_codec() {
             assert_eq!(b.base_timestamp(), recs[0].timestamp);
             assert_eq!(b.max_timestamp(), recs.iter().map(|r| r.timestamp).max().unwrap());
             assert_eq!(b.timestamp_type(), TimestampType::CreateTime);
+            // The borrowing iterator sees exactly the same records.
+            let owned: Vec<Record> = b.records(CAP).unwrap().map(|r| r.unwrap()).collect();
+            let borrowed: Vec<RecordRef<'_>> = b.records_ref(CAP).unwrap().map(|r| r.unwrap()).collect();
+            assert_eq!(owned.len(), borrowed.len());
+            for (o, r) in owned.iter().zip(&borrowed) {
+                assert_eq!((o.offset, o.timestamp), (r.offset, r.timestamp));
+                assert_eq!(o.key.as_deref(), r.key);
+                assert_eq!(o.value.as_deref(), r.value);
+                assert_eq!(o.headers.len(), r.headers.len());
+                assert!(o
+                    .headers
+                    .iter()
+                    .zip(r.headers)
+                    .all(|((k1, v1), (k2, v2))| k1 == k2 && v1.as_deref() == v2));
+            }
             let got = read_all(blob);
             assert_eq!(got.len(), n, "{codec}");
             for (i, (off, r)) in got.into_iter().enumerate() {
@@ -340,6 +355,9 @@ fn damaged_records_never_panic() {
             for r in batch.records(CAP).unwrap().flatten() {
                 let _ = r.headers.iter().count();
             }
+            for r in batch.records_ref(CAP).unwrap().flatten() {
+                let _ = r.headers.iter().count();
+            }
         }
     }
     // And a damaged header length field inside the records of a compressed batch.
@@ -373,6 +391,9 @@ fn lying_record_count_does_not_allocate() {
     assert!(hi.unwrap() <= 2, "size_hint is bounded by the bytes, not the count: {hi:?}");
     // Collecting would abort on a 2^31-element reservation if the count sized anything.
     let all: Vec<_> = it.collect();
+    assert_eq!(all.len(), 2);
+    assert!(all[0].is_ok() && all[1].is_err());
+    let all: Vec<_> = batch.records_ref(CAP).unwrap().collect();
     assert_eq!(all.len(), 2);
     assert!(all[0].is_ok() && all[1].is_err());
 }
