@@ -200,7 +200,6 @@ pub(super) fn parse_entry(entry: Bytes, magic: i8, max_decompressed: usize) -> R
 
 /// The messages of one legacy entry (the entry itself, or a wrapper's decompressed set), all
 /// checked already by [`parse_entry`].
-#[derive(Debug)]
 pub(super) struct LegacySet {
     pub data: Bytes,
     pub count: i32,

@@ -108,7 +108,6 @@ impl Iterator for RecordBatches {
 
 impl std::iter::FusedIterator for RecordBatches {}
 
-#[derive(Debug)]
 enum Body {
     /// `records` is `raw[61..]`, compressed with the codec in the attributes; decompressed at
     /// most once.
@@ -120,7 +119,6 @@ enum Body {
 }
 
 /// One batch: its header fields and, through [`BatchView::records`], its records.
-#[derive(Debug)]
 pub struct BatchView {
     raw: Bytes,
     base_offset: i64,
@@ -136,6 +134,25 @@ pub struct BatchView {
     base_sequence: i32,
     record_count: i32,
     body: Body,
+}
+
+impl std::fmt::Debug for BatchView {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("BatchView")
+            .field("base_offset", &self.base_offset)
+            .field("last_offset", &self.last_offset)
+            .field("magic", &self.magic)
+            .field("attributes", &format_args!("{:#06x}", self.attributes))
+            .field("record_count", &self.record_count)
+            .field("size_in_bytes", &self.raw.len())
+            .field("base_timestamp", &self.base_timestamp)
+            .field("max_timestamp", &self.max_timestamp)
+            .field("producer_id", &self.producer_id)
+            .field("producer_epoch", &self.producer_epoch)
+            .field("base_sequence", &self.base_sequence)
+            .field("partition_leader_epoch", &self.partition_leader_epoch)
+            .finish_non_exhaustive()
+    }
 }
 
 impl BatchView {

@@ -645,3 +645,21 @@ fn mixed_legacy_and_v2_in_one_blob() {
     let offsets: Vec<i64> = records_of(blob).into_iter().map(|r| r.0).collect();
     assert_eq!(offsets, [0, 1, 2]);
 }
+
+#[test]
+fn types_cross_threads_and_debug_is_compact() {
+    fn send_sync<T: Send + Sync>() {}
+    send_sync::<RecordBatchBuilder>();
+    send_sync::<RecordBatches>();
+    send_sync::<BatchView>();
+    send_sync::<RecordIter>();
+    send_sync::<Record>();
+    send_sync::<RecordRefIter<'_>>();
+
+    let mut b = RecordBatchBuilder::new(BatchOptions::default());
+    b.append(0, None, Some(&[7; 10_000]), &[]).unwrap();
+    assert!(format!("{b:?}").len() < 300);
+    let batch = RecordBatches::new(b.finish().unwrap()).next().unwrap().unwrap();
+    let dbg = format!("{batch:?}");
+    assert!(dbg.len() < 400 && dbg.contains("record_count: 1"), "{dbg}");
+}
