@@ -410,19 +410,12 @@ fn zstd_compress(input: &[u8], out: &mut Vec<u8>) -> Result<()> {
     })
 }
 
+/// Largest declared content size decoded in one shot into a buffer reserved up front.
+const ZSTD_ONE_SHOT_MAX: usize = 64 << 20;
+
 fn zstd_decompress(input: &[u8], max_output: usize) -> Result<Vec<u8>> {
     let codec = Compression::Zstd;
-    let cap = max_output.saturating_add(1);
-    // Size the first buffer from the declared content size when there is one, but never past the
-    // cap nor beyond what a small input could plausibly expand to: the header is untrusted.
     let declared = zstd_safe::get_frame_content_size(input).ok().flatten();
-    let plausible = input.len().saturating_mul(64).saturating_add(64 << 10);
-    let first = match declared {
-        Some(n) => usize::try_from(n).unwrap_or(usize::MAX).min(plausible),
-        None => input.len().saturating_mul(4).clamp(256, 1 << 20),
-    };
-    let mut out: Vec<u8> = Vec::with_capacity(first.min(cap));
-
     ZSTD_DCTX.with(|cell| {
         let mut slot = cell.borrow_mut();
         let dctx = match slot.as_mut() {
@@ -431,35 +424,58 @@ fn zstd_decompress(input: &[u8], max_output: usize) -> Result<Vec<u8>> {
                 .insert(zstd_safe::DCtx::try_create().ok_or_else(|| err(codec, "cannot create a context"))?),
         };
         dctx.reset(zstd_safe::ResetDirective::SessionOnly).map_err(zstd_err)?;
-        let mut inb = zstd_safe::InBuffer::around(input);
-        loop {
-            if out.len() == out.capacity() {
-                if out.len() >= cap {
-                    return Err(too_large(codec, max_output));
-                }
-                let grow = out.capacity().max(4096);
-                out.reserve_exact(grow.min(cap - out.len()));
+
+        // Fast path: the frame declares its size (librdkafka, this library) and it is within the
+        // cap. Decode in one shot straight into a buffer of that size: no window buffer, no copy.
+        // The capacity is only reserved, not touched, so a lying header costs address space, not
+        // memory (and at most ONE_SHOT_MAX of it); if the data does not fit (several frames, or a
+        // lie), stream instead.
+        let one_shot = declared
+            .and_then(|n| usize::try_from(n).ok())
+            .filter(|&n| n <= max_output && n <= ZSTD_ONE_SHOT_MAX);
+        if let Some(n) = one_shot {
+            let mut out = Vec::new();
+            if out.try_reserve_exact(n).is_ok() && dctx.decompress(&mut out, input).is_ok() {
+                return Ok(out);
             }
-            let pos = out.len();
-            let mut outb = zstd_safe::OutBuffer::around_pos(&mut out, pos);
-            let hint = dctx.decompress_stream(&mut outb, &mut inb).map_err(zstd_err)?;
-            let produced = outb.pos() - pos;
-            let out_full = outb.pos() == outb.capacity();
-            // `outb`'s last use: the Vec's length already covers what was written.
-            if out.len() > max_output {
+            dctx.reset(zstd_safe::ResetDirective::SessionOnly).map_err(zstd_err)?;
+        }
+        zstd_stream(dctx, input, max_output)
+    })
+}
+
+/// Streaming decompression into a buffer that grows up to `max_output + 1` bytes.
+fn zstd_stream(dctx: &mut zstd_safe::DCtx<'static>, input: &[u8], max_output: usize) -> Result<Vec<u8>> {
+    let codec = Compression::Zstd;
+    let cap = max_output.saturating_add(1);
+    let mut out: Vec<u8> = Vec::with_capacity(input.len().saturating_mul(4).clamp(256, 1 << 20).min(cap));
+    let mut inb = zstd_safe::InBuffer::around(input);
+    loop {
+        if out.len() == out.capacity() {
+            if out.len() >= cap {
                 return Err(too_large(codec, max_output));
             }
-            let input_done = inb.pos() == input.len();
-            if hint == 0 && input_done {
-                // A frame ended exactly at the end of the input.
-                return Ok(());
-            }
-            if input_done && !out_full && produced == 0 {
-                return Err(err(codec, "truncated frame"));
-            }
+            let grow = out.capacity().max(4096);
+            out.reserve_exact(grow.min(cap - out.len()));
         }
-    })?;
-    Ok(out)
+        let pos = out.len();
+        let mut outb = zstd_safe::OutBuffer::around_pos(&mut out, pos);
+        let hint = dctx.decompress_stream(&mut outb, &mut inb).map_err(zstd_err)?;
+        let produced = outb.pos() - pos;
+        let out_full = outb.pos() == outb.capacity();
+        // `outb`'s last use: the Vec's length already covers what was written.
+        if out.len() > max_output {
+            return Err(too_large(codec, max_output));
+        }
+        let input_done = inb.pos() == input.len();
+        if hint == 0 && input_done {
+            // A frame ended exactly at the end of the input.
+            return Ok(out);
+        }
+        if input_done && !out_full && produced == 0 {
+            return Err(err(codec, "truncated frame"));
+        }
+    }
 }
 
 #[cfg(test)]
@@ -647,6 +663,17 @@ mod tests {
         let mut want = input.clone();
         want.extend_from_slice(b"tail");
         assert_eq!(decompress(Compression::Zstd, &two, usize::MAX).unwrap(), want);
+    }
+
+    #[test]
+    fn zstd_frames_without_content_size_stream() {
+        // What Java's zstd-jni stream writer produces: no content size in the frame header.
+        let input = sample(3 * MIB);
+        let framed = zstd::stream::encode_all(&input[..], 3).unwrap();
+        assert_eq!(zstd_safe::get_frame_content_size(&framed).unwrap(), None);
+        assert_eq!(decompress(Compression::Zstd, &framed, input.len()).unwrap(), input);
+        assert!(decompress(Compression::Zstd, &framed, input.len() - 1).is_err());
+        assert!(decompress(Compression::Zstd, &framed[..framed.len() - 1], usize::MAX).is_err());
     }
 
     #[test]

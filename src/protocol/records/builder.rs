@@ -43,7 +43,6 @@ impl Default for BatchOptions {
 ///
 /// Base offset is 0 (the broker assigns offsets), partition leader epoch -1, timestamps are
 /// `CreateTime` with deltas relative to the first record's timestamp.
-#[derive(Debug)]
 pub struct RecordBatchBuilder {
     opts: BatchOptions,
     /// The 61 header bytes (zero until `finish`) followed by the encoded records.
@@ -51,6 +50,18 @@ pub struct RecordBatchBuilder {
     count: i32,
     base_timestamp: i64,
     max_timestamp: i64,
+}
+
+impl std::fmt::Debug for RecordBatchBuilder {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("RecordBatchBuilder")
+            .field("opts", &self.opts)
+            .field("records", &self.count)
+            .field("size_in_bytes", &self.buf.len())
+            .field("base_timestamp", &self.base_timestamp)
+            .field("max_timestamp", &self.max_timestamp)
+            .finish()
+    }
 }
 
 /// The varint written for an optional byte string's length (-1 for null).

@@ -13,8 +13,9 @@
 
 use bytes::Bytes;
 
+use super::iter::{RawRecord, Span};
 use super::reader::{be_i32, be_i64, invalid};
-use super::{attributes, Headers, Record, LOG_OVERHEAD};
+use super::{attributes, LOG_OVERHEAD};
 use crate::protocol::compression::{self, Compression};
 use crate::protocol::Result;
 
@@ -109,7 +110,7 @@ pub(super) struct LegacyBatch {
     pub compression: Compression,
     pub base_timestamp: i64,
     pub max_timestamp: i64,
-    pub records: LegacyRecords,
+    pub records: LegacySet,
 }
 
 /// Reads one top-level entry (`entry` is exactly one message). A compressed wrapper is
@@ -133,14 +134,7 @@ pub(super) fn parse_entry(entry: Bytes, magic: i8, max_decompressed: usize) -> R
             compression,
             base_timestamp: m.timestamp,
             max_timestamp: m.timestamp,
-            records: LegacyRecords {
-                data: entry.clone(),
-                pos: 0,
-                count: 1,
-                left: 1,
-                offset_shift: 0,
-                log_append_time: None,
-            },
+            records: LegacySet { data: entry.clone(), count: 1, offset_shift: 0, log_append_time: None },
             raw: entry,
         });
     }
@@ -195,11 +189,9 @@ pub(super) fn parse_entry(entry: Bytes, magic: i8, max_decompressed: usize) -> R
         compression,
         base_timestamp,
         max_timestamp,
-        records: LegacyRecords {
+        records: LegacySet {
             data,
-            pos: 0,
             count,
-            left: count as u32,
             offset_shift,
             log_append_time: log_append_time.then_some(m.timestamp),
         },
@@ -208,45 +200,54 @@ pub(super) fn parse_entry(entry: Bytes, magic: i8, max_decompressed: usize) -> R
 
 /// The messages of one legacy entry (the entry itself, or a wrapper's decompressed set), all
 /// checked already by [`parse_entry`].
+pub(super) struct LegacySet {
+    pub data: Bytes,
+    pub count: i32,
+    offset_shift: i64,
+    log_append_time: Option<i64>,
+}
+
+impl LegacySet {
+    pub fn cursor(&self) -> LegacyCursor {
+        LegacyCursor {
+            pos: 0,
+            left: self.count as u32,
+            offset_shift: self.offset_shift,
+            log_append_time: self.log_append_time,
+        }
+    }
+}
+
 #[derive(Clone, Debug)]
-pub(super) struct LegacyRecords {
-    data: Bytes,
+pub(super) struct LegacyCursor {
     pos: usize,
-    count: i32,
     left: u32,
     offset_shift: i64,
     log_append_time: Option<i64>,
 }
 
-impl LegacyRecords {
-    pub fn count(&self) -> i32 {
-        self.count
-    }
-
-    pub fn data_len(&self) -> usize {
-        self.data.len()
-    }
-
-    fn read(&mut self) -> Result<Record> {
-        let len = entry_len(&self.data[self.pos..])?;
+impl LegacyCursor {
+    fn read(&mut self, data: &[u8]) -> Result<RawRecord> {
+        let len = entry_len(&data[self.pos..])?;
         let start = self.pos;
-        let m = parse_message(&self.data[start..start + len], false)?;
+        let m = parse_message(&data[start..start + len], false)?;
         self.pos += len;
-        let slice = |r: Option<(usize, usize)>| r.map(|(a, b)| self.data.slice(start + a..start + b));
-        Ok(Record {
+        let shift = |r: Option<Span>| r.map(|(a, b)| (start + a, start + b));
+        Ok(RawRecord {
             offset: m.offset.wrapping_add(self.offset_shift),
             timestamp: self.log_append_time.unwrap_or(m.timestamp),
-            key: slice(m.key),
-            value: slice(m.value),
-            headers: Headers::default(),
+            key: shift(m.key),
+            value: shift(m.value),
+            headers: (0, 0),
+            header_count: 0,
         })
     }
 
-    pub fn next(&mut self) -> Option<Result<Record>> {
+    pub fn next_raw(&mut self, data: &[u8]) -> Option<Result<RawRecord>> {
         if self.left == 0 {
             return None;
         }
-        match self.read() {
+        match self.read(data) {
             Ok(r) => {
                 self.left -= 1;
                 Some(Ok(r))

@@ -25,6 +25,7 @@
 //! ```
 
 mod builder;
+mod iter;
 mod legacy;
 mod reader;
 
@@ -32,7 +33,10 @@ mod reader;
 mod tests;
 
 pub use builder::{BatchOptions, RecordBatchBuilder, RecordHeader};
-pub use reader::{BatchView, HeaderIter, Headers, Record, RecordBatches, RecordIter};
+pub use iter::{
+    HeaderIter, HeaderRefIter, Headers, HeadersRef, Record, RecordIter, RecordRef, RecordRefIter,
+};
+pub use reader::{BatchView, RecordBatches};
 
 /// Size of the v2 batch header that precedes the records.
 pub const RECORD_BATCH_OVERHEAD: usize = 61;

@@ -4,13 +4,13 @@ use std::sync::OnceLock;
 
 use bytes::Bytes;
 
-use super::legacy::{self, LegacyBatch, LegacyRecords};
+use super::iter::{RecordIter, RecordRefIter, State, V2Cursor};
+use super::legacy::{self, LegacyBatch, LegacySet};
 use super::offsets as at;
 use super::{
     attributes, TimestampType, DEFAULT_MAX_DECOMPRESSED, LOG_OVERHEAD, MAGIC_V2, RECORD_BATCH_OVERHEAD,
 };
 use crate::protocol::compression::{self, Compression};
-use crate::protocol::wire::{read_varint, read_varlong};
 use crate::protocol::{ProtocolError, Result};
 
 pub(super) fn invalid(msg: impl Into<String>) -> ProtocolError {
@@ -108,18 +108,17 @@ impl Iterator for RecordBatches {
 
 impl std::iter::FusedIterator for RecordBatches {}
 
-#[derive(Debug)]
 enum Body {
-    /// Records are `raw[61..]`, compressed with the codec in the attributes; decompressed at
+    /// `records` is `raw[61..]`, compressed with the codec in the attributes; decompressed at
     /// most once.
     V2 {
+        records: Bytes,
         decompressed: OnceLock<Bytes>,
     },
-    Legacy(LegacyRecords),
+    Legacy(LegacySet),
 }
 
 /// One batch: its header fields and, through [`BatchView::records`], its records.
-#[derive(Debug)]
 pub struct BatchView {
     raw: Bytes,
     base_offset: i64,
@@ -135,6 +134,25 @@ pub struct BatchView {
     base_sequence: i32,
     record_count: i32,
     body: Body,
+}
+
+impl std::fmt::Debug for BatchView {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("BatchView")
+            .field("base_offset", &self.base_offset)
+            .field("last_offset", &self.last_offset)
+            .field("magic", &self.magic)
+            .field("attributes", &format_args!("{:#06x}", self.attributes))
+            .field("record_count", &self.record_count)
+            .field("size_in_bytes", &self.raw.len())
+            .field("base_timestamp", &self.base_timestamp)
+            .field("max_timestamp", &self.max_timestamp)
+            .field("producer_id", &self.producer_id)
+            .field("producer_epoch", &self.producer_epoch)
+            .field("base_sequence", &self.base_sequence)
+            .field("partition_leader_epoch", &self.partition_leader_epoch)
+            .finish_non_exhaustive()
+    }
 }
 
 impl BatchView {
@@ -172,7 +190,7 @@ impl BatchView {
             producer_epoch: be_i16(&raw, at::PRODUCER_EPOCH),
             base_sequence: be_i32(&raw, at::BASE_SEQUENCE),
             record_count,
-            body: Body::V2 { decompressed: OnceLock::new() },
+            body: Body::V2 { records: raw.slice(RECORD_BATCH_OVERHEAD..), decompressed: OnceLock::new() },
             raw,
         })
     }
@@ -191,7 +209,7 @@ impl BatchView {
             producer_id: -1,
             producer_epoch: -1,
             base_sequence: -1,
-            record_count: l.records.count(),
+            record_count: l.records.count,
             body: Body::Legacy(l.records),
         }
     }
@@ -266,43 +284,39 @@ impl BatchView {
         self.record_count
     }
 
-    /// The records, decompressing the batch first if needed (at most once per view: the result
-    /// is kept). Fails if the decompressed records would exceed `max_decompressed` bytes.
-    pub fn records(&self, max_decompressed: usize) -> Result<RecordIter> {
+    /// The records section (decompressed, at most once per view: the result is kept) and the
+    /// iteration state for it.
+    fn records_data(&self, max_decompressed: usize) -> Result<(&Bytes, State)> {
+        let too_large = || {
+            ProtocolError::Compression(format!(
+                "{}: decompressed data is larger than {max_decompressed} bytes",
+                self.compression
+            ))
+        };
         match &self.body {
             Body::Legacy(l) => {
-                if self.compression != Compression::None && l.data_len() > max_decompressed {
-                    return Err(ProtocolError::Compression(format!(
-                        "decompressed data is larger than {max_decompressed} bytes"
-                    )));
+                if self.compression != Compression::None && l.data.len() > max_decompressed {
+                    return Err(too_large());
                 }
-                Ok(RecordIter { inner: Inner::Legacy(l.clone()) })
+                Ok((&l.data, State::Legacy(l.cursor())))
             }
-            Body::V2 { decompressed } => {
+            Body::V2 { records, decompressed } => {
                 let data = match self.compression {
-                    Compression::None => self.raw.slice(RECORD_BATCH_OVERHEAD..),
+                    Compression::None => records,
                     codec => match decompressed.get() {
-                        Some(d) if d.len() > max_decompressed => {
-                            return Err(ProtocolError::Compression(format!(
-                                "{codec}: decompressed data is larger than {max_decompressed} bytes"
-                            )))
-                        }
-                        Some(d) => d.clone(),
+                        Some(d) if d.len() > max_decompressed => return Err(too_large()),
+                        Some(d) => d,
                         None => {
-                            let d = Bytes::from(compression::decompress(
-                                codec,
-                                &self.raw[RECORD_BATCH_OVERHEAD..],
-                                max_decompressed,
-                            )?);
-                            decompressed.get_or_init(|| d).clone()
+                            let d = compression::decompress(codec, records, max_decompressed)?;
+                            decompressed.get_or_init(|| Bytes::from(d))
                         }
                     },
                 };
                 let log_append_time =
                     (self.timestamp_type() == TimestampType::LogAppendTime).then_some(self.max_timestamp);
-                Ok(RecordIter {
-                    inner: Inner::V2(V2Records {
-                        data,
+                Ok((
+                    data,
+                    State::V2(V2Cursor {
                         pos: 0,
                         left: self.record_count as u32,
                         base_offset: self.base_offset,
@@ -310,259 +324,23 @@ impl BatchView {
                         log_append_time,
                         done: false,
                     }),
-                })
-            }
-        }
-    }
-}
-
-/// One record. Key, value and headers are slices of the batch's buffer.
-#[derive(Clone, Debug, PartialEq, Eq)]
-pub struct Record {
-    pub offset: i64,
-    pub timestamp: i64,
-    pub key: Option<Bytes>,
-    pub value: Option<Bytes>,
-    pub headers: Headers,
-}
-
-/// A record's headers, in wire order, duplicates kept. Parsed lazily (already validated).
-#[derive(Clone, Debug, Default, PartialEq, Eq)]
-pub struct Headers {
-    data: Bytes,
-    count: u32,
-}
-
-impl Headers {
-    pub fn len(&self) -> usize {
-        self.count as usize
-    }
-    pub fn is_empty(&self) -> bool {
-        self.count == 0
-    }
-    pub fn iter(&self) -> HeaderIter {
-        HeaderIter { data: self.data.clone(), pos: 0, left: self.count }
-    }
-}
-
-impl IntoIterator for &Headers {
-    type Item = (Bytes, Option<Bytes>);
-    type IntoIter = HeaderIter;
-    fn into_iter(self) -> HeaderIter {
-        self.iter()
-    }
-}
-
-/// Yields `(key, value)` for each header. Keys are meant to be UTF-8 but are not checked.
-#[derive(Clone, Debug)]
-pub struct HeaderIter {
-    data: Bytes,
-    pos: usize,
-    left: u32,
-}
-
-impl Iterator for HeaderIter {
-    type Item = (Bytes, Option<Bytes>);
-
-    fn next(&mut self) -> Option<(Bytes, Option<Bytes>)> {
-        if self.left == 0 {
-            return None;
-        }
-        // The section was validated when the record was read, so nothing below fails; a
-        // failure would only end the iteration.
-        let mut c = Cursor { buf: &self.data, pos: self.pos };
-        let key = c.bytes_field().ok()??;
-        let value = c.bytes_field().ok()?;
-        self.pos = c.pos;
-        self.left -= 1;
-        Some((self.data.slice(key.0..key.1), value.map(|(a, b)| self.data.slice(a..b))))
-    }
-
-    fn size_hint(&self) -> (usize, Option<usize>) {
-        (self.left as usize, Some(self.left as usize))
-    }
-}
-
-impl ExactSizeIterator for HeaderIter {}
-
-/// A bounds-checked position in a record's bytes; ranges are returned instead of slices so the
-/// caller can cut `Bytes` from them.
-struct Cursor<'a> {
-    buf: &'a [u8],
-    pos: usize,
-}
-
-fn truncated(what: &'static str, needed: usize, remaining: usize) -> ProtocolError {
-    ProtocolError::Truncated { what, needed, remaining }
-}
-
-impl Cursor<'_> {
-    #[inline]
-    fn varint(&mut self) -> Result<i32> {
-        let (v, n) = read_varint(&self.buf[self.pos..])?;
-        self.pos += n;
-        Ok(v)
-    }
-    #[inline]
-    fn varlong(&mut self) -> Result<i64> {
-        let (v, n) = read_varlong(&self.buf[self.pos..])?;
-        self.pos += n;
-        Ok(v)
-    }
-    /// A varint length (-1 = null) and that many bytes, as a range.
-    #[inline]
-    fn bytes_field(&mut self) -> Result<Option<(usize, usize)>> {
-        let len = self.varint()?;
-        if len < 0 {
-            if len == -1 {
-                return Ok(None);
-            }
-            return Err(invalid(format!("negative length {len} in a record")));
-        }
-        let len = len as usize;
-        let left = self.buf.len() - self.pos;
-        if len > left {
-            return Err(truncated("record field", len, left));
-        }
-        let start = self.pos;
-        self.pos += len;
-        Ok(Some((start, self.pos)))
-    }
-}
-
-#[derive(Clone, Debug)]
-struct V2Records {
-    data: Bytes,
-    pos: usize,
-    /// Records still announced by the header: a loop bound only, never an allocation size.
-    left: u32,
-    base_offset: i64,
-    base_timestamp: i64,
-    log_append_time: Option<i64>,
-    done: bool,
-}
-
-/// The smallest encoded record: length, attributes, two deltas, key and value lengths, header
-/// count, one byte each.
-const MIN_RECORD_SIZE: usize = 7;
-
-impl V2Records {
-    fn parse(&mut self) -> Result<Record> {
-        let data = &self.data[..];
-        let (len, n) = read_varint(&data[self.pos..])?;
-        let start = self.pos + n;
-        if len < 0 {
-            return Err(invalid(format!("negative record length {len}")));
-        }
-        let left = data.len() - start;
-        if len as usize > left {
-            return Err(truncated("record", len as usize, left));
-        }
-        let end = start + len as usize;
-        let mut c = Cursor { buf: &data[..end], pos: start };
-        if c.pos == end {
-            return Err(truncated("record attributes", 1, 0));
-        }
-        c.pos += 1; // attributes: unused
-        let ts_delta = c.varlong()?;
-        let offset_delta = c.varint()?;
-        let key = c.bytes_field()?;
-        let value = c.bytes_field()?;
-        let header_count = c.varint()?;
-        if header_count < 0 {
-            return Err(invalid(format!("negative header count {header_count}")));
-        }
-        let headers_start = c.pos;
-        for _ in 0..header_count {
-            match c.bytes_field()? {
-                Some(_) => {}
-                None => return Err(invalid("null record header key")),
-            }
-            c.bytes_field()?;
-        }
-        if c.pos != end {
-            return Err(invalid(format!("record has {} bytes after its last header", end - c.pos)));
-        }
-        self.pos = end;
-        let headers = if header_count == 0 {
-            Headers::default()
-        } else {
-            Headers { data: self.data.slice(headers_start..end), count: header_count as u32 }
-        };
-        Ok(Record {
-            offset: self.base_offset.wrapping_add(i64::from(offset_delta)),
-            timestamp: self.log_append_time.unwrap_or_else(|| self.base_timestamp.wrapping_add(ts_delta)),
-            key: key.map(|(a, b)| self.data.slice(a..b)),
-            value: value.map(|(a, b)| self.data.slice(a..b)),
-            headers,
-        })
-    }
-
-    fn next(&mut self) -> Option<Result<Record>> {
-        if self.done {
-            return None;
-        }
-        if self.left == 0 {
-            self.done = true;
-            if self.pos != self.data.len() {
-                return Some(Err(invalid(format!(
-                    "{} bytes left after the batch's last record",
-                    self.data.len() - self.pos
-                ))));
-            }
-            return None;
-        }
-        match self.parse() {
-            Ok(r) => {
-                self.left -= 1;
-                Some(Ok(r))
-            }
-            Err(e) => {
-                self.done = true;
-                Some(Err(e))
+                ))
             }
         }
     }
 
-    fn size_hint(&self) -> (usize, Option<usize>) {
-        if self.done {
-            return (0, Some(0));
-        }
-        let fit = (self.data.len() - self.pos) / MIN_RECORD_SIZE;
-        // At most the announced records (bounded by what the bytes can hold) plus one error.
-        (0, Some((self.left as usize).min(fit) + 1))
-    }
-}
-
-#[derive(Clone, Debug)]
-enum Inner {
-    V2(V2Records),
-    Legacy(LegacyRecords),
-}
-
-/// Lazily yields a batch's records. After an error it yields nothing more.
-#[derive(Clone, Debug)]
-pub struct RecordIter {
-    inner: Inner,
-}
-
-impl Iterator for RecordIter {
-    type Item = Result<Record>;
-
-    #[inline]
-    fn next(&mut self) -> Option<Result<Record>> {
-        match &mut self.inner {
-            Inner::V2(r) => r.next(),
-            Inner::Legacy(r) => r.next(),
-        }
+    /// The records as [`super::Record`]s holding `Bytes` slices of the batch, decompressing the
+    /// batch first if needed (at most once per view: the result is kept). Fails if the
+    /// decompressed records would exceed `max_decompressed` bytes.
+    pub fn records(&self, max_decompressed: usize) -> Result<RecordIter> {
+        let (data, state) = self.records_data(max_decompressed)?;
+        Ok(RecordIter::new(data.clone(), state))
     }
 
-    fn size_hint(&self) -> (usize, Option<usize>) {
-        match &self.inner {
-            Inner::V2(r) => r.size_hint(),
-            Inner::Legacy(r) => r.size_hint(),
-        }
+    /// Like [`BatchView::records`], but the records borrow from this view: no reference
+    /// counting per record.
+    pub fn records_ref(&self, max_decompressed: usize) -> Result<RecordRefIter<'_>> {
+        let (data, state) = self.records_data(max_decompressed)?;
+        Ok(RecordRefIter::new(data, state))
     }
 }
-
-impl std::iter::FusedIterator for RecordIter {}

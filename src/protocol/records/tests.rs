@@ -104,6 +104,21 @@ fn builder_reader_round_trip_for_every_codec() {
             assert_eq!(b.base_timestamp(), recs[0].timestamp);
             assert_eq!(b.max_timestamp(), recs.iter().map(|r| r.timestamp).max().unwrap());
             assert_eq!(b.timestamp_type(), TimestampType::CreateTime);
+            // The borrowing iterator sees exactly the same records.
+            let owned: Vec<Record> = b.records(CAP).unwrap().map(|r| r.unwrap()).collect();
+            let borrowed: Vec<RecordRef<'_>> = b.records_ref(CAP).unwrap().map(|r| r.unwrap()).collect();
+            assert_eq!(owned.len(), borrowed.len());
+            for (o, r) in owned.iter().zip(&borrowed) {
+                assert_eq!((o.offset, o.timestamp), (r.offset, r.timestamp));
+                assert_eq!(o.key.as_deref(), r.key);
+                assert_eq!(o.value.as_deref(), r.value);
+                assert_eq!(o.headers.len(), r.headers.len());
+                assert!(o
+                    .headers
+                    .iter()
+                    .zip(r.headers)
+                    .all(|((k1, v1), (k2, v2))| k1 == k2 && v1.as_deref() == v2));
+            }
             let got = read_all(blob);
             assert_eq!(got.len(), n, "{codec}");
             for (i, (off, r)) in got.into_iter().enumerate() {
@@ -340,6 +355,9 @@ fn damaged_records_never_panic() {
             for r in batch.records(CAP).unwrap().flatten() {
                 let _ = r.headers.iter().count();
             }
+            for r in batch.records_ref(CAP).unwrap().flatten() {
+                let _ = r.headers.iter().count();
+            }
         }
     }
     // And a damaged header length field inside the records of a compressed batch.
@@ -373,6 +391,9 @@ fn lying_record_count_does_not_allocate() {
     assert!(hi.unwrap() <= 2, "size_hint is bounded by the bytes, not the count: {hi:?}");
     // Collecting would abort on a 2^31-element reservation if the count sized anything.
     let all: Vec<_> = it.collect();
+    assert_eq!(all.len(), 2);
+    assert!(all[0].is_ok() && all[1].is_err());
+    let all: Vec<_> = batch.records_ref(CAP).unwrap().collect();
     assert_eq!(all.len(), 2);
     assert!(all[0].is_ok() && all[1].is_err());
 }
@@ -623,4 +644,22 @@ fn mixed_legacy_and_v2_in_one_blob() {
     blob.extend_from_slice(&v2);
     let offsets: Vec<i64> = records_of(blob).into_iter().map(|r| r.0).collect();
     assert_eq!(offsets, [0, 1, 2]);
+}
+
+#[test]
+fn types_cross_threads_and_debug_is_compact() {
+    fn send_sync<T: Send + Sync>() {}
+    send_sync::<RecordBatchBuilder>();
+    send_sync::<RecordBatches>();
+    send_sync::<BatchView>();
+    send_sync::<RecordIter>();
+    send_sync::<Record>();
+    send_sync::<RecordRefIter<'_>>();
+
+    let mut b = RecordBatchBuilder::new(BatchOptions::default());
+    b.append(0, None, Some(&[7; 10_000]), &[]).unwrap();
+    assert!(format!("{b:?}").len() < 300);
+    let batch = RecordBatches::new(b.finish().unwrap()).next().unwrap().unwrap();
+    let dbg = format!("{batch:?}");
+    assert!(dbg.len() < 400 && dbg.contains("record_count: 1"), "{dbg}");
 }
