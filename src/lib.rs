@@ -13,5 +13,6 @@ pub mod ffi;
 pub mod net;
 pub mod protocol;
 pub mod runtime;
+pub mod writer;
 
 pub use error::{Error, Result};
