@@ -127,6 +127,12 @@ typedef struct kafka_new_topic_t kafka_new_topic_t;
 typedef struct kafka_partition_list_t kafka_partition_list_t;
 
 /*
+ A Writer. Every function may be called from any thread; kafka_writer_close() must be the
+ last call.
+ */
+typedef struct kafka_writer_t kafka_writer_t;
+
+/*
  An error code: `KAFKA_OK` (0), one of Kafka's broker error codes with its protocol number
  (e.g. 3 = UNKNOWN_TOPIC_OR_PARTITION, -1 = UNKNOWN_SERVER_ERROR), or a local error in
  -100..-199 (`KAFKA_ERR_*`). Values never change meaning between releases.
@@ -168,6 +174,55 @@ typedef struct {
   int64_t timestamp_ms;
   void *opaque;
 } kafka_msg_t;
+
+/*
+ Chooses a partition: returns one of the `count` ids in `partitions`. `key` is NULL for a
+ null key. May be called from any thread, including library threads; it must not call the
+ library.
+ */
+typedef int32_t (*kafka_partitioner_cb)(void *userdata,
+                                        const uint8_t *key,
+                                        size_t key_len,
+                                        const int32_t *partitions,
+                                        size_t count);
+
+/*
+ What happened to one produced message, handed to the delivery callback.
+ Fields may be added at the end in later versions; reports are passed by pointer.
+ */
+typedef struct {
+  /*
+   The `opaque` of the message as it was produced.
+   */
+  void *opaque;
+  /*
+   KAFKA_OK, or why the message was not delivered.
+   */
+  kafka_err_t err;
+  /*
+   The topic (owned by the library; valid during the callback).
+   */
+  const char *topic;
+  int32_t partition;
+  /*
+   The message's offset (-1 with acks=0 or on error).
+   */
+  int64_t offset;
+  int64_t timestamp_ms;
+} kafka_delivery_report_t;
+
+/*
+ Receives delivery reports: `count` pointers to reports, valid only during the call.
+ */
+typedef void (*kafka_delivery_cb)(void *userdata,
+                                  const kafka_delivery_report_t *const *reports,
+                                  size_t count);
+
+/*
+ Receives log lines: syslog `level` (3 error, 4 warning, 6 info, 7 debug) and a message,
+ valid only during the call. Messages never contain secrets.
+ */
+typedef void (*kafka_log_cb)(void *userdata, int32_t level, const char *message);
 
 /*
  Success.
@@ -298,6 +353,11 @@ typedef struct {
  Local: the call is not valid in the handle's current state (e.g. after fork()).
  */
 #define KAFKA_ERR_STATE -115
+
+/*
+ Local: the writer's queue is full (`queue.buffering.max.messages`); poll and retry.
+ */
+#define KAFKA_ERR_QUEUE_FULL -116
 
 #ifdef __cplusplus
 extern "C" {
@@ -748,6 +808,95 @@ uint32_t kafka_version(void);
  The library's version as a static string, e.g. "0.1.0". Never free it.
  */
 const char *kafka_version_str(void);
+
+/*
+ Creates a writer from `cfg` (`bootstrap.servers` is required; `writer.topic`, `balancer`,
+ `acks`, `linger.ms`, `compression.type`, `enable.idempotence`, ... are optional). The whole
+ configuration is validated here: KAFKA_ERR_CONFIG says what is wrong. No I/O happens until
+ the first message. Close it with kafka_writer_close().
+ */
+kafka_err_t kafka_writer_new(const kafka_config_t *cfg, kafka_writer_t **out);
+
+/*
+ As kafka_writer_new(), with partitions chosen by `partitioner` (kafka-go's BalancerFunc)
+ instead of the `balancer` setting. A partition it returns that the topic does not have fails
+ that message with KAFKA_ERR_INVALID_ARG.
+ */
+kafka_err_t kafka_writer_new_with_partitioner(const kafka_config_t *cfg,
+                                              kafka_partitioner_cb partitioner,
+                                              void *userdata,
+                                              kafka_writer_t **out);
+
+/*
+ Sets the delivery report callback (NULL to remove it). Reports arrive in arrays, one call
+ per batch, inside poll/flush/close.
+ */
+kafka_err_t kafka_writer_set_delivery_cb(const kafka_writer_t *w,
+                                         kafka_delivery_cb cb,
+                                         void *userdata);
+
+/*
+ Sets the log callback (NULL to remove it); `log_level` in the config filters the levels.
+ */
+kafka_err_t kafka_writer_set_log_cb(const kafka_writer_t *w, kafka_log_cb cb, void *userdata);
+
+/*
+ Hands `count` messages over for delivery and returns at once; each message's outcome comes
+ back through the delivery callback with its `opaque`. All or nothing: KAFKA_ERR_QUEUE_FULL
+ when `queue.buffering.max.messages` would be exceeded (poll, then retry), KAFKA_ERR_INVALID_ARG
+ for a message without a topic (or with one when the writer has `writer.topic`).
+ */
+kafka_err_t kafka_writer_produce(const kafka_writer_t *w, const kafka_msg_t *msgs, size_t count);
+
+/*
+ Writes `count` messages and blocks until each is acknowledged or has failed (kafka-go's
+ synchronous WriteMessages). Returns KAFKA_OK when all succeeded, else the first failure's
+ code. If not NULL, `errors[i]` and `offsets[i]` receive each message's code and offset
+ (arrays of `count`). On timeout or cancel the unsettled messages report
+ KAFKA_ERR_TIMED_OUT / KAFKA_ERR_CANCELLED, and may still be delivered later. The delivery
+ callback is not called for these messages.
+ */
+kafka_err_t kafka_writer_write(const kafka_writer_t *w,
+                               const kafka_msg_t *msgs,
+                               size_t count,
+                               int32_t timeout_ms,
+                               const kafka_cancel_t *cancel,
+                               kafka_err_t *errors,
+                               int64_t *offsets);
+
+/*
+ Serves queued delivery reports and log lines to the callbacks on this thread, waiting up to
+ `timeout_ms` (0 = don't wait, -1 = until something comes) for the first. If `served` is not
+ NULL it receives the number of events served.
+ */
+kafka_err_t kafka_writer_poll(const kafka_writer_t *w, int32_t timeout_ms, size_t *served);
+
+/*
+ Sends everything now and waits until every message produced so far is reported (serving the
+ callbacks meanwhile). KAFKA_ERR_TIMED_OUT if some are still pending after `timeout_ms`.
+ */
+kafka_err_t kafka_writer_flush(const kafka_writer_t *w, int32_t timeout_ms);
+
+/*
+ The number of messages produced and not yet reported (0 if `w` is NULL).
+ */
+size_t kafka_writer_pending(const kafka_writer_t *w);
+
+/*
+ The writer's statistics as a JSON object (messages_produced, messages_delivered, bytes,
+ batches, errors, retries, requests, pending, and min/avg/max/count summaries of
+ batch_messages, batch_bytes, batch_latency_us, request_latency_us), NUL-terminated, into
+ `buf` of `*size` bytes. `*size` receives the size needed; KAFKA_ERR_BUFFER_TOO_SMALL (and
+ nothing written) if `buf` is NULL or too small.
+ */
+kafka_err_t kafka_writer_stats(const kafka_writer_t *w, char *buf, size_t *size);
+
+/*
+ Flushes for up to `timeout_ms`, reports every message still pending as failed
+ (KAFKA_ERR_TIMED_OUT), serves all remaining callbacks, and frees the writer. Returns
+ KAFKA_OK when nothing was lost. NULL is ignored.
+ */
+kafka_err_t kafka_writer_close(kafka_writer_t *w, int32_t timeout_ms);
 
 #ifdef __cplusplus
 }  // extern "C"

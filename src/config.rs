@@ -68,9 +68,117 @@ const KEYS: &[KeySpec] = &[
         "plaintext",
         "Transport security (TLS/SASL: coming).",
     ),
+    key(
+        "log_level",
+        Kind::Int { min: 0, max: 7 },
+        "6",
+        "Most verbose syslog level passed to the log callback (3 error, 4 warning, 6 info, 7 debug).",
+    ),
+    key(
+        "metadata.max.age.ms",
+        Kind::Int { min: 1, max: MAX_MS },
+        "300000",
+        "How long cached topic metadata is trusted before it is fetched again.",
+    ),
+    // ---- Writer ----
+    key("writer.topic", Kind::Str, "", "Writer: the one topic every message goes to (else each message names its topic)."),
+    key(
+        "balancer",
+        Kind::Enum(&[
+            "round_robin",
+            "least_bytes",
+            "hash",
+            "reference_hash",
+            "crc32",
+            "murmur2",
+            "random",
+            "consistent",
+            "consistent_random",
+            "murmur2_random",
+            "fnv1a",
+            "fnv1a_random",
+        ]),
+        "round_robin",
+        "Writer: how a partition is chosen for a message without one (kafka-go and librdkafka names).",
+    ),
+    key(
+        "balancer.chunk.size",
+        Kind::Int { min: 1, max: MAX_MS },
+        "1",
+        "Writer: round_robin sends this many messages to a partition before moving on.",
+    ),
+    key(
+        "acks",
+        Kind::Enum(&["all", "-1", "1", "0", "one", "none", "leader"]),
+        "all",
+        "Writer: acknowledgements to wait for: all (-1), 1 (leader), 0 (none).",
+    ),
+    key(
+        "enable.idempotence",
+        Kind::Bool,
+        "true",
+        "Writer: producer id and sequence numbers so retries never duplicate or reorder (needs acks=all).",
+    ),
+    key(
+        "max.in.flight.requests.per.connection",
+        Kind::Int { min: 1, max: 1000 },
+        "5",
+        "Writer: produce requests in flight per broker connection (at most 5 with idempotence).",
+    ),
+    key(
+        "linger.ms",
+        Kind::Int { min: 0, max: 900000 },
+        "0",
+        "Writer: how long a batch may wait to fill; 0 sends as soon as a request slot is free (batches still fill while requests are in flight).",
+    ),
+    key("batch.num.messages", Kind::Int { min: 1, max: 1000000 }, "10000", "Writer: most messages in one partition batch."),
+    key("batch.size", Kind::Int { min: 1, max: i32::MAX as i64 }, "1048576", "Writer: most bytes in one partition batch."),
+    key(
+        "queue.buffering.max.messages",
+        Kind::Int { min: 1, max: i32::MAX as i64 },
+        "1000000",
+        "Writer: most messages waiting for delivery; kafka_writer_produce returns KAFKA_ERR_QUEUE_FULL beyond it.",
+    ),
+    key(
+        "compression.type",
+        Kind::Enum(&["none", "gzip", "snappy", "lz4", "zstd"]),
+        "none",
+        "Writer: compression codec of produced batches.",
+    ),
+    key(
+        "message.send.max.retries",
+        Kind::Int { min: 0, max: i32::MAX as i64 },
+        "2147483647",
+        "Writer: how often a failed batch is retried (bounded by message.timeout.ms).",
+    ),
+    key("retry.backoff.ms", Kind::Int { min: 1, max: 300000 }, "100", "Writer: first wait before a retry."),
+    key("retry.backoff.max.ms", Kind::Int { min: 1, max: 300000 }, "1000", "Writer: longest wait between retries."),
+    key(
+        "request.timeout.ms",
+        Kind::Int { min: 1, max: 900000 },
+        "30000",
+        "Writer: how long the broker may take to acknowledge a produce request.",
+    ),
+    key(
+        "message.timeout.ms",
+        Kind::Int { min: 0, max: MAX_MS },
+        "120000",
+        "Writer: how long a message may take from produce to acknowledgement, retries included (0 = no limit).",
+    ),
+];
+
+/// Other spellings (Java client, older librdkafka) of the same keys.
+const ALIASES: &[(&str, &str)] = &[
+    ("delivery.timeout.ms", "message.timeout.ms"),
+    ("retries", "message.send.max.retries"),
+    ("compression.codec", "compression.type"),
+    ("queue.buffering.max.ms", "linger.ms"),
+    ("partitioner", "balancer"),
+    ("request.required.acks", "acks"),
 ];
 
 fn spec(name: &str) -> Option<&'static KeySpec> {
+    let name = ALIASES.iter().find(|(alias, _)| *alias == name).map_or(name, |(_, real)| real);
     KEYS.iter().find(|k| k.name == name)
 }
 
@@ -151,9 +259,9 @@ impl Config {
         Ok(self.values.get(spec.name).map_or(spec.default, String::as_str))
     }
 
-    /// Whether the user set the key explicitly.
+    /// Whether the user set the key explicitly (under any of its names).
     pub fn is_set(&self, key: &str) -> bool {
-        self.values.contains_key(key)
+        spec(key).is_some_and(|s| self.values.contains_key(s.name))
     }
 
     pub fn get_int(&self, key: &str) -> Result<i64> {
@@ -200,6 +308,9 @@ mod tests {
         c.set("allow.auto.create.topics", "false").unwrap();
         assert!(!c.get_bool("allow.auto.create.topics").unwrap());
         c.set("bootstrap.servers", "a:1, b:2,,").unwrap();
+        c.set("delivery.timeout.ms", "5000").unwrap();
+        assert_eq!(c.get_int("message.timeout.ms").unwrap(), 5000);
+        assert!(c.is_set("message.timeout.ms") && c.is_set("delivery.timeout.ms"));
         assert_eq!(c.bootstrap_servers().unwrap(), vec!["a:1", "b:2"]);
     }
 

@@ -25,6 +25,7 @@ pub mod code {
     pub const NOT_FOUND: i32 = -113;
     pub const BUFFER_TOO_SMALL: i32 = -114;
     pub const STATE: i32 = -115;
+    pub const QUEUE_FULL: i32 = -116;
 }
 
 /// (code, NAME, description) for every local code, in code order.
@@ -49,6 +50,7 @@ const LOCAL: &[(i32, &str, &str)] = &[
     (code::NOT_FOUND, "NOT_FOUND", "Local: not found"),
     (code::BUFFER_TOO_SMALL, "BUFFER_TOO_SMALL", "Local: buffer too small"),
     (code::STATE, "STATE", "Local: operation not valid in the current state"),
+    (code::QUEUE_FULL, "QUEUE_FULL", "Local: the producer queue is full"),
 ];
 
 /// Kafka's broker error codes (org.apache.kafka.common.protocol.Errors), indexed by code + 1.

@@ -1,7 +1,11 @@
 //! What the client knows about the cluster: brokers, the controller, topics and partition
 //! leaders (from Metadata), and leader lookup with the retries a just-created topic needs.
 
+mod client;
+
 use std::time::Duration;
+
+pub use client::ClusterClient;
 
 use crate::error::{code, Error, Result};
 use crate::net::BrokerConnection;

@@ -67,6 +67,8 @@ pub const KAFKA_ERR_NOT_FOUND: kafka_err_t = -113;
 pub const KAFKA_ERR_BUFFER_TOO_SMALL: kafka_err_t = -114;
 /// Local: the call is not valid in the handle's current state (e.g. after fork()).
 pub const KAFKA_ERR_STATE: kafka_err_t = -115;
+/// Local: the writer's queue is full (`queue.buffering.max.messages`); poll and retry.
+pub const KAFKA_ERR_QUEUE_FULL: kafka_err_t = -116;
 
 thread_local! {
     static LAST_ERROR: RefCell<Option<(kafka_err_t, CString)>> = const { RefCell::new(None) };
@@ -198,6 +200,7 @@ mod tests {
             (KAFKA_ERR_NOT_FOUND, code::NOT_FOUND),
             (KAFKA_ERR_BUFFER_TOO_SMALL, code::BUFFER_TOO_SMALL),
             (KAFKA_ERR_STATE, code::STATE),
+            (KAFKA_ERR_QUEUE_FULL, code::QUEUE_FULL),
         ];
         for (c, internal) in pairs {
             assert_eq!(c, internal);

@@ -21,3 +21,4 @@ pub mod new_topic;
 mod panic;
 pub mod partition_list;
 pub mod version;
+pub mod writer;

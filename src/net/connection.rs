@@ -79,13 +79,44 @@ impl Shared {
     }
 }
 
+/// A request whose frame is queued for writing; await [`PendingResponse::response`] for the
+/// answer. Dropping it gives up: a late response is then discarded.
+pub struct PendingResponse<R: Request> {
+    rx: oneshot::Receiver<Result<Bytes>>,
+    guard: PendingGuard,
+    version: i16,
+    timeout: Duration,
+    addr: String,
+    _request: std::marker::PhantomData<fn() -> R>,
+}
+
+impl<R: Request> PendingResponse<R> {
+    /// Waits for the response (up to the connection's request timeout) and decodes it.
+    pub async fn response(self) -> Result<R::Response> {
+        let shared = self.guard.shared.clone();
+        let body = match tokio::time::timeout(self.timeout, self.rx).await {
+            Ok(Ok(result)) => result?,
+            Ok(Err(_)) => return Err(shared.failure().unwrap_or_else(|| Error::closed("connection closed"))),
+            Err(_) => {
+                return Err(Error::timed_out(format!(
+                    "{} request to {} got no response within {} ms",
+                    R::NAME,
+                    self.addr,
+                    self.timeout.as_millis()
+                )))
+            }
+        };
+        decode_response::<R>(body, self.version)
+    }
+}
+
 /// Removes a request's waiter if its caller stops waiting, so a late response is dropped.
-struct PendingGuard<'a> {
-    shared: &'a Shared,
+struct PendingGuard {
+    shared: Arc<Shared>,
     correlation_id: i32,
 }
 
-impl Drop for PendingGuard<'_> {
+impl Drop for PendingGuard {
     fn drop(&mut self) {
         self.shared.pending.lock().unwrap_or_else(|p| p.into_inner()).remove(&self.correlation_id);
     }
@@ -188,14 +219,37 @@ impl BrokerConnection {
 
     /// Sends `req` at an explicit version and waits for its response.
     pub async fn send_version<R: Request>(&self, req: &R, version: i16) -> Result<R::Response> {
-        let body = self.roundtrip(req, version, true).await?;
-        decode_response::<R>(body, version)
+        self.enqueue(req, version).await?.response().await
+    }
+
+    /// Queues `req` for writing and returns once it is queued, without waiting for the answer.
+    /// Requests queued one after another from one task reach the broker in that order (which
+    /// idempotent produce relies on); the returned handle waits for the response.
+    pub async fn enqueue<R: Request>(&self, req: &R, version: i16) -> Result<PendingResponse<R>> {
+        let (correlation_id, frame) = self.frame(req, version)?;
+        let (tx, rx) = oneshot::channel();
+        self.shared.pending.lock().unwrap_or_else(|p| p.into_inner()).insert(correlation_id, tx);
+        let guard = PendingGuard { shared: self.shared.clone(), correlation_id };
+        // The failure may have been recorded between the first check and the insert.
+        if let Some(e) = self.shared.failure() {
+            return Err(e);
+        }
+        self.queue(frame).await?;
+        Ok(PendingResponse {
+            rx,
+            guard,
+            version,
+            timeout: self.request_timeout,
+            addr: self.addr.clone(),
+            _request: std::marker::PhantomData,
+        })
     }
 
     /// Sends a request the broker does not answer (Produce with acks=0). Returns once the frame
     /// is queued for writing.
     pub async fn send_no_response<R: Request>(&self, req: &R, version: i16) -> Result<()> {
-        self.roundtrip(req, version, false).await.map(|_| ())
+        let (_, frame) = self.frame(req, version)?;
+        self.queue(frame).await
     }
 
     /// Closes the connection: requests in flight fail with CLOSED.
@@ -205,7 +259,7 @@ impl BrokerConnection {
         self.writer.abort();
     }
 
-    async fn roundtrip<R: Request>(&self, req: &R, version: i16, expect_response: bool) -> Result<Bytes> {
+    fn frame<R: Request>(&self, req: &R, version: i16) -> Result<(i32, Bytes)> {
         if let Some(e) = self.shared.failure() {
             return Err(e);
         }
@@ -216,30 +270,7 @@ impl BrokerConnection {
             ));
         }
         let correlation_id = self.next_correlation_id.fetch_add(1, Ordering::Relaxed) & i32::MAX;
-        let frame = encode_frame(req, version, correlation_id, self.client_id.as_deref())?;
-
-        if !expect_response {
-            self.queue(frame).await?;
-            return Ok(Bytes::new());
-        }
-        let (tx, rx) = oneshot::channel();
-        self.shared.pending.lock().unwrap_or_else(|p| p.into_inner()).insert(correlation_id, tx);
-        let _guard = PendingGuard { shared: &self.shared, correlation_id };
-        // The failure may have been recorded between the first check and the insert.
-        if let Some(e) = self.shared.failure() {
-            return Err(e);
-        }
-        self.queue(frame).await?;
-        match tokio::time::timeout(self.request_timeout, rx).await {
-            Ok(Ok(result)) => result,
-            Ok(Err(_)) => Err(self.shared.failure().unwrap_or_else(|| Error::closed("connection closed"))),
-            Err(_) => Err(Error::timed_out(format!(
-                "{} request to {} got no response within {} ms",
-                R::NAME,
-                self.addr,
-                self.request_timeout.as_millis()
-            ))),
-        }
+        Ok((correlation_id, encode_frame(req, version, correlation_id, self.client_id.as_deref())?))
     }
 
     async fn queue(&self, frame: Bytes) -> Result<()> {
@@ -247,6 +278,20 @@ impl BrokerConnection {
             .send(frame)
             .await
             .map_err(|_| self.shared.failure().unwrap_or_else(|| Error::closed("connection closed")))
+    }
+
+    /// The undecoded response body, for ApiVersions whose body version may differ from ours.
+    async fn raw_roundtrip<R: Request>(&self, req: &R, version: i16) -> Result<Bytes> {
+        let (correlation_id, frame) = self.frame(req, version)?;
+        let (tx, rx) = oneshot::channel();
+        self.shared.pending.lock().unwrap_or_else(|p| p.into_inner()).insert(correlation_id, tx);
+        let _guard = PendingGuard { shared: self.shared.clone(), correlation_id };
+        self.queue(frame).await?;
+        match tokio::time::timeout(self.request_timeout, rx).await {
+            Ok(Ok(result)) => result,
+            Ok(Err(_)) => Err(self.shared.failure().unwrap_or_else(|| Error::closed("connection closed"))),
+            Err(_) => Err(Error::timed_out(format!("{} to {}: no response", R::NAME, self.addr))),
+        }
     }
 
     /// ApiVersions at our highest version; a broker that does not know it answers with error 35
@@ -260,7 +305,7 @@ impl BrokerConnection {
         };
         let mut version = ApiVersionsRequest::MAX_VERSION;
         for _ in 0..2 {
-            let body = self.roundtrip(&req, version, true).await?;
+            let body = self.raw_roundtrip(&req, version).await?;
             let resp = match decode_response::<ApiVersionsRequest>(body.clone(), version) {
                 Ok(r) if r.error_code != 35 => r,
                 _ => decode_response::<ApiVersionsRequest>(body, 0)?,

@@ -4,5 +4,5 @@
 mod connection;
 mod versions;
 
-pub use connection::{BrokerConnection, ConnectOptions};
+pub use connection::{BrokerConnection, ConnectOptions, PendingResponse};
 pub use versions::VersionTable;

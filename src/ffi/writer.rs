@@ -1,0 +1,371 @@
+//! `kafka_writer_t`: kafka-go's Writer for C — a batching producer with balancers,
+//! compression, retries, idempotence, synchronous and asynchronous writes, delivery reports,
+//! stats and logging.
+//!
+//! Callbacks (delivery reports, logs) run only on the application's thread, inside
+//! kafka_writer_poll(), kafka_writer_flush() and kafka_writer_close(). A callback may call
+//! any kafka_writer_* function of its writer except kafka_writer_close().
+
+use std::collections::HashMap;
+use std::ffi::{c_char, c_void, CString};
+use std::sync::{Arc, Mutex};
+
+use super::cancel::{kafka_cancel_t, token};
+use super::config::{config_ref, kafka_config_t};
+use super::error::kafka_err_t;
+use super::handle::{self, borrow, check_out, Handle};
+use super::message::{kafka_msg_t, BorrowedBatch};
+use super::panic::{guard, guard_value};
+use crate::error::{code, Error, Result};
+use crate::runtime::timeout_from_ms;
+use crate::writer::balancer::FnBalancer;
+use crate::writer::{Event, OutRecord, Writer};
+
+/// What happened to one produced message, handed to the delivery callback.
+/// Fields may be added at the end in later versions; reports are passed by pointer.
+#[repr(C)]
+pub struct kafka_delivery_report_t {
+    /// The `opaque` of the message as it was produced.
+    pub opaque: *mut c_void,
+    /// KAFKA_OK, or why the message was not delivered.
+    pub err: kafka_err_t,
+    /// The topic (owned by the library; valid during the callback).
+    pub topic: *const c_char,
+    pub partition: i32,
+    /// The message's offset (-1 with acks=0 or on error).
+    pub offset: i64,
+    pub timestamp_ms: i64,
+}
+
+/// Receives delivery reports: `count` pointers to reports, valid only during the call.
+pub type kafka_delivery_cb = Option<
+    unsafe extern "C" fn(userdata: *mut c_void, reports: *const *const kafka_delivery_report_t, count: usize),
+>;
+
+/// Receives log lines: syslog `level` (3 error, 4 warning, 6 info, 7 debug) and a message,
+/// valid only during the call. Messages never contain secrets.
+pub type kafka_log_cb =
+    Option<unsafe extern "C" fn(userdata: *mut c_void, level: i32, message: *const c_char)>;
+
+/// Chooses a partition: returns one of the `count` ids in `partitions`. `key` is NULL for a
+/// null key. May be called from any thread, including library threads; it must not call the
+/// library.
+pub type kafka_partitioner_cb = Option<
+    unsafe extern "C" fn(
+        userdata: *mut c_void,
+        key: *const u8,
+        key_len: usize,
+        partitions: *const i32,
+        count: usize,
+    ) -> i32,
+>;
+
+/// A Writer. Every function may be called from any thread; kafka_writer_close() must be the
+/// last call.
+pub struct kafka_writer_t {
+    _private: [u8; 0],
+}
+
+struct Callbacks {
+    delivery: kafka_delivery_cb,
+    delivery_userdata: usize,
+    log: kafka_log_cb,
+    log_userdata: usize,
+}
+
+pub(crate) struct WriterHandle {
+    writer: Writer,
+    callbacks: Mutex<Callbacks>,
+    topics: Mutex<HashMap<Arc<str>, CString>>,
+}
+
+impl Handle for kafka_writer_t {
+    type Inner = WriterHandle;
+    const NAME: &'static str = "writer";
+}
+
+impl WriterHandle {
+    fn new(writer: Writer) -> Self {
+        WriterHandle {
+            writer,
+            callbacks: Mutex::new(Callbacks {
+                delivery: None,
+                delivery_userdata: 0,
+                log: None,
+                log_userdata: 0,
+            }),
+            topics: Mutex::default(),
+        }
+    }
+
+    /// Calls the application's callbacks for one event, on the current thread.
+    fn dispatch(&self, e: Event) {
+        let cbs = self.callbacks.lock().unwrap_or_else(|p| p.into_inner());
+        let (delivery, dud, log, lud) = (cbs.delivery, cbs.delivery_userdata, cbs.log, cbs.log_userdata);
+        drop(cbs);
+        match e {
+            Event::Delivery(reports) => {
+                let Some(cb) = delivery else { return };
+                let mut topics = self.topics.lock().unwrap_or_else(|p| p.into_inner());
+                let c_reports: Vec<kafka_delivery_report_t> = reports
+                    .iter()
+                    .map(|r| {
+                        let topic = topics
+                            .entry(r.topic.clone())
+                            .or_insert_with(|| CString::new(r.topic.as_bytes()).unwrap_or_default())
+                            .as_ptr();
+                        let (err, offset) = match &r.result {
+                            Ok(o) => (code::OK, *o),
+                            Err(e) => (e.code(), -1),
+                        };
+                        kafka_delivery_report_t {
+                            opaque: r.opaque as *mut c_void,
+                            err,
+                            topic,
+                            partition: r.partition,
+                            offset,
+                            timestamp_ms: r.timestamp_ms,
+                        }
+                    })
+                    .collect();
+                drop(topics);
+                let ptrs: Vec<*const kafka_delivery_report_t> =
+                    c_reports.iter().map(|r| r as *const _).collect();
+                unsafe { cb(dud as *mut c_void, ptrs.as_ptr(), ptrs.len()) };
+            }
+            Event::Log { level, message } => {
+                if let Some(cb) = log {
+                    let m = CString::new(message.replace('\0', " ")).unwrap_or_default();
+                    unsafe { cb(lud as *mut c_void, level, m.as_ptr()) };
+                }
+            }
+        }
+    }
+}
+
+/// Creates a writer from `cfg` (`bootstrap.servers` is required; `writer.topic`, `balancer`,
+/// `acks`, `linger.ms`, `compression.type`, `enable.idempotence`, ... are optional). The whole
+/// configuration is validated here: KAFKA_ERR_CONFIG says what is wrong. No I/O happens until
+/// the first message. Close it with kafka_writer_close().
+#[no_mangle]
+pub extern "C" fn kafka_writer_new(cfg: *const kafka_config_t, out: *mut *mut kafka_writer_t) -> kafka_err_t {
+    guard(|| unsafe {
+        check_out(out, "out")?;
+        let w = Writer::new(config_ref(cfg)?)?;
+        *out = handle::into_raw::<kafka_writer_t>(WriterHandle::new(w));
+        Ok(())
+    })
+}
+
+/// As kafka_writer_new(), with partitions chosen by `partitioner` (kafka-go's BalancerFunc)
+/// instead of the `balancer` setting. A partition it returns that the topic does not have fails
+/// that message with KAFKA_ERR_INVALID_ARG.
+#[no_mangle]
+pub extern "C" fn kafka_writer_new_with_partitioner(
+    cfg: *const kafka_config_t,
+    partitioner: kafka_partitioner_cb,
+    userdata: *mut c_void,
+    out: *mut *mut kafka_writer_t,
+) -> kafka_err_t {
+    guard(|| unsafe {
+        check_out(out, "out")?;
+        let cb = partitioner.ok_or_else(|| Error::invalid_arg("partitioner is NULL"))?;
+        let ud = userdata as usize;
+        let balancer = FnBalancer::new(move |key: Option<&[u8]>, _size: usize, parts: &[i32]| {
+            let (k, kl) = key.map_or((std::ptr::null(), 0), |k| (k.as_ptr(), k.len()));
+            cb(ud as *mut c_void, k, kl, parts.as_ptr(), parts.len())
+        });
+        let w = Writer::with_balancer(config_ref(cfg)?, Box::new(balancer))?;
+        *out = handle::into_raw::<kafka_writer_t>(WriterHandle::new(w));
+        Ok(())
+    })
+}
+
+/// Sets the delivery report callback (NULL to remove it). Reports arrive in arrays, one call
+/// per batch, inside poll/flush/close.
+#[no_mangle]
+pub extern "C" fn kafka_writer_set_delivery_cb(
+    w: *const kafka_writer_t,
+    cb: kafka_delivery_cb,
+    userdata: *mut c_void,
+) -> kafka_err_t {
+    guard(|| unsafe {
+        let mut c = borrow(w)?.callbacks.lock().unwrap_or_else(|p| p.into_inner());
+        c.delivery = cb;
+        c.delivery_userdata = userdata as usize;
+        Ok(())
+    })
+}
+
+/// Sets the log callback (NULL to remove it); `log_level` in the config filters the levels.
+#[no_mangle]
+pub extern "C" fn kafka_writer_set_log_cb(
+    w: *const kafka_writer_t,
+    cb: kafka_log_cb,
+    userdata: *mut c_void,
+) -> kafka_err_t {
+    guard(|| unsafe {
+        let mut c = borrow(w)?.callbacks.lock().unwrap_or_else(|p| p.into_inner());
+        c.log = cb;
+        c.log_userdata = userdata as usize;
+        Ok(())
+    })
+}
+
+fn records<'a>(batch: &'a BorrowedBatch<'a>, msgs: &'a [kafka_msg_t]) -> Result<Vec<OutRecord<'a>>> {
+    let mut out = Vec::with_capacity(batch.len());
+    for (i, m) in msgs.iter().enumerate() {
+        let base = batch.get(i)?;
+        let topic = if m.topic.is_null() { None } else { Some(unsafe { handle::c_str(m.topic, "topic")? }) };
+        out.push(OutRecord {
+            topic,
+            partition: m.partition,
+            key: base.key,
+            value: base.value,
+            headers: base.headers,
+            timestamp_ms: base.timestamp_ms,
+        });
+    }
+    Ok(out)
+}
+
+/// Hands `count` messages over for delivery and returns at once; each message's outcome comes
+/// back through the delivery callback with its `opaque`. All or nothing: KAFKA_ERR_QUEUE_FULL
+/// when `queue.buffering.max.messages` would be exceeded (poll, then retry), KAFKA_ERR_INVALID_ARG
+/// for a message without a topic (or with one when the writer has `writer.topic`).
+#[no_mangle]
+pub extern "C" fn kafka_writer_produce(
+    w: *const kafka_writer_t,
+    msgs: *const kafka_msg_t,
+    count: usize,
+) -> kafka_err_t {
+    guard(|| unsafe {
+        let h = borrow(w)?;
+        let batch = BorrowedBatch::new(msgs, count)?;
+        let slice = std::slice::from_raw_parts(msgs, count);
+        let recs = records(&batch, slice)?;
+        let opaques: Vec<usize> = slice.iter().map(|m| m.opaque as usize).collect();
+        h.writer.produce(&recs, &opaques)
+    })
+}
+
+/// Writes `count` messages and blocks until each is acknowledged or has failed (kafka-go's
+/// synchronous WriteMessages). Returns KAFKA_OK when all succeeded, else the first failure's
+/// code. If not NULL, `errors[i]` and `offsets[i]` receive each message's code and offset
+/// (arrays of `count`). On timeout or cancel the unsettled messages report
+/// KAFKA_ERR_TIMED_OUT / KAFKA_ERR_CANCELLED, and may still be delivered later. The delivery
+/// callback is not called for these messages.
+#[no_mangle]
+pub extern "C" fn kafka_writer_write(
+    w: *const kafka_writer_t,
+    msgs: *const kafka_msg_t,
+    count: usize,
+    timeout_ms: i32,
+    cancel: *const kafka_cancel_t,
+    errors: *mut kafka_err_t,
+    offsets: *mut i64,
+) -> kafka_err_t {
+    guard(|| unsafe {
+        let h = borrow(w)?;
+        let batch = BorrowedBatch::new(msgs, count)?;
+        let recs = records(&batch, std::slice::from_raw_parts(msgs, count))?;
+        let results = h.writer.write(&recs, timeout_from_ms(timeout_ms), token(cancel))?;
+        let mut first: Option<Error> = None;
+        for (i, r) in results.into_iter().enumerate() {
+            let (c, o) = match r {
+                Ok(o) => (code::OK, o),
+                Err(e) => {
+                    let c = e.code();
+                    first.get_or_insert(e.context(format!("message {i}")));
+                    (c, -1)
+                }
+            };
+            if !errors.is_null() {
+                *errors.add(i) = c;
+            }
+            if !offsets.is_null() {
+                *offsets.add(i) = o;
+            }
+        }
+        first.map_or(Ok(()), Err)
+    })
+}
+
+/// Serves queued delivery reports and log lines to the callbacks on this thread, waiting up to
+/// `timeout_ms` (0 = don't wait, -1 = until something comes) for the first. If `served` is not
+/// NULL it receives the number of events served.
+#[no_mangle]
+pub extern "C" fn kafka_writer_poll(
+    w: *const kafka_writer_t,
+    timeout_ms: i32,
+    served: *mut usize,
+) -> kafka_err_t {
+    guard(|| unsafe {
+        let h = borrow(w)?;
+        let n = h.writer.poll(timeout_from_ms(timeout_ms), &mut |e| h.dispatch(e));
+        if !served.is_null() {
+            *served = n;
+        }
+        Ok(())
+    })
+}
+
+/// Sends everything now and waits until every message produced so far is reported (serving the
+/// callbacks meanwhile). KAFKA_ERR_TIMED_OUT if some are still pending after `timeout_ms`.
+#[no_mangle]
+pub extern "C" fn kafka_writer_flush(w: *const kafka_writer_t, timeout_ms: i32) -> kafka_err_t {
+    guard(|| unsafe {
+        let h = borrow(w)?;
+        h.writer.flush(timeout_from_ms(timeout_ms), &mut |e| h.dispatch(e))
+    })
+}
+
+/// The number of messages produced and not yet reported (0 if `w` is NULL).
+#[no_mangle]
+pub extern "C" fn kafka_writer_pending(w: *const kafka_writer_t) -> usize {
+    guard_value(0, || unsafe { borrow(w) }.map_or(0, |h| h.writer.pending()))
+}
+
+/// The writer's statistics as a JSON object (messages_produced, messages_delivered, bytes,
+/// batches, errors, retries, requests, pending, and min/avg/max/count summaries of
+/// batch_messages, batch_bytes, batch_latency_us, request_latency_us), NUL-terminated, into
+/// `buf` of `*size` bytes. `*size` receives the size needed; KAFKA_ERR_BUFFER_TOO_SMALL (and
+/// nothing written) if `buf` is NULL or too small.
+#[no_mangle]
+pub extern "C" fn kafka_writer_stats(
+    w: *const kafka_writer_t,
+    buf: *mut c_char,
+    size: *mut usize,
+) -> kafka_err_t {
+    guard(|| unsafe {
+        let h = borrow(w)?;
+        check_out(size, "size")?;
+        let json = h.writer.stats().to_json();
+        let needed = json.len() + 1;
+        let have = *size;
+        *size = needed;
+        if buf.is_null() || have < needed {
+            return Err(Error::new(
+                code::BUFFER_TOO_SMALL,
+                format!("stats need {needed} bytes, buffer has {have}"),
+            ));
+        }
+        std::ptr::copy_nonoverlapping(json.as_ptr(), buf.cast::<u8>(), json.len());
+        *buf.add(json.len()) = 0;
+        Ok(())
+    })
+}
+
+/// Flushes for up to `timeout_ms`, reports every message still pending as failed
+/// (KAFKA_ERR_TIMED_OUT), serves all remaining callbacks, and frees the writer. Returns
+/// KAFKA_OK when nothing was lost. NULL is ignored.
+#[no_mangle]
+pub extern "C" fn kafka_writer_close(w: *mut kafka_writer_t, timeout_ms: i32) -> kafka_err_t {
+    guard(|| unsafe {
+        if w.is_null() {
+            return Ok(());
+        }
+        let h = handle::free(w).expect("checked non-NULL");
+        h.writer.close(timeout_from_ms(timeout_ms), &mut |e| h.dispatch(e))
+    })
+}

@@ -1,0 +1,285 @@
+//! The writer's sender task: gets a producer id, keeps topic metadata, and turns the queues'
+//! plans into Produce requests (one per broker, every ready partition in it).
+
+use std::collections::HashMap;
+use std::sync::Arc;
+use std::time::{Duration, Instant};
+
+use tokio::task::JoinSet;
+
+use super::state::SealedBatch;
+use super::Shared;
+use crate::error::{Error, Result};
+use crate::net::PendingResponse;
+use crate::protocol::messages::create_topics_request::CreatableTopic;
+use crate::protocol::messages::produce_request::{PartitionProduceData, TopicProduceData};
+use crate::protocol::messages::{
+    CreateTopicsRequest, InitProducerIdRequest, ProduceRequest, ProduceResponse,
+};
+
+pub(super) async fn run(shared: Arc<Shared>) {
+    let mut requests: JoinSet<()> = JoinSet::new();
+    let mut metadata_failures: HashMap<Arc<str>, u32> = HashMap::new();
+    loop {
+        let wake = shared.wake.notified();
+        tokio::pin!(wake);
+        wake.as_mut().enable();
+
+        if shared.settings.idempotent
+            && shared.state.lock().unwrap_or_else(|p| p.into_inner()).producer.is_none()
+        {
+            let has_data = shared.state.lock().unwrap_or_else(|p| p.into_inner()).pending > 0;
+            if has_data {
+                match init_producer_id(&shared).await {
+                    Ok(id) => {
+                        shared.log(7, format!("producer id {} epoch {}", id.0, id.1));
+                        shared.state.lock().unwrap_or_else(|p| p.into_inner()).producer = Some(id);
+                    }
+                    Err(e) => {
+                        shared.log(4, format!("InitProducerId failed, retrying: {}", e.message()));
+                        tokio::time::sleep(shared.settings.backoff_min).await;
+                        continue;
+                    }
+                }
+            }
+        }
+
+        let plan = shared.state.lock().unwrap_or_else(|p| p.into_inner()).plan(&shared, Instant::now());
+        // Requests are queued on their connections here, in plan order, so sequence numbers
+        // reach each broker in order; only the waiting for answers runs in separate tasks.
+        for (leader, batches) in plan.requests {
+            let started = Instant::now();
+            match start_produce(&shared, leader, &batches).await {
+                Ok(Sent::Waiting(pending)) => {
+                    requests.spawn(finish(shared.clone(), leader, batches, started, pending));
+                }
+                Ok(Sent::NoResponse) => settle(&shared, leader, batches, started, Ok(None)),
+                Err(e) => settle(&shared, leader, batches, started, Err(e)),
+            }
+        }
+        let mut backoff = None;
+        for topic in plan.need_metadata {
+            match refresh_metadata(&shared, &topic).await {
+                Ok(()) => {
+                    metadata_failures.remove(&topic);
+                }
+                Err(e) => {
+                    let n = metadata_failures.entry(topic.clone()).or_default();
+                    *n += 1;
+                    let fatal =
+                        !e.is_retriable() || (e.code() == 3 && !shared.settings.allow_auto_create && *n >= 3);
+                    let mut st = shared.state.lock().unwrap_or_else(|p| p.into_inner());
+                    if fatal {
+                        shared.log(3, e.message());
+                        st.fail_unassigned(&shared, &topic, &e, None);
+                        metadata_failures.remove(&topic);
+                    } else {
+                        shared.log(6, format!("{}; retrying", e.message()));
+                        if let Some(max) = shared.settings.message_timeout {
+                            st.fail_unassigned(&shared, &topic, &e, Some(max));
+                        }
+                        backoff = Some(shared.settings.backoff_min);
+                    }
+                }
+            }
+        }
+
+        let sleep_until = match (plan.next_wakeup, backoff) {
+            (Some(at), Some(b)) => Some(at.min(Instant::now() + b)),
+            (Some(at), None) => Some(at),
+            (None, Some(b)) => Some(Instant::now() + b),
+            (None, None) => None,
+        };
+        let timer = async {
+            match sleep_until {
+                Some(at) => tokio::time::sleep_until(at.into()).await,
+                None => std::future::pending().await,
+            }
+        };
+        tokio::select! {
+            _ = &mut wake => {}
+            Some(_) = requests.join_next(), if !requests.is_empty() => {}
+            _ = timer => {}
+        }
+    }
+}
+
+async fn init_producer_id(shared: &Shared) -> Result<(i64, i16)> {
+    let conn = shared.cluster.any_connection().await?;
+    let resp = conn
+        .send(&InitProducerIdRequest {
+            transactional_id: None,
+            transaction_timeout_ms: 60_000,
+            producer_id: -1,
+            producer_epoch: -1,
+            ..Default::default()
+        })
+        .await?;
+    if resp.error_code != 0 {
+        return Err(Error::broker(resp.error_code, "InitProducerId"));
+    }
+    Ok((resp.producer_id, resp.producer_epoch))
+}
+
+/// Fetches a topic's metadata into the queues; creates the topic first when it is missing and
+/// the writer may create topics (the broker may have auto-creation off).
+async fn refresh_metadata(shared: &Shared, topic: &str) -> Result<()> {
+    let allow = shared.settings.allow_auto_create;
+    let meta = match shared.cluster.topic(topic, true, allow).await {
+        Err(e) if e.code() == 3 && allow => {
+            create_topic(shared, topic).await?;
+            shared.cluster.topic(topic, true, allow).await?
+        }
+        r => r?,
+    };
+    if meta.partitions.iter().any(|p| p.leader < 0) {
+        return Err(Error::broker(5, format!("topic {topic} has partitions without a leader")));
+    }
+    shared.state.lock().unwrap_or_else(|p| p.into_inner()).set_metadata(shared, meta);
+    // The messages that waited for this metadata now sit in batches: plan again.
+    shared.wake.notify_one();
+    Ok(())
+}
+
+async fn create_topic(shared: &Shared, topic: &str) -> Result<()> {
+    let conn = shared.cluster.any_connection().await?;
+    let resp = conn
+        .send(&CreateTopicsRequest {
+            topics: vec![CreatableTopic {
+                name: topic.to_string(),
+                num_partitions: -1,
+                replication_factor: -1,
+                ..Default::default()
+            }],
+            timeout_ms: 30_000,
+            ..Default::default()
+        })
+        .await?;
+    match resp.topics.first().map(|t| t.error_code) {
+        Some(0) | Some(36) => {
+            shared.log(6, format!("created topic {topic}"));
+            Ok(())
+        }
+        Some(c) => Err(Error::broker(c, format!("create topic {topic}"))),
+        None => Err(Error::malformed("CreateTopics response without the topic")),
+    }
+}
+
+enum Sent {
+    Waiting(PendingResponse<ProduceRequest>),
+    NoResponse,
+}
+
+/// Waits for a queued Produce request's answer and settles its batches.
+async fn finish(
+    shared: Arc<Shared>,
+    leader: i32,
+    batches: Vec<SealedBatch>,
+    started: Instant,
+    pending: PendingResponse<ProduceRequest>,
+) {
+    let wait = shared.settings.request_timeout + Duration::from_secs(5);
+    let outcome = match tokio::time::timeout(wait, pending.response()).await {
+        Ok(Ok(resp)) => Ok(Some(partition_results(resp, &batches))),
+        Ok(Err(e)) => Err(e),
+        Err(_) => Err(Error::timed_out("produce request timed out")),
+    };
+    settle(&shared, leader, batches, started, outcome);
+}
+
+/// Hands every batch's outcome back to the queues and wakes the sender.
+fn settle(
+    shared: &Shared,
+    leader: i32,
+    batches: Vec<SealedBatch>,
+    started: Instant,
+    outcome: Result<Option<PartitionResults>>,
+) {
+    shared.stats.request_done(started.elapsed());
+    let outcomes: Vec<(SealedBatch, Result<i64>)> = match outcome {
+        Err(e) => batches.into_iter().map(|b| (b, Err(e.clone()))).collect(),
+        Ok(None) => batches.into_iter().map(|b| (b, Ok(-1))).collect(),
+        Ok(Some(results)) => batches
+            .into_iter()
+            .map(|b| {
+                let r = results.get(&(b.topic_id, b.topic.to_string(), b.partition)).cloned().unwrap_or_else(
+                    || Err(Error::malformed("Produce response does not mention the partition")),
+                );
+                (b, r)
+            })
+            .collect(),
+    };
+    shared.state.lock().unwrap_or_else(|p| p.into_inner()).finish_request(shared, leader, outcomes);
+    shared.wake.notify_one();
+}
+
+type PartitionResults = HashMap<([u8; 16], String, i32), Result<i64>>;
+
+/// Builds the Produce request for `batches` and queues it on the leader's connection.
+async fn start_produce(shared: &Shared, leader: i32, batches: &[SealedBatch]) -> Result<Sent> {
+    let s = &shared.settings;
+    let conn = shared.cluster.broker(leader).await?;
+    let mut topics: Vec<TopicProduceData> = Vec::new();
+    for b in batches {
+        let data = PartitionProduceData {
+            index: b.partition,
+            records: Some(b.records.clone()),
+            ..Default::default()
+        };
+        match topics.iter_mut().find(|t| t.name == *b.topic) {
+            Some(t) => t.partition_data.push(data),
+            None => topics.push(TopicProduceData {
+                name: b.topic.to_string(),
+                topic_id: b.topic_id,
+                partition_data: vec![data],
+                ..Default::default()
+            }),
+        }
+    }
+    let req = ProduceRequest {
+        acks: s.acks,
+        timeout_ms: s.request_timeout.as_millis().min(i32::MAX as u128) as i32,
+        topic_data: topics,
+        ..Default::default()
+    };
+    let version = conn.versions().pick::<ProduceRequest>()?;
+    if s.acks == 0 {
+        conn.send_no_response(&req, version).await?;
+        return Ok(Sent::NoResponse);
+    }
+    Ok(Sent::Waiting(conn.enqueue(&req, version).await?))
+}
+
+/// Each partition's outcome, keyed by (topic id, topic name, partition): v13+ responses name
+/// topics by id, older ones by name.
+fn partition_results(resp: ProduceResponse, batches: &[SealedBatch]) -> PartitionResults {
+    let mut out = PartitionResults::new();
+    for t in resp.responses {
+        let name = if t.name.is_empty() {
+            batches.iter().find(|b| b.topic_id == t.topic_id).map(|b| b.topic.to_string()).unwrap_or_default()
+        } else {
+            t.name.clone()
+        };
+        let id = if t.topic_id == [0; 16] {
+            batches.iter().find(|b| *b.topic == *name).map(|b| b.topic_id).unwrap_or_default()
+        } else {
+            t.topic_id
+        };
+        for p in t.partition_responses {
+            let r = match p.error_code {
+                0 => Ok(p.base_offset),
+                // Already written by an earlier attempt of the same batch.
+                46 => Ok(-1),
+                c => {
+                    let mut e = Error::broker(c, format!("produce to {name}/{}", p.index));
+                    if let Some(m) = p.error_message.filter(|m| !m.is_empty()) {
+                        e = e.context(m);
+                    }
+                    Err(e)
+                }
+            };
+            out.insert((id, name.clone(), p.index), r);
+        }
+    }
+    out
+}

@@ -1,0 +1,614 @@
+//! The writer's queues: per topic partition an open batch (records encoded as they arrive) and
+//! sealed batches waiting to be sent or retried, in sequence order.
+
+use std::collections::{HashMap, VecDeque};
+use std::sync::Arc;
+use std::time::{Duration, Instant};
+
+use bytes::Bytes;
+
+use super::{Completion, DeliveryReport, Event, OutRecord, Shared};
+use crate::cluster::TopicInfo;
+use crate::error::{Error, Result};
+use crate::protocol::records::{BatchOptions, RecordBatchBuilder};
+
+/// Each message's completion and timestamp, in batch order.
+type Completions = Vec<(Completion, i64)>;
+
+/// A message waiting for its topic's metadata (its partition cannot be chosen before).
+struct Unassigned {
+    partition: i32,
+    key: Option<Vec<u8>>,
+    value: Option<Vec<u8>>,
+    headers: Vec<(Vec<u8>, Option<Vec<u8>>)>,
+    timestamp_ms: i64,
+    completion: Completion,
+    enqueued: Instant,
+}
+
+struct OpenBatch {
+    builder: RecordBatchBuilder,
+    completions: Vec<(Completion, i64)>,
+    created: Instant,
+}
+
+/// A finished batch: encoded once, resent as is on retry (so its sequence numbers stay).
+pub(crate) struct SealedBatch {
+    pub(crate) topic: Arc<str>,
+    pub(crate) topic_id: [u8; 16],
+    pub(crate) partition: i32,
+    pub(crate) records: Bytes,
+    pub(crate) base_sequence: i32,
+    completions: Vec<(Completion, i64)>,
+    created: Instant,
+    pub(crate) attempts: u32,
+    retry_at: Option<Instant>,
+}
+
+impl SealedBatch {
+    pub(crate) fn len(&self) -> usize {
+        self.completions.len()
+    }
+}
+
+#[derive(Default)]
+struct PartitionQueue {
+    open: Option<OpenBatch>,
+    /// Batches that filled up, in order, waiting to be sealed (sequence numbers need the
+    /// producer id, which may not be known yet).
+    full: VecDeque<OpenBatch>,
+    ready: VecDeque<SealedBatch>,
+    in_flight: usize,
+    next_sequence: i32,
+    /// Whether the broker acknowledged a batch of this partition from this producer. Until it
+    /// has, it keeps no state for us and would accept a later batch as the first, leaving a
+    /// sequence gap that can never be filled; so until then one batch is in flight at a time.
+    acknowledged: bool,
+}
+
+struct TopicQueue {
+    name: Arc<str>,
+    meta: Option<Arc<TopicInfo>>,
+    partitions: HashMap<i32, PartitionQueue>,
+    unassigned: Vec<Unassigned>,
+}
+
+/// What the sender should do next.
+pub(crate) struct Plan {
+    /// Per leader broker, the batches for one Produce request.
+    pub(crate) requests: Vec<(i32, Vec<SealedBatch>)>,
+    /// Topics whose metadata must be (re)fetched.
+    pub(crate) need_metadata: Vec<Arc<str>>,
+    /// When the earliest linger or retry backoff ends.
+    pub(crate) next_wakeup: Option<Instant>,
+}
+
+#[derive(Default)]
+pub(crate) struct State {
+    topics: HashMap<Arc<str>, TopicQueue>,
+    /// Messages handed over and not yet reported.
+    pub(crate) pending: usize,
+    /// Number of flush calls running: while > 0, batches are sent without lingering.
+    pub(crate) flushing: usize,
+    pub(crate) closed: bool,
+    broker_in_flight: HashMap<i32, usize>,
+    /// (producer id, epoch) once InitProducerId answered; (-1, -1) without idempotence.
+    pub(crate) producer: Option<(i64, i16)>,
+}
+
+impl State {
+    fn topic(&mut self, name: &str) -> &mut TopicQueue {
+        if !self.topics.contains_key(name) {
+            let name: Arc<str> = Arc::from(name);
+            self.topics.insert(
+                name.clone(),
+                TopicQueue { name, meta: None, partitions: HashMap::new(), unassigned: Vec::new() },
+            );
+        }
+        self.topics.get_mut(name).expect("inserted above")
+    }
+
+    /// Adds one message: into its partition's open batch when the partition is known, or to the
+    /// topic's unassigned list until metadata arrives.
+    pub(crate) fn append(
+        &mut self,
+        shared: &Shared,
+        topic: &str,
+        m: &OutRecord<'_>,
+        now_ms: i64,
+        completion: Completion,
+    ) -> Result<()> {
+        let ts = if m.timestamp_ms == 0 { now_ms } else { m.timestamp_ms };
+        self.pending += 1;
+        let t = self.topic(topic);
+        let Some(meta) = t.meta.clone() else {
+            t.unassigned.push(Unassigned {
+                partition: m.partition,
+                key: m.key.map(<[u8]>::to_vec),
+                value: m.value.map(<[u8]>::to_vec),
+                headers: m.headers.iter().map(|h| (h.key.to_vec(), h.value.map(<[u8]>::to_vec))).collect(),
+                timestamp_ms: ts,
+                completion,
+                enqueued: Instant::now(),
+            });
+            return Ok(());
+        };
+        let result = match choose_partition(shared, &meta, m.partition, m.key, m.value) {
+            Ok(p) => append_to(shared, t.partitions.entry(p).or_default(), m, ts, completion.clone()),
+            Err(e) => Err(e),
+        };
+        if let Err(e) = result {
+            self.pending -= 1;
+            return Err(e);
+        }
+        Ok(())
+    }
+
+    /// New metadata for a topic: remember it and place the messages that waited for it.
+    pub(crate) fn set_metadata(&mut self, shared: &Shared, meta: Arc<TopicInfo>) {
+        let Some(t) = self.topics.get_mut(meta.name.as_str()) else { return };
+        t.meta = Some(meta.clone());
+        let waiting = std::mem::take(&mut t.unassigned);
+        let mut failed = Vec::new();
+        for u in waiting {
+            let headers: Vec<_> = u
+                .headers
+                .iter()
+                .map(|(k, v)| crate::protocol::records::RecordHeader { key: k, value: v.as_deref() })
+                .collect();
+            let m = OutRecord {
+                topic: None,
+                partition: u.partition,
+                key: u.key.as_deref(),
+                value: u.value.as_deref(),
+                headers: &headers,
+                timestamp_ms: u.timestamp_ms,
+            };
+            let r = choose_partition(shared, &meta, u.partition, m.key, m.value).and_then(|p| {
+                append_to(
+                    shared,
+                    t.partitions.entry(p).or_default(),
+                    &m,
+                    u.timestamp_ms,
+                    u.completion.clone(),
+                )
+            });
+            if let Err(e) = r {
+                failed.push((u.completion, u.partition, u.timestamp_ms, e));
+            }
+        }
+        let name = t.name.clone();
+        for (c, p, ts, e) in failed {
+            self.settle(shared, vec![(c, ts)], &name, p, Err(e));
+        }
+    }
+
+    /// Fails the messages waiting for a topic's metadata (e.g. the topic does not exist and may
+    /// not be created), or only those older than the message timeout when `only_expired`.
+    pub(crate) fn fail_unassigned(
+        &mut self,
+        shared: &Shared,
+        topic: &str,
+        err: &Error,
+        only_expired: Option<Duration>,
+    ) {
+        let Some(t) = self.topics.get_mut(topic) else { return };
+        let name = t.name.clone();
+        let (fail, keep): (Vec<_>, Vec<_>) = std::mem::take(&mut t.unassigned)
+            .into_iter()
+            .partition(|u| only_expired.is_none_or(|max| u.enqueued.elapsed() >= max));
+        t.unassigned = keep;
+        for u in fail {
+            self.settle(shared, vec![(u.completion, u.timestamp_ms)], &name, u.partition, Err(err.clone()));
+        }
+    }
+
+    pub(crate) fn invalidate(&mut self, topic: &str) {
+        if let Some(t) = self.topics.get_mut(topic) {
+            t.meta = None;
+        }
+    }
+
+    /// Where the pending messages are, for error messages: "2 unassigned, 3 open batches...".
+    pub(crate) fn describe(&self) -> String {
+        let (mut unassigned, mut open, mut full, mut ready, mut in_flight, mut no_meta) = (0, 0, 0, 0, 0, 0);
+        for t in self.topics.values() {
+            unassigned += t.unassigned.len();
+            no_meta += t.meta.is_none() as usize;
+            for q in t.partitions.values() {
+                open += q.open.is_some() as usize;
+                full += q.full.len();
+                ready += q.ready.len();
+                in_flight += q.in_flight;
+            }
+        }
+        format!(
+            "{unassigned} messages awaiting metadata, {open} open, {full} full, {ready} ready and {in_flight} in-flight batches, {no_meta} topics without metadata, requests in flight per broker {:?}, producer id {:?}",
+            self.broker_in_flight, self.producer
+        )
+    }
+
+    /// Seals what may go now, drops what expired, and groups sendable batches by leader.
+    pub(crate) fn plan(&mut self, shared: &Shared, now: Instant) -> Plan {
+        let s = &shared.settings;
+        let mut plan = Plan { requests: Vec::new(), need_metadata: Vec::new(), next_wakeup: None };
+        let may_seal = !s.idempotent || self.producer.is_some();
+        let (pid, epoch) = self.producer.unwrap_or((-1, -1));
+        let mut by_leader: HashMap<i32, Vec<SealedBatch>> = HashMap::new();
+        let mut expired: Vec<SealedBatch> = Vec::new();
+        let flushing = self.flushing > 0 || self.closed;
+        for t in self.topics.values_mut() {
+            let Some(meta) = t.meta.clone() else {
+                let has_data = !t.unassigned.is_empty()
+                    || t.partitions
+                        .values()
+                        .any(|q| q.open.is_some() || !q.full.is_empty() || !q.ready.is_empty());
+                if has_data {
+                    plan.need_metadata.push(t.name.clone());
+                }
+                continue;
+            };
+            for (&p, q) in t.partitions.iter_mut() {
+                let leader = meta.partitions.iter().find(|x| x.id == p).map_or(-1, |x| x.leader);
+                let broker_busy = self.broker_in_flight.get(&leader).copied().unwrap_or(0) >= s.max_in_flight;
+                if may_seal {
+                    while let Some(full) = q.full.pop_front() {
+                        q.ready.push_back(seal(
+                            &t.name,
+                            meta.id,
+                            p,
+                            full,
+                            pid,
+                            epoch,
+                            &mut q.next_sequence,
+                            s.idempotent,
+                        ));
+                    }
+                }
+                if let Some(open) = q.open.as_ref() {
+                    let linger_end = open.created + s.linger;
+                    // With linger 0 a batch goes as soon as a request could carry it; while
+                    // requests are in flight it keeps filling.
+                    let slot_free = q.in_flight < s.max_in_flight && !broker_busy && q.ready.is_empty();
+                    // Before the first acknowledgement only one batch may fly: keep filling.
+                    let slot_free = slot_free && (!s.idempotent || q.acknowledged || q.in_flight == 0);
+                    let due = flushing || linger_end <= now || (s.linger.is_zero() && slot_free);
+                    if may_seal && due {
+                        let open = q.open.take().expect("checked");
+                        q.ready.push_back(seal(
+                            &t.name,
+                            meta.id,
+                            p,
+                            open,
+                            pid,
+                            epoch,
+                            &mut q.next_sequence,
+                            s.idempotent,
+                        ));
+                    } else if !s.linger.is_zero() {
+                        plan.next_wakeup = earliest(plan.next_wakeup, linger_end);
+                    }
+                }
+                if let Some(max) = s.message_timeout {
+                    while q.ready.front().is_some_and(|b| b.created + max <= now && b.attempts > 0) {
+                        expired.extend(q.ready.pop_front());
+                    }
+                }
+                // While an earlier batch of this partition is being retried, send one at a time
+                // so sequence numbers reach the broker in order.
+                let retrying = q.ready.iter().any(|b| b.attempts > 0);
+                let limit = if s.idempotent && (retrying || !q.acknowledged) { 1 } else { s.max_in_flight };
+                let Some(front) = q.ready.front() else { continue };
+                if let Some(at) = front.retry_at.filter(|at| *at > now) {
+                    plan.next_wakeup = earliest(plan.next_wakeup, at);
+                    continue;
+                }
+                if q.in_flight >= limit {
+                    continue;
+                }
+                if leader < 0 {
+                    plan.need_metadata.push(t.name.clone());
+                    continue;
+                }
+                if broker_busy {
+                    continue;
+                }
+                q.in_flight += 1;
+                by_leader.entry(leader).or_default().extend(q.ready.pop_front());
+            }
+        }
+        for (leader, batches) in by_leader {
+            *self.broker_in_flight.entry(leader).or_default() += 1;
+            plan.requests.push((leader, batches));
+        }
+        for b in expired {
+            let (topic, partition) = (b.topic.clone(), b.partition);
+            self.settle(
+                shared,
+                b.completions,
+                &topic,
+                partition,
+                Err(Error::timed_out("message.timeout.ms passed before the message was acknowledged")),
+            );
+        }
+        plan.need_metadata.sort();
+        plan.need_metadata.dedup();
+        plan
+    }
+
+    /// A Produce request to `leader` finished; each batch's outcome is `Ok(base offset)` or the
+    /// error, and whether that error is worth a retry.
+    pub(crate) fn finish_request(
+        &mut self,
+        shared: &Shared,
+        leader: i32,
+        outcomes: Vec<(SealedBatch, Result<i64>)>,
+    ) {
+        if let Some(n) = self.broker_in_flight.get_mut(&leader) {
+            *n = n.saturating_sub(1);
+        }
+        let s = &shared.settings;
+        for (mut b, outcome) in outcomes {
+            if let Some(q) = self.topics.get_mut(&b.topic).and_then(|t| t.partitions.get_mut(&b.partition)) {
+                q.in_flight = q.in_flight.saturating_sub(1);
+                q.acknowledged |= outcome.is_ok();
+            }
+            match outcome {
+                Ok(base) => {
+                    shared.stats.batch_done(b.len(), b.records.len(), b.created.elapsed());
+                    let (topic, p) = (b.topic.clone(), b.partition);
+                    self.settle_offsets(shared, b.completions, &topic, p, base);
+                }
+                Err(e) => {
+                    let expired = s.message_timeout.is_some_and(|max| b.created.elapsed() >= max);
+                    if retriable(&e) && b.attempts < s.max_retries && !expired && !self.closed {
+                        b.attempts += 1;
+                        let backoff = backoff(s.backoff_min, s.backoff_max, b.attempts);
+                        b.retry_at = Some(Instant::now() + backoff);
+                        shared.stats.retried();
+                        shared.log(
+                            4,
+                            format!(
+                                "retrying {} messages to {}/{} (attempt {}) in {} ms: {}",
+                                b.len(),
+                                b.topic,
+                                b.partition,
+                                b.attempts + 1,
+                                backoff.as_millis(),
+                                e.message()
+                            ),
+                        );
+                        if needs_metadata(&e) {
+                            shared.cluster.invalidate(&b.topic);
+                            self.invalidate(&b.topic.clone());
+                        }
+                        let t = self.topic(&b.topic.clone());
+                        let q = t.partitions.entry(b.partition).or_default();
+                        // Keep the queue in sequence order so retries go out in order.
+                        let pos = q
+                            .ready
+                            .iter()
+                            .position(|r| r.base_sequence > b.base_sequence)
+                            .unwrap_or(q.ready.len());
+                        let pos = if s.idempotent { pos } else { 0 };
+                        q.ready.insert(pos, b);
+                    } else {
+                        shared.stats.failed(b.len());
+                        shared.log(
+                            3,
+                            format!(
+                                "{} messages to {}/{} failed: {}",
+                                b.len(),
+                                b.topic,
+                                b.partition,
+                                e.message()
+                            ),
+                        );
+                        let (topic, p) = (b.topic.clone(), b.partition);
+                        self.settle(shared, b.completions, &topic, p, Err(e));
+                    }
+                }
+            }
+        }
+    }
+
+    fn settle_offsets(
+        &mut self,
+        shared: &Shared,
+        completions: Vec<(Completion, i64)>,
+        topic: &Arc<str>,
+        partition: i32,
+        base: i64,
+    ) {
+        let n = completions.len();
+        let mut reports = Vec::new();
+        for (i, (c, ts)) in completions.into_iter().enumerate() {
+            let offset = if base < 0 { -1 } else { base + i as i64 };
+            report(&mut reports, c, topic, partition, ts, Ok(offset));
+        }
+        self.pending -= n;
+        if !reports.is_empty() {
+            shared.push_event(Event::Delivery(reports));
+        } else {
+            shared.notify_waiters();
+        }
+    }
+
+    fn settle(
+        &mut self,
+        shared: &Shared,
+        completions: Vec<(Completion, i64)>,
+        topic: &Arc<str>,
+        partition: i32,
+        result: Result<i64>,
+    ) {
+        let n = completions.len();
+        let mut reports = Vec::new();
+        for (c, ts) in completions {
+            report(&mut reports, c, topic, partition, ts, result.clone());
+        }
+        self.pending -= n;
+        if !reports.is_empty() {
+            shared.push_event(Event::Delivery(reports));
+        } else {
+            shared.notify_waiters();
+        }
+    }
+
+    /// Stops taking messages and fails everything not yet acknowledged with `err`. Returns how
+    /// many messages that was.
+    pub(crate) fn close(&mut self, shared: &Shared, err: Error) -> usize {
+        self.closed = true;
+        let before = self.pending;
+        let mut doomed: Vec<(Arc<str>, i32, Completions)> = Vec::new();
+        for t in self.topics.values_mut() {
+            for u in t.unassigned.drain(..) {
+                doomed.push((t.name.clone(), u.partition, vec![(u.completion, u.timestamp_ms)]));
+            }
+            for (&p, q) in t.partitions.iter_mut() {
+                for o in q.full.drain(..).chain(q.open.take()) {
+                    doomed.push((t.name.clone(), p, o.completions));
+                }
+                for b in q.ready.drain(..) {
+                    doomed.push((t.name.clone(), p, b.completions));
+                }
+            }
+        }
+        for (topic, p, c) in doomed {
+            self.settle(shared, c, &topic, p, Err(err.clone()));
+        }
+        before - self.pending
+    }
+}
+
+fn report(
+    reports: &mut Vec<DeliveryReport>,
+    c: Completion,
+    topic: &Arc<str>,
+    partition: i32,
+    ts: i64,
+    result: Result<i64>,
+) {
+    match c {
+        Completion::Report { opaque } => {
+            reports.push(DeliveryReport { opaque, result, topic: topic.clone(), partition, timestamp_ms: ts })
+        }
+        Completion::Sync { wait, index } => wait.complete(index, result),
+    }
+}
+
+fn choose_partition(
+    shared: &Shared,
+    meta: &TopicInfo,
+    wanted: i32,
+    key: Option<&[u8]>,
+    value: Option<&[u8]>,
+) -> Result<i32> {
+    if wanted >= 0 {
+        if meta.partitions.iter().any(|p| p.id == wanted) {
+            return Ok(wanted);
+        }
+        return Err(Error::broker(3, format!("topic {} has no partition {wanted}", meta.name)));
+    }
+    let ids: Vec<i32> = meta.partitions.iter().map(|p| p.id).collect();
+    let size = key.map_or(0, <[u8]>::len) + value.map_or(0, <[u8]>::len);
+    let p = shared.balancer.balance(key, size, &ids);
+    if !ids.contains(&p) {
+        return Err(Error::invalid_arg(format!(
+            "the balancer chose partition {p}, which topic {} does not have (it has {})",
+            meta.name,
+            ids.len()
+        )));
+    }
+    Ok(p)
+}
+
+fn append_to(
+    shared: &Shared,
+    q: &mut PartitionQueue,
+    m: &OutRecord<'_>,
+    ts: i64,
+    completion: Completion,
+) -> Result<()> {
+    let s = &shared.settings;
+    if let Some(open) = q.open.as_ref() {
+        let size = open.builder.record_size(ts, m.key, m.value, m.headers)?;
+        if open.builder.len() >= s.batch_messages || open.builder.size_in_bytes() + size > s.batch_bytes {
+            let full = q.open.take().expect("checked");
+            q.full.push_back(full);
+        }
+    }
+    let open = q.open.get_or_insert_with(|| OpenBatch {
+        builder: RecordBatchBuilder::with_capacity(
+            BatchOptions { compression: s.compression, ..Default::default() },
+            s.batch_bytes.min(64 << 10),
+        ),
+        completions: Vec::new(),
+        created: Instant::now(),
+    });
+    open.builder.append(ts, m.key, m.value, m.headers)?;
+    open.completions.push((completion, ts));
+    Ok(())
+}
+
+#[allow(clippy::too_many_arguments)]
+fn seal(
+    topic: &Arc<str>,
+    topic_id: [u8; 16],
+    partition: i32,
+    mut open: OpenBatch,
+    pid: i64,
+    epoch: i16,
+    next_sequence: &mut i32,
+    idempotent: bool,
+) -> SealedBatch {
+    let n = open.completions.len() as i32;
+    let base_sequence = if idempotent { *next_sequence } else { -1 };
+    if idempotent {
+        open.builder.set_producer_state(pid, epoch, base_sequence);
+        *next_sequence = next_sequence.wrapping_add(n) & i32::MAX;
+    }
+    let records = open.builder.finish().unwrap_or_default();
+    SealedBatch {
+        topic: topic.clone(),
+        topic_id,
+        partition,
+        records,
+        base_sequence,
+        completions: open.completions,
+        created: open.created,
+        attempts: 0,
+        retry_at: None,
+    }
+}
+
+fn earliest(a: Option<Instant>, b: Instant) -> Option<Instant> {
+    Some(a.map_or(b, |a| a.min(b)))
+}
+
+/// min(attempt² · min, max), kafka-go's backoff.
+fn backoff(min: Duration, max: Duration, attempt: u32) -> Duration {
+    min.saturating_mul(attempt.saturating_mul(attempt)).min(max)
+}
+
+fn retriable(e: &Error) -> bool {
+    // 45 OUT_OF_ORDER_SEQUENCE_NUMBER: a later batch overtook one that is being retried.
+    e.is_retriable() || matches!(e.code(), 45 | crate::error::code::CLOSED)
+}
+
+fn needs_metadata(e: &Error) -> bool {
+    matches!(e.code(), 3 | 5 | 6 | 74 | 75 | 100 | 108 | crate::error::code::TRANSPORT)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn backoff_grows_quadratically_to_its_cap() {
+        let (a, b) = (Duration::from_millis(100), Duration::from_secs(1));
+        assert_eq!(backoff(a, b, 1), Duration::from_millis(100));
+        assert_eq!(backoff(a, b, 2), Duration::from_millis(400));
+        assert_eq!(backoff(a, b, 4), Duration::from_secs(1));
+    }
+}

@@ -1,0 +1,178 @@
+//! The Writer against the real local brokers.
+
+mod common;
+
+use std::collections::HashMap;
+use std::time::Duration;
+
+use common::*;
+use kafka_rs::config::Config;
+use kafka_rs::conn::Conn;
+use kafka_rs::error::code;
+use kafka_rs::writer::{Event, OutRecord, Writer};
+
+fn writer(pairs: &[(&str, &str)]) -> Writer {
+    let mut c = Config::new();
+    c.set("bootstrap.servers", &single()).unwrap();
+    for (k, v) in pairs {
+        c.set(k, v).unwrap();
+    }
+    Writer::new(&c).unwrap()
+}
+
+/// Reads every message of every partition: partition -> values in offset order.
+fn read_topic(topic: &str, partitions: i32) -> HashMap<i32, Vec<Vec<u8>>> {
+    let mut out = HashMap::new();
+    for p in 0..partitions {
+        let conn = run(Conn::dial_leader(&single(), topic, p, settings())).unwrap();
+        let last = run(conn.read_last_offset()).unwrap();
+        let mut values = Vec::new();
+        while (values.len() as i64) < last {
+            for m in run(conn.read_batch(1, 8 << 20, Duration::from_millis(200), false)).unwrap() {
+                values.push(m.unwrap().value.unwrap_or_default().to_vec());
+            }
+        }
+        out.insert(p, values);
+    }
+    out
+}
+
+fn create(topic: &str, partitions: i32) {
+    let conn = run(Conn::dial(&single(), settings())).unwrap();
+    let spec = kafka_rs::conn::TopicSpec {
+        name: topic.into(),
+        num_partitions: partitions,
+        replication_factor: 1,
+        ..Default::default()
+    };
+    run(conn.create_topics(&[spec], Duration::from_secs(30))).unwrap();
+}
+
+#[test]
+fn a_synchronous_write_returns_offsets_in_order() {
+    let t = topic("w-sync");
+    create(&t, 1);
+    let w = writer(&[("writer.topic", &t)]);
+    for round in 0..3 {
+        let msgs = [
+            OutRecord { value: Some(b"a"), partition: -1, ..Default::default() },
+            OutRecord { value: Some(b"b"), partition: -1, ..Default::default() },
+        ];
+        let r = w.write(&msgs, Some(Duration::from_secs(20)), None).unwrap();
+        assert_eq!(
+            r.iter().map(|r| *r.as_ref().unwrap()).collect::<Vec<_>>(),
+            vec![round * 2, round * 2 + 1]
+        );
+    }
+    let s = w.stats();
+    assert_eq!(s.messages_delivered, 6);
+    w.close(Some(Duration::from_secs(10)), &mut |_| {}).unwrap();
+}
+
+#[test]
+fn async_produce_over_six_partitions_delivers_everything_in_order() {
+    let t = topic("w-async");
+    create(&t, 6);
+    let w = writer(&[("writer.topic", &t), ("compression.type", "lz4"), ("balancer", "murmur2")]);
+    let n = 20_000usize;
+    let values: Vec<Vec<u8>> = (0..n).map(|i| format!("{i:08}").into_bytes()).collect();
+    let keys: Vec<Vec<u8>> = (0..n).map(|i| format!("k{}", i % 97).into_bytes()).collect();
+    let mut delivered: HashMap<usize, (i32, i64)> = HashMap::new();
+    let mut sink = |e: Event| {
+        if let Event::Delivery(reports) = e {
+            for r in reports {
+                delivered.insert(r.opaque, (r.partition, *r.result.as_ref().unwrap()));
+            }
+        }
+    };
+    for chunk in (0..n).collect::<Vec<_>>().chunks(500) {
+        let msgs: Vec<OutRecord> = chunk
+            .iter()
+            .map(|&i| OutRecord {
+                key: Some(&keys[i]),
+                value: Some(&values[i]),
+                partition: -1,
+                ..Default::default()
+            })
+            .collect();
+        w.produce(&msgs, chunk).unwrap();
+        w.poll(Some(Duration::ZERO), &mut sink);
+    }
+    w.flush(Some(Duration::from_secs(60)), &mut sink).unwrap();
+    w.close(Some(Duration::from_secs(10)), &mut sink).unwrap();
+    assert_eq!(delivered.len(), n);
+    let stats = w.stats();
+    assert!(stats.batches < n as u64 / 10, "batches did not fill: {stats:?}");
+
+    let got = read_topic(&t, 6);
+    assert_eq!(got.values().map(Vec::len).sum::<usize>(), n);
+    for (i, (p, off)) in &delivered {
+        assert_eq!(got[p][*off as usize], values[*i], "message {i} at {p}/{off}");
+    }
+    // Same key, same partition, in produce order.
+    for p in got.values() {
+        let mut last: HashMap<Vec<u8>, usize> = HashMap::new();
+        for v in p {
+            let i: usize = std::str::from_utf8(v).unwrap().parse().unwrap();
+            if let Some(prev) = last.insert(keys[i].clone(), i) {
+                assert!(prev < i, "order broken for key {:?}", keys[i]);
+            }
+        }
+    }
+}
+
+#[test]
+fn topic_must_be_named_exactly_once() {
+    let w = writer(&[("writer.topic", "x")]);
+    let e =
+        w.produce(&[OutRecord { topic: Some("y"), partition: -1, ..Default::default() }], &[0]).unwrap_err();
+    assert_eq!(e.code(), code::INVALID_ARG);
+    let w = writer(&[]);
+    let e = w.produce(&[OutRecord { partition: -1, ..Default::default() }], &[0]).unwrap_err();
+    assert_eq!(e.code(), code::INVALID_ARG);
+    assert!(e.message().contains("no topic"), "{e}");
+}
+
+#[test]
+fn a_missing_topic_fails_without_auto_create_and_is_created_when_allowed() {
+    let brokers = cluster().join(",");
+    let t = topic("w-missing");
+    let mut c = Config::new();
+    c.set("bootstrap.servers", &brokers).unwrap();
+    c.set("writer.topic", &t).unwrap();
+    let w = Writer::new(&c).unwrap();
+    let r = w
+        .write(
+            &[OutRecord { value: Some(b"x"), partition: -1, ..Default::default() }],
+            Some(Duration::from_secs(30)),
+            None,
+        )
+        .unwrap();
+    assert_eq!(r[0].as_ref().unwrap_err().code(), 3, "{:?}", r[0]);
+    c.set("allow.auto.create.topics", "true").unwrap();
+    let w = Writer::new(&c).unwrap();
+    let r = w
+        .write(
+            &[OutRecord { value: Some(b"x"), partition: -1, ..Default::default() }],
+            Some(Duration::from_secs(30)),
+            None,
+        )
+        .unwrap();
+    assert_eq!(*r[0].as_ref().unwrap(), 0);
+}
+
+#[test]
+fn messages_may_name_their_topics() {
+    let (a, b) = (topic("w-multi-a"), topic("w-multi-b"));
+    create(&a, 1);
+    create(&b, 2);
+    let w = writer(&[("acks", "1")]);
+    let msgs = [
+        OutRecord { topic: Some(&a), value: Some(b"1"), partition: -1, ..Default::default() },
+        OutRecord { topic: Some(&b), value: Some(b"2"), partition: 1, ..Default::default() },
+        OutRecord { topic: Some(&a), value: Some(b"3"), partition: -1, ..Default::default() },
+    ];
+    let r = w.write(&msgs, Some(Duration::from_secs(20)), None).unwrap();
+    assert_eq!(r.iter().map(|r| *r.as_ref().unwrap()).collect::<Vec<_>>(), vec![0, 0, 1]);
+    assert_eq!(read_topic(&b, 2)[&1], vec![b"2".to_vec()]);
+}
