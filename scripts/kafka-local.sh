@@ -18,6 +18,8 @@
 #   status                one line per node; exit 0 = something runs and all of it is
 #                         ready, 3 = nothing runs, 1 = a node is dead or not ready
 #   logs [N]              last N (default 50) lines of every node's server log
+#   kill-node <1|2|3>     SIGKILL one node of the 3-node cluster (its data stays)
+#   restart-node <1|2|3>  start that node again on its data and wait until it is ready
 #   java-tool <MainClass> [args...]
 #                         run a Kafka class on the broker's classpath with a quiet log4j
 #                         config (warnings on stderr), e.g.
@@ -604,6 +606,31 @@ cmd_logs() {
     tail -v -n "$n" "${files[@]}"
 }
 
+# kill-node N: SIGKILL cluster node N (1-3), as a crash would; its data stays.
+cmd_kill_node() {
+    local n=${1:-} dir
+    [[ $n =~ ^[1-3]$ ]] || die "usage: $0 kill-node <1|2|3>"
+    dir=${CLUSTER_DIRS[n - 1]}
+    node_alive "$dir" || die "cluster node $n is not running"
+    log "killing cluster node $n (pid $(node_pid "$dir"))"
+    kill -KILL "$(node_pid "$dir")"
+    while node_alive "$dir"; do sleep 0.05; done
+    rm -f "$dir/pid"
+}
+
+# restart-node N: starts cluster node N again on its existing data and waits until ready.
+cmd_restart_node() {
+    local n=${1:-} dir
+    [[ $n =~ ^[1-3]$ ]] || die "usage: $0 restart-node <1|2|3>"
+    dir=${CLUSTER_DIRS[n - 1]}
+    [ -f "$dir/server.properties" ] || die "cluster node $n was never started"
+    node_alive "$dir" && { log "cluster node $n already runs"; return 0; }
+    ensure_libs
+    launch_node "$dir"
+    wait_ready cluster3 "$dir" || exit 1
+    log "cluster node $n is back"
+}
+
 cmd_java_tool() {
     [ $# -ge 1 ] || die "usage: $0 java-tool <MainClass> [args...]"
     ensure_libs
@@ -622,6 +649,8 @@ main() {
     status) cmd_status ;;
     logs) cmd_logs "$@" ;;
     java-tool) cmd_java_tool "$@" ;;
+    kill-node) cmd_kill_node "$@" ;;
+    restart-node) cmd_restart_node "$@" ;;
     help | -h | --help) usage ;;
     *)
         usage >&2

@@ -153,3 +153,48 @@ fn what_our_conn_writes_with_each_codec_kcat_reads_byte_for_byte() {
         assert_eq!(codecs, vec![codec; 3], "{}", codec.name());
     }
 }
+
+#[test]
+fn what_the_writer_writes_with_each_codec_kcat_reads_byte_for_byte() {
+    use kafka_rs::config::Config;
+    use kafka_rs::writer::{OutRecord, Writer};
+    assert!(kcat_available(), "kcat is not installed (scripts/install-deps.sh installs it)");
+    let data = corpus(300);
+    for codec in CODECS {
+        let topic = topic(&format!("kcat-writer-{}", codec.name()));
+        drop(run(Conn::dial_leader(&single(), &topic, 0, settings())).unwrap());
+        let mut c = Config::new();
+        c.set("bootstrap.servers", &single()).unwrap();
+        c.set("writer.topic", &topic).unwrap();
+        c.set("compression.type", codec.name()).unwrap();
+        let w = Writer::new(&c).unwrap();
+        let msgs: Vec<OutRecord> = data
+            .iter()
+            .map(|(k, v)| OutRecord { key: Some(k), value: Some(v), partition: 0, ..Default::default() })
+            .collect();
+        for r in w.write(&msgs, Some(Duration::from_secs(30)), None).unwrap() {
+            r.unwrap();
+        }
+        w.close(Some(Duration::from_secs(10)), &mut |_| {}).unwrap();
+        let out = Command::new("kcat")
+            .args(["-C", "-b", &single(), "-t", &topic, "-p", "0", "-o", "beginning", "-e", "-q"])
+            .args(["-f", "%k\t%s\n"])
+            .output()
+            .unwrap();
+        assert!(out.status.success(), "kcat -C failed: {}", String::from_utf8_lossy(&out.stderr));
+        let mut expected = Vec::new();
+        for (k, v) in &data {
+            expected.extend_from_slice(k);
+            expected.push(b'\t');
+            expected.extend_from_slice(v);
+            expected.push(b'\n');
+        }
+        assert!(out.stdout == expected, "{}: kcat read different bytes", codec.name());
+        let codecs = stored_codecs(&topic);
+        assert!(
+            !codecs.is_empty() && codecs.iter().all(|c| *c == codec),
+            "{}: stored {codecs:?}",
+            codec.name()
+        );
+    }
+}

@@ -103,6 +103,8 @@ fn async_produce_over_six_partitions_delivers_everything_in_order() {
     assert_eq!(delivered.len(), n);
     let stats = w.stats();
     assert!(stats.batches < n as u64 / 10, "batches did not fill: {stats:?}");
+    // One Produce request carries the batches of several partitions.
+    assert!(stats.requests < stats.batches, "one request per batch: {stats:?}");
 
     let got = read_topic(&t, 6);
     assert_eq!(got.values().map(Vec::len).sum::<usize>(), n);
@@ -175,4 +177,58 @@ fn messages_may_name_their_topics() {
     let r = w.write(&msgs, Some(Duration::from_secs(20)), None).unwrap();
     assert_eq!(r.iter().map(|r| *r.as_ref().unwrap()).collect::<Vec<_>>(), vec![0, 0, 1]);
     assert_eq!(read_topic(&b, 2)[&1], vec![b"2".to_vec()]);
+}
+
+#[test]
+fn close_delivers_everything_still_queued() {
+    let t = topic("w-close");
+    create(&t, 3);
+    let w = writer(&[("writer.topic", &t), ("linger.ms", "60000")]);
+    let values: Vec<Vec<u8>> = (0..5000).map(|i| format!("{i}").into_bytes()).collect();
+    let msgs: Vec<OutRecord> =
+        values.iter().map(|v| OutRecord { value: Some(v), partition: -1, ..Default::default() }).collect();
+    let opaques: Vec<usize> = (0..msgs.len()).collect();
+    w.produce(&msgs, &opaques).unwrap();
+    // A 60 s linger would hold the batches; close sends them at once and reports each.
+    let mut ok = 0;
+    w.close(Some(Duration::from_secs(30)), &mut |e| {
+        if let Event::Delivery(r) = e {
+            ok += r.iter().filter(|r| r.result.is_ok()).count();
+        }
+    })
+    .unwrap();
+    assert_eq!(ok, 5000);
+    assert_eq!(read_topic(&t, 3).values().map(Vec::len).sum::<usize>(), 5000);
+}
+
+#[test]
+fn an_unreachable_cluster_fails_each_message_after_the_delivery_timeout() {
+    let mut c = Config::new();
+    c.set("bootstrap.servers", "127.0.0.1:1").unwrap();
+    c.set("writer.topic", "t").unwrap();
+    c.set("message.timeout.ms", "1500").unwrap();
+    let w = Writer::new(&c).unwrap();
+    let msgs = [OutRecord { value: Some(b"x"), partition: -1, ..Default::default() }; 3];
+    let start = std::time::Instant::now();
+    let r = w.write(&msgs, Some(Duration::from_secs(30)), None).unwrap();
+    assert_eq!(r.len(), 3);
+    for x in &r {
+        let e = x.as_ref().unwrap_err();
+        assert!(matches!(e.code(), code::TRANSPORT | code::TIMED_OUT), "{e}");
+    }
+    assert!(start.elapsed() < Duration::from_secs(15), "{:?}", start.elapsed());
+}
+
+#[test]
+fn a_full_queue_refuses_more_until_polled() {
+    let t = topic("w-queue");
+    create(&t, 1);
+    let w = writer(&[("writer.topic", &t), ("queue.buffering.max.messages", "10")]);
+    let msgs = [OutRecord { value: Some(b"x"), partition: -1, ..Default::default() }; 10];
+    w.produce(&msgs, &[0; 10]).unwrap();
+    let e = w.produce(&msgs[..1], &[0]).unwrap_err();
+    assert_eq!(e.code(), code::QUEUE_FULL);
+    w.flush(Some(Duration::from_secs(20)), &mut |_| {}).unwrap();
+    w.produce(&msgs[..1], &[0]).unwrap();
+    w.close(Some(Duration::from_secs(20)), &mut |_| {}).unwrap();
 }

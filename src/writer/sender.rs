@@ -37,6 +37,13 @@ pub(super) async fn run(shared: Arc<Shared>) {
                     }
                     Err(e) => {
                         shared.log(4, format!("InitProducerId failed, retrying: {}", e.message()));
+                        if let Some(max) = shared.settings.message_timeout {
+                            shared
+                                .state
+                                .lock()
+                                .unwrap_or_else(|p| p.into_inner())
+                                .expire_all(&shared, max, &e);
+                        }
                         tokio::time::sleep(shared.settings.backoff_min).await;
                         continue;
                     }

@@ -39,6 +39,8 @@ pub(crate) struct SealedBatch {
     pub(crate) partition: i32,
     pub(crate) records: Bytes,
     pub(crate) base_sequence: i32,
+    /// The (producer id, epoch) stamped into `records`.
+    producer: (i64, i16),
     completions: Vec<(Completion, i64)>,
     created: Instant,
     pub(crate) attempts: u32,
@@ -203,6 +205,30 @@ impl State {
         }
     }
 
+    /// Fails every message older than `max` that is not in flight, with `cause` as the reason
+    /// (used while nothing can be sent at all, e.g. no broker answers).
+    pub(crate) fn expire_all(&mut self, shared: &Shared, max: Duration, cause: &Error) {
+        let err = cause.clone().context("message.timeout.ms passed; last error");
+        let names: Vec<Arc<str>> = self.topics.keys().cloned().collect();
+        for name in names {
+            self.fail_unassigned(shared, &name, &err, Some(max));
+            let Some(t) = self.topics.get_mut(&name) else { continue };
+            let mut doomed: Vec<(i32, Completions)> = Vec::new();
+            for (&p, q) in t.partitions.iter_mut() {
+                let old = |created: Instant| created.elapsed() >= max;
+                while q.full.front().is_some_and(|o| old(o.created)) {
+                    doomed.extend(q.full.pop_front().map(|o| (p, o.completions)));
+                }
+                if q.full.is_empty() && q.open.as_ref().is_some_and(|o| old(o.created)) {
+                    doomed.extend(q.open.take().map(|o| (p, o.completions)));
+                }
+            }
+            for (p, c) in doomed {
+                self.settle(shared, c, &name, p, Err(err.clone()));
+            }
+        }
+    }
+
     pub(crate) fn invalidate(&mut self, topic: &str) {
         if let Some(t) = self.topics.get_mut(topic) {
             t.meta = None;
@@ -251,6 +277,26 @@ impl State {
             for (&p, q) in t.partitions.iter_mut() {
                 let leader = meta.partitions.iter().find(|x| x.id == p).map_or(-1, |x| x.leader);
                 let broker_busy = self.broker_in_flight.get(&leader).copied().unwrap_or(0) >= s.max_in_flight;
+                // After a producer reset, batches stamped with the old id get new sequence
+                // numbers, in order, once none of this partition's batches is in flight.
+                let stale = |b: &SealedBatch| s.idempotent && b.producer != (pid, epoch);
+                if may_seal && q.in_flight == 0 && q.ready.iter().any(stale) {
+                    for b in q.ready.iter_mut() {
+                        let n = b.len() as i32;
+                        match crate::protocol::records::restamp(&b.records, pid, epoch, q.next_sequence) {
+                            Ok(r) => {
+                                b.records = r;
+                                b.base_sequence = q.next_sequence;
+                                b.producer = (pid, epoch);
+                                q.next_sequence = q.next_sequence.wrapping_add(n) & i32::MAX;
+                            }
+                            Err(e) => shared.log(3, format!("cannot restamp a batch: {e}")),
+                        }
+                    }
+                }
+                if q.ready.iter().any(stale) {
+                    continue;
+                }
                 if may_seal {
                     while let Some(full) = q.full.pop_front() {
                         q.ready.push_back(seal(
@@ -321,6 +367,10 @@ impl State {
             *self.broker_in_flight.entry(leader).or_default() += 1;
             plan.requests.push((leader, batches));
         }
+        if s.idempotent && !expired.is_empty() {
+            // Dropping sequenced batches leaves a gap the broker would never accept past.
+            self.reset_producer(shared, "batches expired before they were acknowledged");
+        }
         for b in expired {
             let (topic, partition) = (b.topic.clone(), b.partition);
             self.settle(
@@ -348,10 +398,21 @@ impl State {
             *n = n.saturating_sub(1);
         }
         let s = &shared.settings;
+        let mut reset = None;
         for (mut b, outcome) in outcomes {
+            let mut alone = true;
             if let Some(q) = self.topics.get_mut(&b.topic).and_then(|t| t.partitions.get_mut(&b.partition)) {
                 q.in_flight = q.in_flight.saturating_sub(1);
                 q.acknowledged |= outcome.is_ok();
+                alone = q.in_flight == 0 && q.ready.iter().all(|r| r.base_sequence > b.base_sequence);
+            }
+            if let Err(e) = &outcome {
+                // The broker lost our producer state, fenced our epoch, or keeps refusing the
+                // oldest batch as out of order: only a new producer id gets the partition going.
+                let stuck = e.code() == 45 && alone && b.attempts >= 5;
+                if s.idempotent && (matches!(e.code(), 47 | 59) || stuck) {
+                    reset = Some(format!("{} on {}/{}", e.message(), b.topic, b.partition));
+                }
             }
             match outcome {
                 Ok(base) => {
@@ -408,6 +469,24 @@ impl State {
                         self.settle(shared, b.completions, &topic, p, Err(e));
                     }
                 }
+            }
+        }
+        if let Some(why) = reset {
+            self.reset_producer(shared, &why);
+        }
+    }
+
+    /// Forgets the producer id: the sender fetches a new one, and every batch not yet
+    /// acknowledged is restamped with it before being (re)sent.
+    pub(crate) fn reset_producer(&mut self, shared: &Shared, why: &str) {
+        if self.producer.take().is_none() {
+            return;
+        }
+        shared.log(4, format!("resetting the idempotent producer: {why}"));
+        for t in self.topics.values_mut() {
+            for q in t.partitions.values_mut() {
+                q.next_sequence = 0;
+                q.acknowledged = false;
             }
         }
     }
@@ -575,6 +654,7 @@ fn seal(
         partition,
         records,
         base_sequence,
+        producer: (pid, epoch),
         completions: open.completions,
         created: open.created,
         attempts: 0,
@@ -592,8 +672,9 @@ fn backoff(min: Duration, max: Duration, attempt: u32) -> Duration {
 }
 
 fn retriable(e: &Error) -> bool {
-    // 45 OUT_OF_ORDER_SEQUENCE_NUMBER: a later batch overtook one that is being retried.
-    e.is_retriable() || matches!(e.code(), 45 | crate::error::code::CLOSED)
+    // 45 OUT_OF_ORDER_SEQUENCE_NUMBER: a later batch overtook one that is being retried;
+    // 47 INVALID_PRODUCER_EPOCH and 59 UNKNOWN_PRODUCER_ID: retried under a new producer id.
+    e.is_retriable() || matches!(e.code(), 45 | 47 | 59 | crate::error::code::CLOSED)
 }
 
 fn needs_metadata(e: &Error) -> bool {

@@ -261,3 +261,43 @@ impl RecordBatchBuilder {
         Ok(Bytes::from(buf))
     }
 }
+
+/// A copy of a finished v2 batch with new producer id, epoch and base sequence (and a new
+/// CRC): how an idempotent producer re-sends unacknowledged batches under a new epoch.
+pub fn restamp(batch: &[u8], producer_id: i64, producer_epoch: i16, base_sequence: i32) -> Result<Bytes> {
+    if batch.len() < RECORD_BATCH_OVERHEAD || batch[at::MAGIC] != MAGIC_V2 as u8 {
+        return Err(ProtocolError::Invalid("not a v2 record batch".into()));
+    }
+    let mut b = batch.to_vec();
+    b[at::PRODUCER_ID..at::PRODUCER_ID + 8].copy_from_slice(&producer_id.to_be_bytes());
+    b[at::PRODUCER_EPOCH..at::PRODUCER_EPOCH + 2].copy_from_slice(&producer_epoch.to_be_bytes());
+    b[at::BASE_SEQUENCE..at::BASE_SEQUENCE + 4].copy_from_slice(&base_sequence.to_be_bytes());
+    let crc = crc32c::crc32c(&b[at::ATTRIBUTES..]);
+    b[at::CRC..at::CRC + 4].copy_from_slice(&crc.to_be_bytes());
+    Ok(Bytes::from(b))
+}
+
+#[cfg(test)]
+mod restamp_tests {
+    use super::*;
+    use crate::protocol::records::RecordBatches;
+
+    #[test]
+    fn a_restamped_batch_reads_back_with_the_new_stamp_and_a_valid_crc() {
+        let mut b = RecordBatchBuilder::new(BatchOptions {
+            producer_id: 1,
+            producer_epoch: 0,
+            base_sequence: 0,
+            ..Default::default()
+        });
+        b.append(1, Some(b"k"), Some(b"v"), &[]).unwrap();
+        b.append(2, None, Some(b"w"), &[]).unwrap();
+        let original = b.finish().unwrap();
+        let again = restamp(&original, 77, 3, 500).unwrap();
+        let batch = RecordBatches::new(again).next().unwrap().unwrap();
+        assert_eq!((batch.producer_id(), batch.producer_epoch(), batch.base_sequence()), (77, 3, 500));
+        let values: Vec<_> = batch.records(1 << 20).unwrap().map(|r| r.unwrap().value.unwrap()).collect();
+        assert_eq!(values, vec![Bytes::from_static(b"v"), Bytes::from_static(b"w")]);
+        assert!(restamp(&original[..10], 1, 1, 1).is_err());
+    }
+}

@@ -32,7 +32,7 @@ mod reader;
 #[cfg(test)]
 mod tests;
 
-pub use builder::{BatchOptions, RecordBatchBuilder, RecordHeader};
+pub use builder::{restamp, BatchOptions, RecordBatchBuilder, RecordHeader};
 pub use iter::{
     HeaderIter, HeaderRefIter, Headers, HeadersRef, Record, RecordIter, RecordRef, RecordRefIter,
 };
