@@ -60,7 +60,7 @@ const KEYS: &[KeySpec] = &[
         "allow.auto.create.topics",
         Kind::Bool,
         "true",
-        "Ask the broker to create a missing topic when looking up its leader (if the broker allows it).",
+        "Conn: ask the broker to create a missing topic when looking up a leader (default true, as kafka-go's DialLeader). Writer: unset means false (kafka-go's AllowAutoTopicCreation); true also creates a missing topic with CreateTopics where the broker's auto-creation is off."
     ),
     key(
         "security.protocol",
@@ -290,6 +290,33 @@ impl Config {
     /// A description of every key, for documentation and `kafka_config_dump`-style tools.
     pub fn describe_keys() -> impl Iterator<Item = (&'static str, &'static str, &'static str)> {
         KEYS.iter().map(|k| (k.name, k.default, k.doc))
+    }
+
+    /// The reference of every key as markdown (docs/configuration.md is this, checked by a test).
+    pub fn reference_markdown() -> String {
+        let mut out = String::from(
+            "# Configuration keys\n\nGenerated from `src/config.rs` (a test fails when this file is stale; \
+             regenerate with `KAFKA_RS_UPDATE_DOCS=1 cargo test --test docs`). Set keys with \
+             `kafka_config_set(cfg, key, value)`; an unknown key or a bad value is `KAFKA_ERR_CONFIG`.\n\n\
+             | key | default | values | meaning |\n|---|---|---|---|\n",
+        );
+        for k in KEYS {
+            let values = match k.kind {
+                Kind::Str => "string".to_string(),
+                Kind::Secret => "string (secret)".to_string(),
+                Kind::Int { min, max } => format!("{min}..{max}"),
+                Kind::Bool => "true, false".to_string(),
+                Kind::Enum(v) => v.join(", "),
+            };
+            let default =
+                if k.default.is_empty() { "(none)".to_string() } else { format!("`{}`", k.default) };
+            out.push_str(&format!("| `{}` | {default} | {values} | {} |\n", k.name, k.doc));
+        }
+        out.push_str("\nOther names accepted for the same keys:\n\n");
+        for (alias, real) in ALIASES {
+            out.push_str(&format!("- `{alias}` = `{real}`\n"));
+        }
+        out
     }
 }
 
