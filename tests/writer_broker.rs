@@ -232,3 +232,31 @@ fn a_full_queue_refuses_more_until_polled() {
     w.produce(&msgs[..1], &[0]).unwrap();
     w.close(Some(Duration::from_secs(20)), &mut |_| {}).unwrap();
 }
+
+#[test]
+fn every_acks_mode_delivers_and_reports_offsets_when_it_can() {
+    for (acks, expect_offsets) in [("0", false), ("1", true), ("all", true)] {
+        let t = topic(&format!("w-acks{acks}"));
+        create(&t, 1);
+        let w = writer(&[("writer.topic", &t), ("acks", acks)]);
+        let msgs = [OutRecord { value: Some(b"a"), partition: -1, ..Default::default() }; 5];
+        let r = w.write(&msgs, Some(Duration::from_secs(20)), None).unwrap();
+        let offsets: Vec<i64> = r.into_iter().map(|r| r.unwrap()).collect();
+        if expect_offsets {
+            assert_eq!(offsets, vec![0, 1, 2, 3, 4], "acks={acks}");
+        } else {
+            assert_eq!(offsets, vec![-1; 5], "acks=0 cannot know offsets");
+        }
+        w.close(Some(Duration::from_secs(10)), &mut |_| {}).unwrap();
+        // acks=0 returns before the broker wrote anything: wait for the data to show.
+        let deadline = std::time::Instant::now() + Duration::from_secs(10);
+        loop {
+            let n = read_topic(&t, 1)[&0].len();
+            if n == 5 {
+                break;
+            }
+            assert!(std::time::Instant::now() < deadline, "acks={acks}: {n} of 5 arrived");
+            std::thread::sleep(Duration::from_millis(50));
+        }
+    }
+}
