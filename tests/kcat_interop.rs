@@ -87,6 +87,24 @@ fn read_all(topic: &str, n: usize) -> Vec<(Vec<u8>, Vec<u8>)> {
     got
 }
 
+/// kcat reads partition 0 of `topic` and must print exactly `data`, as "key\tvalue\n" lines.
+fn assert_kcat_reads(topic: &str, data: &[(Vec<u8>, Vec<u8>)], codec: Compression) {
+    let out = Command::new("kcat")
+        .args(["-C", "-b", &single(), "-t", topic, "-p", "0", "-o", "beginning", "-e", "-q"])
+        .args(["-f", "%k\t%s\n"])
+        .output()
+        .unwrap();
+    assert!(out.status.success(), "kcat -C failed: {}", String::from_utf8_lossy(&out.stderr));
+    let mut expected = Vec::new();
+    for (k, v) in data {
+        expected.extend_from_slice(k);
+        expected.push(b'\t');
+        expected.extend_from_slice(v);
+        expected.push(b'\n');
+    }
+    assert!(out.stdout == expected, "{}: kcat read different bytes", codec.name());
+}
+
 #[test]
 fn what_kcat_produces_with_each_codec_our_conn_reads() {
     assert!(kcat_available(), "kcat is not installed (scripts/install-deps.sh installs it)");
@@ -135,20 +153,7 @@ fn what_our_conn_writes_with_each_codec_kcat_reads_byte_for_byte() {
                 .collect();
             run(conn.write_messages(&msgs, codec, Duration::from_secs(10))).unwrap();
         }
-        let out = Command::new("kcat")
-            .args(["-C", "-b", &single(), "-t", &topic, "-p", "0", "-o", "beginning", "-e", "-q"])
-            .args(["-f", "%k\t%s\n"])
-            .output()
-            .unwrap();
-        assert!(out.status.success(), "kcat -C failed: {}", String::from_utf8_lossy(&out.stderr));
-        let mut expected = Vec::new();
-        for (k, v) in &data {
-            expected.extend_from_slice(k);
-            expected.push(b'\t');
-            expected.extend_from_slice(v);
-            expected.push(b'\n');
-        }
-        assert!(out.stdout == expected, "{}: kcat read different bytes", codec.name());
+        assert_kcat_reads(&topic, &data, codec);
         let codecs = stored_codecs(&topic);
         assert_eq!(codecs, vec![codec; 3], "{}", codec.name());
     }
@@ -176,20 +181,7 @@ fn what_the_writer_writes_with_each_codec_kcat_reads_byte_for_byte() {
             r.unwrap();
         }
         w.close(Some(Duration::from_secs(10)), &mut |_| {}).unwrap();
-        let out = Command::new("kcat")
-            .args(["-C", "-b", &single(), "-t", &topic, "-p", "0", "-o", "beginning", "-e", "-q"])
-            .args(["-f", "%k\t%s\n"])
-            .output()
-            .unwrap();
-        assert!(out.status.success(), "kcat -C failed: {}", String::from_utf8_lossy(&out.stderr));
-        let mut expected = Vec::new();
-        for (k, v) in &data {
-            expected.extend_from_slice(k);
-            expected.push(b'\t');
-            expected.extend_from_slice(v);
-            expected.push(b'\n');
-        }
-        assert!(out.stdout == expected, "{}: kcat read different bytes", codec.name());
+        assert_kcat_reads(&topic, &data, codec);
         let codecs = stored_codecs(&topic);
         assert!(
             !codecs.is_empty() && codecs.iter().all(|c| *c == codec),

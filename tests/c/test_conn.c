@@ -1,21 +1,9 @@
 /* C API tests against the real broker (KAFKA_BOOTSTRAP, default 127.0.0.1:9092): argument and
  * error handling, produce and fetch of every field with every codec, offsets, seeking,
  * timeouts, deadlines and cancellation from another thread. */
-#include <pthread.h>
 #include <string.h>
-#include <unistd.h>
 
-#include "../../c-examples/common.h"
-
-static int failures;
-
-#define EXPECT(cond)                                                            \
-    do {                                                                        \
-        if (!(cond)) {                                                          \
-            fprintf(stderr, "%s:%d: expected %s\n", __FILE__, __LINE__, #cond); \
-            failures++;                                                         \
-        }                                                                       \
-    } while (0)
+#include "check.h"
 
 static void test_version_and_errors(void) {
     EXPECT(kafka_version() == ((KAFKA_RS_VERSION_MAJOR << 16) | (KAFKA_RS_VERSION_MINOR << 8) | KAFKA_RS_VERSION_PATCH));
@@ -159,18 +147,6 @@ static void test_round_trip(int codec) {
     CHECK(kafka_conn_seek(conn, 99, KAFKA_SEEK_ABSOLUTE | KAFKA_SEEK_DONT_CHECK, 10000, NULL, &now_at));
     EXPECT(now_at == 99);
     kafka_conn_close(conn);
-}
-
-struct fire_args {
-    kafka_cancel_t *cancel;
-    int delay_ms;
-};
-
-static void *fire_later(void *arg) {
-    struct fire_args *a = arg;
-    usleep((useconds_t)a->delay_ms * 1000);
-    kafka_cancel_fire(a->cancel);
-    return NULL;
 }
 
 static void test_timeouts_deadlines_and_cancel(void) {

@@ -1,21 +1,9 @@
 /* C API tests of kafka_writer_* against the real broker: configuration validated as a whole,
  * NULL safety, delivery reports only on the polling thread, a custom partitioner, stats, a
  * synchronous write cancelled from another thread, and close reporting everything. */
-#include <pthread.h>
 #include <string.h>
-#include <unistd.h>
 
-#include "../../c-examples/common.h"
-
-static int failures;
-
-#define EXPECT(cond)                                                            \
-    do {                                                                        \
-        if (!(cond)) {                                                          \
-            fprintf(stderr, "%s:%d: expected %s\n", __FILE__, __LINE__, #cond); \
-            failures++;                                                         \
-        }                                                                       \
-    } while (0)
+#include "check.h"
 
 static kafka_config_t *base_config(const char *topic) {
     kafka_config_t *cfg;
@@ -141,18 +129,6 @@ static void test_async_reports_come_on_the_polling_thread(void) {
     CHECK(kafka_writer_produce(w, msgs, 8));
     CHECK(kafka_writer_close(w, 20000)); /* serves the last 8 reports */
     EXPECT(rep.ok == 72);
-}
-
-struct fire_args {
-    kafka_cancel_t *cancel;
-    int delay_ms;
-};
-
-static void *fire_later(void *arg) {
-    struct fire_args *a = arg;
-    usleep((useconds_t)a->delay_ms * 1000);
-    kafka_cancel_fire(a->cancel);
-    return NULL;
 }
 
 static void test_sync_write_cancelled_from_another_thread(void) {
