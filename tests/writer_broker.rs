@@ -260,3 +260,19 @@ fn every_acks_mode_delivers_and_reports_offsets_when_it_can() {
         }
     }
 }
+
+#[test]
+fn a_message_for_a_partition_that_does_not_exist_fails_alone() {
+    let t = topic("w-nopart");
+    create(&t, 2);
+    let w = writer(&[("writer.topic", &t)]);
+    let msgs = [
+        OutRecord { value: Some(b"ok"), partition: 1, ..Default::default() },
+        OutRecord { value: Some(b"bad"), partition: 7, ..Default::default() },
+        OutRecord { value: Some(b"ok"), partition: 0, ..Default::default() },
+    ];
+    let r = w.write(&msgs, Some(Duration::from_secs(20)), None).unwrap();
+    assert_eq!(*r[0].as_ref().unwrap(), 0);
+    assert_eq!(r[1].as_ref().unwrap_err().code(), 3, "{:?}", r[1]);
+    assert_eq!(*r[2].as_ref().unwrap(), 0);
+}

@@ -50,6 +50,9 @@ impl<T: AsyncRead + AsyncWrite + Send + Unpin + 'static> Transport for T {}
 
 type Waiter = oneshot::Sender<Result<Bytes>>;
 
+/// A frame for the writer task, and who wants to know when it was written (acks=0 produce).
+type Outgoing = (Bytes, Option<oneshot::Sender<()>>);
+
 /// State shared by the connection handle and its two I/O tasks.
 #[derive(Default)]
 struct Shared {
@@ -131,7 +134,7 @@ pub struct BrokerConnection {
     request_timeout: Duration,
     versions: VersionTable,
     next_correlation_id: AtomicI32,
-    frames: mpsc::Sender<Bytes>,
+    frames: mpsc::Sender<Outgoing>,
     shared: Arc<Shared>,
     reader: JoinHandle<()>,
     writer: JoinHandle<()>,
@@ -169,7 +172,7 @@ impl BrokerConnection {
     ) -> Self {
         let (read_half, write_half) = tokio::io::split(transport);
         let shared = Arc::new(Shared::default());
-        let (frames_tx, frames_rx) = mpsc::channel::<Bytes>(256);
+        let (frames_tx, frames_rx) = mpsc::channel::<Outgoing>(256);
         let reader =
             tokio::spawn(read_loop(read_half, shared.clone(), opts.max_response_bytes, addr.to_string()));
         let writer = tokio::spawn(write_loop(write_half, frames_rx, shared.clone(), addr.to_string()));
@@ -246,10 +249,15 @@ impl BrokerConnection {
     }
 
     /// Sends a request the broker does not answer (Produce with acks=0). Returns once the frame
-    /// is queued for writing.
+    /// was written to the socket.
     pub async fn send_no_response<R: Request>(&self, req: &R, version: i16) -> Result<()> {
         let (_, frame) = self.frame(req, version)?;
-        self.queue(frame).await
+        let (tx, rx) = oneshot::channel();
+        self.frames
+            .send((frame, Some(tx)))
+            .await
+            .map_err(|_| self.shared.failure().unwrap_or_else(|| Error::closed("connection closed")))?;
+        rx.await.map_err(|_| self.shared.failure().unwrap_or_else(|| Error::closed("connection closed")))
     }
 
     /// Closes the connection: requests in flight fail with CLOSED.
@@ -275,7 +283,7 @@ impl BrokerConnection {
 
     async fn queue(&self, frame: Bytes) -> Result<()> {
         self.frames
-            .send(frame)
+            .send((frame, None))
             .await
             .map_err(|_| self.shared.failure().unwrap_or_else(|| Error::closed("connection closed")))
     }
@@ -457,17 +465,22 @@ async fn read_frame(rd: &mut (impl AsyncRead + Unpin), max_frame: usize) -> Resu
 
 async fn write_loop(
     wr: tokio::io::WriteHalf<Box<dyn TransportBox>>,
-    mut frames: mpsc::Receiver<Bytes>,
+    mut frames: mpsc::Receiver<Outgoing>,
     shared: Arc<Shared>,
     addr: String,
 ) {
     let mut wr = BufWriter::with_capacity(64 << 10, wr);
-    while let Some(frame) = frames.recv().await {
+    let mut written: Vec<oneshot::Sender<()>> = Vec::new();
+    while let Some((frame, notify)) = frames.recv().await {
+        written.extend(notify);
         let mut result = wr.write_all(&frame).await;
         // Coalesce whatever else is already queued into the same flush.
         while result.is_ok() {
             match frames.try_recv() {
-                Ok(next) => result = wr.write_all(&next).await,
+                Ok((next, notify)) => {
+                    written.extend(notify);
+                    result = wr.write_all(&next).await;
+                }
                 Err(_) => break,
             }
         }
@@ -477,6 +490,9 @@ async fn write_loop(
         if let Err(e) = result {
             shared.fail_all(Error::from(e).context(format!("write to broker {addr}")));
             return;
+        }
+        for n in written.drain(..) {
+            let _ = n.send(());
         }
     }
     let _ = wr.shutdown().await;

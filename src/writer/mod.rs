@@ -274,8 +274,9 @@ impl Writer {
     }
 
     /// Hands messages over for delivery; each report comes back through `poll` with the
-    /// message's `opaque` value. All or none: if any message is invalid, or the queue cannot
-    /// take them all, nothing is enqueued.
+    /// message's `opaque` value. All or none: if any message lacks a topic or has a header key
+    /// that is not UTF-8, or the queue cannot take them all, nothing is enqueued. A message that
+    /// fails later (e.g. its partition does not exist) gets a failed report.
     pub fn produce(&self, msgs: &[OutRecord<'_>], opaques: &[usize]) -> Result<()> {
         let completions: Vec<Completion> =
             opaques.iter().map(|&opaque| Completion::Report { opaque }).collect();
@@ -314,7 +315,7 @@ impl Writer {
             }
             let now = crate::conn::now_ms();
             for ((m, topic), c) in msgs.iter().zip(topics).zip(completions) {
-                st.append(&self.shared, topic, m, now, c)?;
+                st.append(&self.shared, topic, m, now, c);
             }
         }
         self.shared.stats.produced(msgs.len());

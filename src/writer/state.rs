@@ -111,7 +111,8 @@ impl State {
     }
 
     /// Adds one message: into its partition's open batch when the partition is known, or to the
-    /// topic's unassigned list until metadata arrives.
+    /// topic's unassigned list until metadata arrives. A message that cannot be placed (its
+    /// partition does not exist, the balancer chose badly) is reported failed right away.
     pub(crate) fn append(
         &mut self,
         shared: &Shared,
@@ -119,7 +120,7 @@ impl State {
         m: &OutRecord<'_>,
         now_ms: i64,
         completion: Completion,
-    ) -> Result<()> {
+    ) {
         let ts = if m.timestamp_ms == 0 { now_ms } else { m.timestamp_ms };
         self.pending += 1;
         let t = self.topic(topic);
@@ -133,17 +134,14 @@ impl State {
                 completion,
                 enqueued: Instant::now(),
             });
-            return Ok(());
+            return;
         };
-        let result = match choose_partition(shared, &meta, m.partition, m.key, m.value) {
-            Ok(p) => append_to(shared, t.partitions.entry(p).or_default(), m, ts, completion.clone()),
-            Err(e) => Err(e),
-        };
-        if let Err(e) = result {
-            self.pending -= 1;
-            return Err(e);
+        let placed = choose_partition(shared, &meta, m.partition, m.key, m.value)
+            .and_then(|p| append_to(shared, t.partitions.entry(p).or_default(), m, ts, completion.clone()));
+        if let Err(e) = placed {
+            let name = t.name.clone();
+            self.settle(shared, vec![(completion, ts)], &name, m.partition, Err(e));
         }
-        Ok(())
     }
 
     /// New metadata for a topic: remember it and place the messages that waited for it.
