@@ -165,6 +165,24 @@ const KEYS: &[KeySpec] = &[
         "120000",
         "Writer: how long a message may take from produce to acknowledgement, retries included (0 = no limit).",
     ),
+    // ---- Reader ----
+    key("reader.topic", Kind::Str, "", "Reader: the topic to read (single-partition reader)."),
+    key("reader.partition", Kind::Int { min: 0, max: i32::MAX as i64 }, "0", "Reader: the partition to read."),
+    key(
+        "auto.offset.reset",
+        Kind::Enum(&["earliest", "smallest", "beginning", "latest", "largest", "end"]),
+        "earliest",
+        "Reader: where to start without an explicit offset, and where to go when the offset is out of range.",
+    ),
+    key("fetch.min.bytes", Kind::Int { min: 1, max: 100_000_000 }, "1", "Reader: the broker answers a fetch once it has this many bytes (or fetch.wait.max.ms passed)."),
+    key("fetch.max.bytes", Kind::Int { min: 1024, max: i32::MAX as i64 }, "1048576", "Reader: most bytes one fetch returns (kafka-go's MaxBytes)."),
+    key("fetch.wait.max.ms", Kind::Int { min: 0, max: 300000 }, "500", "Reader: how long the broker may wait for fetch.min.bytes (kafka-go's MaxWait)."),
+    key(
+        "isolation.level",
+        Kind::Enum(&["read_uncommitted", "read_committed"]),
+        "read_uncommitted",
+        "Reader: read_committed hides records of open and aborted transactions.",
+    ),
 ];
 
 /// Other spellings (Java client, older librdkafka) of the same keys.

@@ -12,6 +12,7 @@ pub mod error;
 pub mod ffi;
 pub mod net;
 pub mod protocol;
+pub mod reader;
 pub mod runtime;
 pub mod writer;
 

@@ -94,6 +94,11 @@ impl CancelToken {
     }
 }
 
+/// Milliseconds since the Unix epoch (message timestamps).
+pub fn now_ms() -> i64 {
+    std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).map_or(0, |d| d.as_millis() as i64)
+}
+
 /// Converts a C-style timeout in milliseconds (-1 = none) into an optional duration.
 pub fn timeout_from_ms(ms: i32) -> Option<Duration> {
     (ms >= 0).then(|| Duration::from_millis(ms as u64))

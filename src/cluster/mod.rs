@@ -2,6 +2,7 @@
 //! leaders (from Metadata), and leader lookup with the retries a just-created topic needs.
 
 mod client;
+pub mod fetch;
 
 use std::time::Duration;
 

@@ -1,13 +1,11 @@
 //! kafka-go's `Conn`: one connection to one broker, optionally bound to a topic partition, with
 //! the low-level operations: metadata, topic admin, produce, fetch, offsets and seeking.
 
-mod batch;
-
 use std::sync::atomic::{AtomicI16, AtomicI64, Ordering};
 use std::sync::{Arc, Mutex};
-use std::time::{Duration, Instant, SystemTime, UNIX_EPOCH};
+use std::time::{Duration, Instant};
 
-pub use batch::{FetchedBatch, Message};
+pub use crate::cluster::fetch::{FetchedBatch, Message};
 
 use crate::cluster::{self, BrokerInfo, ClusterMetadata, PartitionInfo};
 use crate::config::Config;
@@ -25,6 +23,7 @@ use crate::protocol::messages::{
     CreateTopicsRequest, DeleteTopicsRequest, FetchRequest, ListOffsetsRequest, ProduceRequest,
 };
 use crate::protocol::records::{BatchOptions, RecordBatchBuilder, RecordHeader};
+use crate::runtime::now_ms;
 
 /// `whence` values for [`Conn::seek`], as kafka-go defines them (not io.Seek*'s values).
 pub const SEEK_START: i32 = 0;
@@ -576,10 +575,6 @@ fn limit(call: Option<Duration>, deadline: Option<Instant>) -> Option<Duration> 
 
 fn clamp_ms(d: Duration) -> i32 {
     d.as_millis().min(i32::MAX as u128) as i32
-}
-
-pub(crate) fn now_ms() -> i64 {
-    SystemTime::now().duration_since(UNIX_EPOCH).map_or(0, |d| d.as_millis() as i64)
 }
 
 #[cfg(test)]

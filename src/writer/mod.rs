@@ -313,7 +313,7 @@ impl Writer {
                     ),
                 ));
             }
-            let now = crate::conn::now_ms();
+            let now = crate::runtime::now_ms();
             for ((m, topic), c) in msgs.iter().zip(topics).zip(completions) {
                 st.append(&self.shared, topic, m, now, c);
             }

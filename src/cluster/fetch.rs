@@ -38,7 +38,7 @@ pub struct FetchedBatch {
 }
 
 impl FetchedBatch {
-    pub(crate) fn new(
+    pub fn new(
         topic: Arc<str>,
         partition: i32,
         start_offset: i64,

@@ -1,0 +1,581 @@
+//! The Reader: kafka-go's Reader for one topic partition. A fetch task prefetches ahead of the
+//! application, follows the partition's leader through leader changes and broker restarts, and
+//! never hands out a message from before the latest seek.
+
+use std::collections::VecDeque;
+use std::sync::atomic::{AtomicI64, AtomicU64, Ordering};
+use std::sync::{Arc, Mutex};
+use std::time::Duration;
+
+use tokio::sync::{mpsc, Notify};
+use tokio::task::JoinHandle;
+
+use crate::cluster::fetch::{FetchedBatch, Message};
+use crate::cluster::{ClusterClient, TopicInfo};
+use crate::config::Config;
+use crate::conn::ConnSettings;
+use crate::error::{code, Error, Result};
+use crate::protocol::messages::fetch_request::{FetchPartition, FetchTopic};
+use crate::protocol::messages::list_offsets_request::{ListOffsetsPartition, ListOffsetsTopic};
+use crate::protocol::messages::{FetchRequest, ListOffsetsRequest};
+use crate::runtime::{self, CancelToken};
+
+/// Offset sentinels accepted by [`Reader::set_offset`].
+pub const FIRST_OFFSET: i64 = -2;
+pub const LAST_OFFSET: i64 = -1;
+
+/// Everything a reader takes from the configuration, checked as a whole.
+#[derive(Clone, Debug)]
+pub struct ReaderSettings {
+    pub bootstrap: Vec<String>,
+    pub conn: ConnSettings,
+    pub metadata_max_age: Duration,
+    pub topic: String,
+    pub partition: i32,
+    /// FIRST_OFFSET or LAST_OFFSET: where to start, and where to go when out of range.
+    pub reset: i64,
+    pub min_bytes: i32,
+    pub max_bytes: i32,
+    pub max_wait: Duration,
+    pub read_committed: bool,
+    pub backoff_min: Duration,
+    pub backoff_max: Duration,
+}
+
+impl ReaderSettings {
+    pub fn from_config(cfg: &Config) -> Result<Self> {
+        let bootstrap = cfg.bootstrap_servers()?;
+        if bootstrap.is_empty() {
+            return Err(Error::config(
+                "bootstrap.servers is required for a reader (e.g. \"127.0.0.1:9092\")",
+            ));
+        }
+        let topic = cfg.get("reader.topic")?.to_string();
+        if topic.is_empty() {
+            return Err(Error::config("reader.topic is required: the topic to read"));
+        }
+        let reset = match cfg.get("auto.offset.reset")? {
+            "earliest" | "smallest" | "beginning" => FIRST_OFFSET,
+            _ => LAST_OFFSET,
+        };
+        let min_bytes = cfg.get_int("fetch.min.bytes")? as i32;
+        let max_bytes = cfg.get_int("fetch.max.bytes")? as i32;
+        if min_bytes > max_bytes {
+            return Err(Error::config("fetch.min.bytes must not exceed fetch.max.bytes"));
+        }
+        Ok(ReaderSettings {
+            bootstrap,
+            conn: ConnSettings::from_config(cfg)?,
+            metadata_max_age: cfg.get_ms("metadata.max.age.ms")?,
+            topic,
+            partition: cfg.get_int("reader.partition")? as i32,
+            reset,
+            min_bytes,
+            max_bytes,
+            max_wait: cfg.get_ms("fetch.wait.max.ms")?,
+            read_committed: cfg.get("isolation.level")? == "read_committed",
+            backoff_min: cfg.get_ms("retry.backoff.ms")?,
+            backoff_max: cfg.get_ms("retry.backoff.max.ms")?,
+        })
+    }
+}
+
+/// What the fetch task hands to the application: messages or an error, tagged with the seek
+/// generation they belong to.
+enum Fetched {
+    Messages { generation: u64, messages: Vec<Message> },
+    Error { generation: u64, error: Error },
+}
+
+/// Where the fetch task should read next. A seek bumps the generation.
+#[derive(Clone, Copy)]
+struct Position {
+    generation: u64,
+    offset: i64,
+}
+
+#[derive(Default)]
+struct Counters {
+    fetches: AtomicU64,
+    messages: AtomicU64,
+    bytes: AtomicU64,
+    errors: AtomicU64,
+    reconnects: AtomicU64,
+}
+
+struct Shared {
+    settings: ReaderSettings,
+    cluster: Arc<ClusterClient>,
+    position: Mutex<Position>,
+    seek: Notify,
+    high_water_mark: AtomicI64,
+    stats: Counters,
+}
+
+/// A snapshot of a reader's activity.
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub struct ReaderStats {
+    pub fetches: u64,
+    pub messages: u64,
+    pub bytes: u64,
+    pub errors: u64,
+    pub reconnects: u64,
+    pub offset: i64,
+    pub lag: i64,
+    pub queued_messages: u64,
+}
+
+impl ReaderStats {
+    pub fn to_json(&self) -> String {
+        format!(
+            r#"{{"fetches":{},"messages":{},"bytes":{},"errors":{},"reconnects":{},"offset":{},"lag":{},"queued_messages":{}}}"#,
+            self.fetches,
+            self.messages,
+            self.bytes,
+            self.errors,
+            self.reconnects,
+            self.offset,
+            self.lag,
+            self.queued_messages
+        )
+    }
+}
+
+/// State of the application side: the batch being handed out, and the offset of the next
+/// message it will get.
+struct Front {
+    generation: u64,
+    queue: VecDeque<Message>,
+    offset: i64,
+}
+
+/// Reads one topic partition. Calls may come from any thread; reads are serialized.
+pub struct Reader {
+    shared: Arc<Shared>,
+    rx: tokio::sync::Mutex<mpsc::Receiver<Fetched>>,
+    front: Mutex<Front>,
+    task: Mutex<Option<JoinHandle<()>>>,
+}
+
+/// How many fetch responses the fetch task may run ahead of the application.
+const PREFETCH: usize = 4;
+
+impl Reader {
+    /// Creates a reader; fetching starts in the background at once.
+    pub fn new(cfg: &Config) -> Result<Reader> {
+        let settings = ReaderSettings::from_config(cfg)?;
+        let cluster = ClusterClient::new(
+            settings.bootstrap.clone(),
+            settings.conn.connect.clone(),
+            settings.metadata_max_age,
+        )?;
+        let start = settings.reset;
+        let shared = Arc::new(Shared {
+            settings,
+            cluster,
+            position: Mutex::new(Position { generation: 0, offset: start }),
+            seek: Notify::new(),
+            high_water_mark: AtomicI64::new(-1),
+            stats: Counters::default(),
+        });
+        let (tx, rx) = mpsc::channel(PREFETCH);
+        let task = runtime::spawn(fetch_loop(shared.clone(), tx))?;
+        Ok(Reader {
+            shared,
+            rx: tokio::sync::Mutex::new(rx),
+            front: Mutex::new(Front { generation: 0, queue: VecDeque::new(), offset: start }),
+            task: Mutex::new(Some(task)),
+        })
+    }
+
+    pub fn settings(&self) -> &ReaderSettings {
+        &self.shared.settings
+    }
+
+    /// The next message (kafka-go's ReadMessage / FetchMessage), waiting up to `timeout`.
+    pub fn read(&self, timeout: Option<Duration>, cancel: Option<&CancelToken>) -> Result<Message> {
+        let mut batch = self.read_batch(1, timeout, cancel)?;
+        batch.pop().ok_or_else(|| Error::internal("empty read"))
+    }
+
+    /// Up to `max` messages that are already here, or waits up to `timeout` for the first.
+    pub fn read_batch(
+        &self,
+        max: usize,
+        timeout: Option<Duration>,
+        cancel: Option<&CancelToken>,
+    ) -> Result<Vec<Message>> {
+        if max == 0 {
+            return Err(Error::invalid_arg("max must be at least 1"));
+        }
+        if let Some(out) = self.take(max) {
+            return Ok(out);
+        }
+        runtime::block_on(
+            async {
+                let mut rx = self.rx.lock().await;
+                loop {
+                    if let Some(out) = self.take(max) {
+                        return Ok(out);
+                    }
+                    let Some(f) = rx.recv().await else {
+                        return Err(Error::closed("the reader is closed"));
+                    };
+                    let current = self.shared.position.lock().unwrap_or_else(|p| p.into_inner()).generation;
+                    match f {
+                        Fetched::Messages { generation, messages } if generation == current => {
+                            let mut front = self.front.lock().unwrap_or_else(|p| p.into_inner());
+                            if front.generation == generation {
+                                front.queue.extend(messages);
+                            }
+                        }
+                        Fetched::Error { generation, error } if generation == current => return Err(error),
+                        // From before a seek: dropped.
+                        _ => {}
+                    }
+                }
+            },
+            timeout,
+            cancel,
+        )
+    }
+
+    fn take(&self, max: usize) -> Option<Vec<Message>> {
+        let mut front = self.front.lock().unwrap_or_else(|p| p.into_inner());
+        if front.queue.is_empty() {
+            return None;
+        }
+        let n = max.min(front.queue.len());
+        let out: Vec<Message> = front.queue.drain(..n).collect();
+        if let Some(last) = out.last() {
+            front.offset = last.offset + 1;
+        }
+        Some(out)
+    }
+
+    /// Moves the reader to `offset` (or FIRST_OFFSET / LAST_OFFSET). Messages fetched before
+    /// are dropped; the next read returns the message at `offset`.
+    pub fn set_offset(&self, offset: i64) -> Result<()> {
+        if offset < FIRST_OFFSET {
+            return Err(Error::invalid_arg(format!("invalid offset {offset}")));
+        }
+        let generation = {
+            let mut p = self.shared.position.lock().unwrap_or_else(|p| p.into_inner());
+            p.generation += 1;
+            p.offset = offset;
+            p.generation
+        };
+        {
+            let mut front = self.front.lock().unwrap_or_else(|p| p.into_inner());
+            front.generation = generation;
+            front.queue.clear();
+            front.offset = offset;
+        }
+        self.shared.seek.notify_one();
+        Ok(())
+    }
+
+    /// Moves the reader to the first message at or after `unix_ms` (the end if none).
+    pub fn set_offset_at(
+        &self,
+        unix_ms: i64,
+        timeout: Option<Duration>,
+        cancel: Option<&CancelToken>,
+    ) -> Result<i64> {
+        if unix_ms < 0 {
+            return Err(Error::invalid_arg("time must not be negative"));
+        }
+        let shared = self.shared.clone();
+        let offset = runtime::block_on(
+            async move {
+                match list_offset(&shared, unix_ms).await? {
+                    o if o >= 0 => Ok(o),
+                    _ => list_offset(&shared, LAST_OFFSET).await,
+                }
+            },
+            timeout,
+            cancel,
+        )?;
+        self.set_offset(offset)?;
+        Ok(offset)
+    }
+
+    /// The offset of the next message `read` returns; FIRST_OFFSET/LAST_OFFSET until known.
+    pub fn offset(&self) -> i64 {
+        let front = self.front.lock().unwrap_or_else(|p| p.into_inner());
+        match front.queue.front() {
+            Some(m) => m.offset,
+            None => front.offset,
+        }
+    }
+
+    /// Messages between the reader's offset and the high watermark of the last fetch (kafka-go's
+    /// Lag); -1 before the first fetch.
+    pub fn lag(&self) -> i64 {
+        let hwm = self.shared.high_water_mark.load(Ordering::SeqCst);
+        let offset = self.offset();
+        if hwm < 0 || offset < 0 {
+            -1
+        } else {
+            (hwm - offset).max(0)
+        }
+    }
+
+    /// Asks the leader for the current high watermark and returns the lag to it (kafka-go's
+    /// ReadLag).
+    pub fn read_lag(&self, timeout: Option<Duration>, cancel: Option<&CancelToken>) -> Result<i64> {
+        let shared = self.shared.clone();
+        let hwm = runtime::block_on(async move { list_offset(&shared, LAST_OFFSET).await }, timeout, cancel)?;
+        self.shared.high_water_mark.fetch_max(hwm, Ordering::SeqCst);
+        let offset = self.offset();
+        let offset = if offset == FIRST_OFFSET {
+            let shared = self.shared.clone();
+            runtime::block_on(async move { list_offset(&shared, FIRST_OFFSET).await }, timeout, cancel)?
+        } else if offset == LAST_OFFSET {
+            hwm
+        } else {
+            offset
+        };
+        Ok((hwm - offset).max(0))
+    }
+
+    pub fn stats(&self) -> ReaderStats {
+        let s = &self.shared.stats;
+        ReaderStats {
+            fetches: s.fetches.load(Ordering::Relaxed),
+            messages: s.messages.load(Ordering::Relaxed),
+            bytes: s.bytes.load(Ordering::Relaxed),
+            errors: s.errors.load(Ordering::Relaxed),
+            reconnects: s.reconnects.load(Ordering::Relaxed),
+            offset: self.offset(),
+            lag: self.lag(),
+            queued_messages: self.front.lock().unwrap_or_else(|p| p.into_inner()).queue.len() as u64,
+        }
+    }
+
+    /// Stops fetching and closes the connections. Returns at once; never blocks on the network.
+    pub fn close(&self) {
+        if let Some(t) = self.task.lock().unwrap_or_else(|p| p.into_inner()).take() {
+            t.abort();
+        }
+        self.shared.cluster.close();
+    }
+}
+
+impl Drop for Reader {
+    fn drop(&mut self) {
+        self.close();
+    }
+}
+
+async fn topic_info(shared: &Shared, refresh: bool) -> Result<Arc<TopicInfo>> {
+    shared.cluster.topic(&shared.settings.topic, refresh, false).await
+}
+
+async fn leader(shared: &Shared, refresh: bool) -> Result<(i32, Arc<TopicInfo>)> {
+    let t = topic_info(shared, refresh).await?;
+    let p = shared.settings.partition;
+    let leader = t
+        .partitions
+        .iter()
+        .find(|x| x.id == p)
+        .ok_or_else(|| Error::broker(3, format!("topic {} has no partition {p}", t.name)))?
+        .leader;
+    if leader < 0 {
+        return Err(Error::broker(5, format!("{}/{p} has no leader", t.name)));
+    }
+    Ok((leader, t))
+}
+
+/// ListOffsets on the partition's leader: FIRST_OFFSET, LAST_OFFSET or a time (-1 if no message
+/// is that recent).
+async fn list_offset(shared: &Shared, timestamp: i64) -> Result<i64> {
+    let mut refresh = false;
+    let mut last = Error::internal("no attempt");
+    for _ in 0..3 {
+        let attempt = async {
+            let (leader, t) = leader(shared, refresh).await?;
+            let conn = shared.cluster.broker(leader).await?;
+            let req = ListOffsetsRequest {
+                replica_id: -1,
+                isolation_level: shared.settings.read_committed as i8,
+                topics: vec![ListOffsetsTopic {
+                    name: t.name.clone(),
+                    partitions: vec![ListOffsetsPartition {
+                        partition_index: shared.settings.partition,
+                        timestamp,
+                        ..Default::default()
+                    }],
+                    ..Default::default()
+                }],
+                ..Default::default()
+            };
+            let resp = conn.send(&req).await?;
+            let p = resp
+                .topics
+                .iter()
+                .flat_map(|t| t.partitions.iter())
+                .next()
+                .ok_or_else(|| Error::malformed("ListOffsets response without the partition"))?;
+            if p.error_code != 0 {
+                return Err(Error::broker(
+                    p.error_code,
+                    format!("list offsets of {}/{}", t.name, p.partition_index),
+                ));
+            }
+            Ok(p.offset)
+        };
+        match attempt.await {
+            Ok(o) => return Ok(o),
+            Err(e) if e.is_retriable() => {
+                last = e;
+                refresh = true;
+                tokio::time::sleep(shared.settings.backoff_min).await;
+            }
+            Err(e) => return Err(e),
+        }
+    }
+    Err(last)
+}
+
+/// One fetch of the partition from `offset` on its leader.
+async fn fetch_once(shared: &Shared, offset: i64, refresh: bool) -> Result<(i64, FetchedBatch)> {
+    let s = &shared.settings;
+    let (leader, t) = leader(shared, refresh).await?;
+    let conn = shared.cluster.broker(leader).await?;
+    let req = FetchRequest {
+        replica_id: -1,
+        max_wait_ms: s.max_wait.as_millis().min(i32::MAX as u128) as i32,
+        min_bytes: s.min_bytes,
+        max_bytes: s.max_bytes,
+        isolation_level: s.read_committed as i8,
+        session_epoch: -1,
+        topics: vec![FetchTopic {
+            topic: t.name.clone(),
+            topic_id: t.id,
+            partitions: vec![FetchPartition {
+                partition: s.partition,
+                fetch_offset: offset,
+                partition_max_bytes: s.max_bytes,
+                ..Default::default()
+            }],
+            ..Default::default()
+        }],
+        ..Default::default()
+    };
+    let resp = conn.send(&req).await?;
+    if resp.error_code != 0 {
+        return Err(Error::broker(resp.error_code, "fetch"));
+    }
+    let p = resp
+        .responses
+        .into_iter()
+        .flat_map(|t| t.partitions.into_iter())
+        .find(|p| p.partition_index == s.partition)
+        .ok_or_else(|| Error::malformed("Fetch response does not mention the partition"))?;
+    if p.error_code != 0 {
+        return Err(Error::broker(p.error_code, format!("fetch {}/{} at {offset}", t.name, s.partition)));
+    }
+    let records = p.records.unwrap_or_default();
+    shared.stats.bytes.fetch_add(records.len() as u64, Ordering::Relaxed);
+    let next = Arc::new(AtomicI64::new(offset));
+    let batch = FetchedBatch::new(
+        Arc::from(t.name.as_str()),
+        s.partition,
+        offset,
+        p.high_watermark,
+        records,
+        next,
+        (s.max_bytes as usize).max(1 << 20) * 4,
+    );
+    Ok((p.high_watermark, batch))
+}
+
+async fn fetch_loop(shared: Arc<Shared>, tx: mpsc::Sender<Fetched>) {
+    let mut refresh = false;
+    let mut failures: u32 = 0;
+    loop {
+        let pos = *shared.position.lock().unwrap_or_else(|p| p.into_inner());
+        let still_current = |shared: &Shared| {
+            shared.position.lock().unwrap_or_else(|p| p.into_inner()).generation == pos.generation
+        };
+
+        let step = async {
+            let offset = if pos.offset < 0 {
+                let o = list_offset(&shared, pos.offset).await?;
+                let mut p = shared.position.lock().unwrap_or_else(|p| p.into_inner());
+                if p.generation == pos.generation {
+                    p.offset = o;
+                }
+                o
+            } else {
+                pos.offset
+            };
+            let (hwm, mut batch) = fetch_once(&shared, offset, refresh).await?;
+            let mut messages = Vec::new();
+            while let Some(m) = batch.next_message()? {
+                messages.push(m);
+            }
+            Ok::<_, Error>((offset, hwm, messages))
+        };
+        let outcome = tokio::select! {
+            r = step => Some(r),
+            _ = shared.seek.notified() => None,
+        };
+        let Some(outcome) = outcome else { continue };
+        match outcome {
+            Ok((offset, hwm, messages)) => {
+                failures = 0;
+                refresh = false;
+                shared.stats.fetches.fetch_add(1, Ordering::Relaxed);
+                shared.high_water_mark.store(hwm, Ordering::SeqCst);
+                let next = messages.last().map_or(offset, |m| m.offset + 1);
+                {
+                    let mut p = shared.position.lock().unwrap_or_else(|p| p.into_inner());
+                    if p.generation != pos.generation {
+                        continue;
+                    }
+                    p.offset = next;
+                }
+                if messages.is_empty() {
+                    continue;
+                }
+                shared.stats.messages.fetch_add(messages.len() as u64, Ordering::Relaxed);
+                let send = tx.send(Fetched::Messages { generation: pos.generation, messages });
+                tokio::select! {
+                    r = send => if r.is_err() { return },
+                    _ = shared.seek.notified() => {}
+                }
+            }
+            Err(e) => {
+                if !still_current(&shared) {
+                    continue;
+                }
+                shared.stats.errors.fetch_add(1, Ordering::Relaxed);
+                failures += 1;
+                if e.code() == 1 {
+                    // OFFSET_OUT_OF_RANGE: jump to the start or end, as auto.offset.reset says.
+                    let mut p = shared.position.lock().unwrap_or_else(|p| p.into_inner());
+                    if p.generation == pos.generation {
+                        p.offset = shared.settings.reset;
+                    }
+                    continue;
+                }
+                if e.is_retriable() || e.code() == code::CLOSED {
+                    // Leader moved or broker gone: look the leader up again and reconnect.
+                    refresh = true;
+                    shared.stats.reconnects.fetch_add(1, Ordering::Relaxed);
+                } else if tx.send(Fetched::Error { generation: pos.generation, error: e }).await.is_err() {
+                    return;
+                }
+                let s = &shared.settings;
+                let backoff =
+                    s.backoff_min.saturating_mul(failures.saturating_mul(failures)).min(s.backoff_max);
+                tokio::select! {
+                    _ = tokio::time::sleep(backoff) => {}
+                    _ = shared.seek.notified() => {}
+                }
+            }
+        }
+    }
+}

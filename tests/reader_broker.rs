@@ -1,0 +1,203 @@
+//! The single-partition Reader against the real local brokers.
+
+mod common;
+
+use std::process::Command;
+use std::time::{Duration, Instant};
+
+use common::*;
+use kafka_rs::config::Config;
+use kafka_rs::conn::{Conn, OutMessage, TopicSpec};
+use kafka_rs::error::code;
+use kafka_rs::protocol::compression::Compression;
+use kafka_rs::reader::{Reader, LAST_OFFSET};
+use kafka_rs::runtime::CancelToken;
+
+fn reader(bootstrap: &str, topic: &str, extra: &[(&str, &str)]) -> Reader {
+    let mut c = Config::new();
+    c.set("bootstrap.servers", bootstrap).unwrap();
+    c.set("reader.topic", topic).unwrap();
+    for (k, v) in extra {
+        c.set(k, v).unwrap();
+    }
+    Reader::new(&c).unwrap()
+}
+
+/// Writes `values` to partition 0 of `topic` (created if needed) with the given timestamps.
+fn fill(bootstrap: &str, topic: &str, values: &[Vec<u8>], timestamps: Option<&[i64]>) {
+    let conn = run(Conn::dial_leader(bootstrap, topic, 0, settings())).unwrap();
+    for (n, chunk) in values.chunks(100).enumerate() {
+        let msgs: Vec<OutMessage> = chunk
+            .iter()
+            .enumerate()
+            .map(|(i, v)| OutMessage {
+                value: Some(v),
+                timestamp_ms: timestamps.map_or(0, |t| t[n * 100 + i]),
+                ..Default::default()
+            })
+            .collect();
+        run(conn.write_messages(&msgs, Compression::Lz4, Duration::from_secs(10))).unwrap();
+    }
+}
+
+fn values(n: usize) -> Vec<Vec<u8>> {
+    (0..n).map(|i| format!("{i:06}").into_bytes()).collect()
+}
+
+const T: Option<Duration> = Some(Duration::from_secs(20));
+
+#[test]
+fn reads_everything_in_order_from_the_first_offset_and_lag_reaches_zero() {
+    let t = topic("r-all");
+    let v = values(1000);
+    fill(&single(), &t, &v, None);
+    let r = reader(&single(), &t, &[("fetch.max.bytes", "4096")]);
+    let mut got = Vec::new();
+    while got.len() < v.len() {
+        for m in r.read_batch(64, T, None).unwrap() {
+            assert_eq!(m.offset, got.len() as i64);
+            got.push(m.value.unwrap().to_vec());
+        }
+    }
+    assert_eq!(got, v);
+    assert_eq!(r.offset(), 1000);
+    assert_eq!(r.lag(), 0);
+    assert_eq!(r.read_lag(T, None).unwrap(), 0);
+    assert!(r.stats().fetches > 1, "small fetches should take several requests");
+}
+
+#[test]
+fn set_offset_42_reads_from_42_and_never_returns_stale_messages() {
+    let t = topic("r-seek");
+    let v = values(300);
+    fill(&single(), &t, &v, None);
+    let r = reader(&single(), &t, &[]);
+    r.set_offset(42).unwrap();
+    assert_eq!(r.read(T, None).unwrap().offset, 42);
+    // Seek back and forth while the fetch task runs ahead: each read starts where asked.
+    for target in [7, 250, 0, 299, 100, 100, 3] {
+        // Let the fetch task run ahead of the application before seeking.
+        std::thread::sleep(Duration::from_millis(30));
+        r.set_offset(target).unwrap();
+        assert_eq!(r.offset(), target);
+        let m = r.read(T, None).unwrap();
+        assert_eq!(m.offset, target, "after seeking to {target}");
+        assert_eq!(m.value.unwrap().to_vec(), v[target as usize]);
+    }
+    r.set_offset(LAST_OFFSET).unwrap();
+    let e = r.read(Some(Duration::from_millis(300)), None).unwrap_err();
+    assert_eq!(e.code(), code::TIMED_OUT);
+}
+
+#[test]
+fn set_offset_at_lands_on_the_first_message_at_or_after_the_time() {
+    let t = topic("r-time");
+    let v = values(100);
+    let base = 1_700_000_000_000i64;
+    let ts: Vec<i64> = (0..100).map(|i| base + i * 10).collect();
+    fill(&single(), &t, &v, Some(&ts));
+    let r = reader(&single(), &t, &[]);
+    assert_eq!(r.set_offset_at(base + 500, T, None).unwrap(), 50);
+    let m = r.read(T, None).unwrap();
+    assert_eq!((m.offset, m.timestamp_ms), (50, base + 500));
+    // Between two messages: the later one.
+    assert_eq!(r.set_offset_at(base + 505, T, None).unwrap(), 51);
+    assert_eq!(r.read(T, None).unwrap().offset, 51);
+    // Later than everything: the end.
+    assert_eq!(r.set_offset_at(base + 1_000_000, T, None).unwrap(), 100);
+    // Reading a time range: from 200 ms to 300 ms.
+    r.set_offset_at(base + 200, T, None).unwrap();
+    let mut in_range = Vec::new();
+    loop {
+        let m = r.read(T, None).unwrap();
+        if m.timestamp_ms > base + 300 {
+            break;
+        }
+        in_range.push(m.offset);
+    }
+    assert_eq!(in_range, (20..=30).collect::<Vec<i64>>());
+}
+
+#[test]
+fn reads_time_out_and_are_cancelled_from_another_thread() {
+    let t = topic("r-wait");
+    drop(run(Conn::dial_leader(&single(), &t, 0, settings())).unwrap());
+    let r = reader(&single(), &t, &[]);
+    let start = Instant::now();
+    assert_eq!(r.read(Some(Duration::from_millis(300)), None).unwrap_err().code(), code::TIMED_OUT);
+    assert!(start.elapsed() < Duration::from_secs(3));
+    let token = CancelToken::new();
+    let t2 = token.clone();
+    let h = std::thread::spawn(move || {
+        std::thread::sleep(Duration::from_millis(200));
+        t2.fire();
+    });
+    let start = Instant::now();
+    assert_eq!(r.read(None, Some(&token)).unwrap_err().code(), code::CANCELLED);
+    assert!(start.elapsed() < Duration::from_secs(3));
+    h.join().unwrap();
+    // New data after the waits is read normally.
+    fill(&single(), &t, &values(3), None);
+    assert_eq!(r.read(T, None).unwrap().offset, 0);
+}
+
+#[test]
+fn close_returns_at_once_even_when_no_broker_answers() {
+    let r = reader("127.0.0.1:1", "t", &[]);
+    assert_eq!(r.read(Some(Duration::from_millis(300)), None).unwrap_err().code(), code::TIMED_OUT);
+    let start = Instant::now();
+    r.close();
+    drop(r);
+    assert!(start.elapsed() < Duration::from_millis(500), "{:?}", start.elapsed());
+}
+
+#[test]
+fn the_reader_follows_the_partition_to_a_new_leader_after_a_broker_dies() {
+    let brokers = cluster();
+    let t = topic("r-failover");
+    let admin = cluster().iter().find_map(|a| run(Conn::dial(a, settings())).ok()).unwrap();
+    let spec = TopicSpec { name: t.clone(), num_partitions: 1, replication_factor: 3, ..Default::default() };
+    run(admin.create_topics(&[spec], Duration::from_secs(30))).unwrap();
+    let v = values(400);
+    fill(&brokers[0], &t, &v[..200], None);
+    let r = reader(&brokers.join(","), &t, &[("fetch.max.bytes", "2048")]);
+    let mut got = Vec::new();
+    while got.len() < 100 {
+        got.extend(r.read_batch(10, T, None).unwrap().into_iter().map(|m| m.offset));
+    }
+    let leader = run(admin.read_partitions(std::slice::from_ref(&t))).unwrap()[0].leader;
+    let script = concat!(env!("CARGO_MANIFEST_DIR"), "/scripts/kafka-local.sh");
+    assert!(Command::new(script).args(["kill-node", &leader.to_string()]).status().unwrap().success());
+    let outcome = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| {
+        // Write the rest through a surviving broker once a new leader is elected.
+        let alive: Vec<String> = brokers
+            .iter()
+            .enumerate()
+            .filter(|(i, _)| *i as i32 + 1 != leader)
+            .map(|(_, b)| b.clone())
+            .collect();
+        let deadline = Instant::now() + Duration::from_secs(60);
+        let conn = loop {
+            if let Some(c) = alive.iter().find_map(|a| run(Conn::dial_leader(a, &t, 0, settings())).ok()) {
+                break c;
+            }
+            assert!(Instant::now() < deadline, "no new leader");
+            std::thread::sleep(Duration::from_millis(200));
+        };
+        for chunk in v[200..].chunks(100) {
+            let msgs: Vec<OutMessage> =
+                chunk.iter().map(|x| OutMessage { value: Some(x), ..Default::default() }).collect();
+            run(conn.write_messages(&msgs, Compression::None, Duration::from_secs(10))).unwrap();
+        }
+        let mut got = got.clone();
+        while got.len() < 400 {
+            got.extend(
+                r.read_batch(50, Some(Duration::from_secs(60)), None).unwrap().into_iter().map(|m| m.offset),
+            );
+        }
+        assert_eq!(got, (0..400).collect::<Vec<i64>>());
+        assert!(r.stats().reconnects > 0);
+    }));
+    assert!(Command::new(script).args(["restart-node", &leader.to_string()]).status().unwrap().success());
+    outcome.unwrap();
+}
