@@ -55,20 +55,7 @@ pub extern "C" fn kafka_config_get(
 ) -> kafka_err_t {
     guard(|| unsafe {
         let cfg = borrow(cfg)?;
-        handle::check_out(size, "size")?;
-        let v = cfg.get(c_str(key, "key")?)?;
-        let needed = v.len() + 1;
-        let have = *size;
-        *size = needed;
-        if buf.is_null() || have < needed {
-            return Err(crate::Error::new(
-                crate::error::code::BUFFER_TOO_SMALL,
-                format!("value needs {needed} bytes, buffer has {have}"),
-            ));
-        }
-        std::ptr::copy_nonoverlapping(v.as_ptr(), buf.cast::<u8>(), v.len());
-        *buf.add(v.len()) = 0;
-        Ok(())
+        handle::copy_to_buffer(cfg.get(c_str(key, "key")?)?, buf, size)
     })
 }
 

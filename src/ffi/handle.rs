@@ -92,3 +92,24 @@ pub(crate) unsafe fn c_bytes<'a>(p: *const u8, len: usize, what: &str) -> Result
     }
     Ok(std::slice::from_raw_parts(p, len))
 }
+
+/// Copies `s` NUL-terminated into `buf` of `*size` bytes. `*size` always receives the size
+/// needed; if `buf` is NULL or too small nothing is copied and the result is BUFFER_TOO_SMALL.
+///
+/// # Safety
+/// `size` must be valid; `buf` must be NULL or valid for `*size` bytes.
+pub(crate) unsafe fn copy_to_buffer(s: &str, buf: *mut libc::c_char, size: *mut usize) -> Result<()> {
+    check_out(size, "size")?;
+    let needed = s.len() + 1;
+    let have = *size;
+    *size = needed;
+    if buf.is_null() || have < needed {
+        return Err(Error::new(
+            crate::error::code::BUFFER_TOO_SMALL,
+            format!("{needed} bytes are needed, the buffer has {have}"),
+        ));
+    }
+    std::ptr::copy_nonoverlapping(s.as_ptr(), buf.cast::<u8>(), s.len());
+    *buf.add(s.len()) = 0;
+    Ok(())
+}

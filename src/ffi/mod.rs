@@ -20,5 +20,6 @@ pub mod message;
 pub mod new_topic;
 mod panic;
 pub mod partition_list;
+pub mod reader;
 pub mod version;
 pub mod writer;

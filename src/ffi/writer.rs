@@ -339,20 +339,7 @@ pub extern "C" fn kafka_writer_stats(
 ) -> kafka_err_t {
     guard(|| unsafe {
         let h = borrow(w)?;
-        check_out(size, "size")?;
-        let json = h.writer.stats().to_json();
-        let needed = json.len() + 1;
-        let have = *size;
-        *size = needed;
-        if buf.is_null() || have < needed {
-            return Err(Error::new(
-                code::BUFFER_TOO_SMALL,
-                format!("stats need {needed} bytes, buffer has {have}"),
-            ));
-        }
-        std::ptr::copy_nonoverlapping(json.as_ptr(), buf.cast::<u8>(), json.len());
-        *buf.add(json.len()) = 0;
-        Ok(())
+        handle::copy_to_buffer(&h.writer.stats().to_json(), buf, size)
     })
 }
 
