@@ -58,6 +58,16 @@
 #define KAFKA_SEEK_DONT_CHECK 1073741824
 
 /*
+ kafka_reader_set_offset(): the partition's first offset.
+ */
+#define KAFKA_OFFSET_FIRST -2
+
+/*
+ kafka_reader_set_offset(): the partition's end (only new messages).
+ */
+#define KAFKA_OFFSET_LAST -1
+
+/*
  Major version of the header this program was compiled against.
  */
 #define KAFKA_RS_VERSION_MAJOR 0
@@ -71,16 +81,6 @@
  Patch version of the header this program was compiled against.
  */
 #define KAFKA_RS_VERSION_PATCH 0
-
-/*
- kafka_reader_set_offset(): the partition's first offset.
- */
-#define KAFKA_OFFSET_FIRST -2
-
-/*
- kafka_reader_set_offset(): the partition's end (only new messages).
- */
-#define KAFKA_OFFSET_LAST -1
 
 /*
  A fetched batch (kafka-go's Batch). Reading messages advances the Conn's offset. Use from one
@@ -815,6 +815,95 @@ kafka_err_t kafka_partition_list_isr(const kafka_partition_list_t *list,
 void kafka_partition_list_free(kafka_partition_list_t *list);
 
 /*
+ Creates a reader from `cfg` (`bootstrap.servers` and `reader.topic` are required;
+ `reader.partition`, `auto.offset.reset`, `fetch.min.bytes`, `fetch.max.bytes`,
+ `fetch.wait.max.ms`, `isolation.level` are optional). The configuration is validated as a
+ whole (KAFKA_ERR_CONFIG says what is wrong). Reading starts at `auto.offset.reset` (the first
+ offset by default). Close it with kafka_reader_close().
+ */
+kafka_err_t kafka_reader_new(const kafka_config_t *cfg, kafka_reader_t **out);
+
+/*
+ The next message in `*out` (kafka-go's ReadMessage), waiting up to `timeout_ms` (-1 = no
+ limit); free it with kafka_message_free(). KAFKA_ERR_TIMED_OUT / KAFKA_ERR_CANCELLED when
+ none came in time; a broker error that retrying cannot fix is returned as is.
+ */
+kafka_err_t kafka_reader_read(const kafka_reader_t *r,
+                              int32_t timeout_ms,
+                              const kafka_cancel_t *cancel,
+                              kafka_message_t **out);
+
+/*
+ The same as kafka_reader_read() (kafka-go's FetchMessage); in a consumer group the two will
+ differ in committing.
+ */
+kafka_err_t kafka_reader_fetch(const kafka_reader_t *r,
+                               int32_t timeout_ms,
+                               const kafka_cancel_t *cancel,
+                               kafka_message_t **out);
+
+/*
+ Up to `max` messages into `msgs[0..*count]` in one call: those already fetched, or waits up
+ to `timeout_ms` for the first. Free each with kafka_message_free().
+ */
+kafka_err_t kafka_reader_read_batch(const kafka_reader_t *r,
+                                    size_t max,
+                                    int32_t timeout_ms,
+                                    const kafka_cancel_t *cancel,
+                                    kafka_message_t **msgs,
+                                    size_t *count);
+
+/*
+ Moves the reader to `offset`, or KAFKA_OFFSET_FIRST / KAFKA_OFFSET_LAST. Messages fetched
+ before are dropped: the next read returns the message at `offset`. No I/O.
+ */
+kafka_err_t kafka_reader_set_offset(const kafka_reader_t *r, int64_t offset);
+
+/*
+ Moves the reader to the first message whose timestamp is at or after `unix_ms`
+ (milliseconds since the epoch), or to the end if there is none; the offset goes to `*offset`
+ if not NULL.
+ */
+kafka_err_t kafka_reader_set_offset_at(const kafka_reader_t *r,
+                                       int64_t unix_ms,
+                                       int32_t timeout_ms,
+                                       const kafka_cancel_t *cancel,
+                                       int64_t *offset);
+
+/*
+ The offset of the message the next read returns (KAFKA_OFFSET_FIRST/LAST until known; -3 if
+ `r` is NULL).
+ */
+int64_t kafka_reader_offset(const kafka_reader_t *r);
+
+/*
+ Messages between the reader's offset and the partition's end as of the last fetch (kafka-go's
+ Lag); -1 before the first fetch or if `r` is NULL. No I/O.
+ */
+int64_t kafka_reader_lag(const kafka_reader_t *r);
+
+/*
+ Asks the partition's leader for its end and puts the lag to it in `*lag` (kafka-go's ReadLag).
+ */
+kafka_err_t kafka_reader_read_lag(const kafka_reader_t *r,
+                                  int32_t timeout_ms,
+                                  const kafka_cancel_t *cancel,
+                                  int64_t *lag);
+
+/*
+ The reader's statistics as a JSON object (fetches, messages, bytes, errors, reconnects,
+ offset, lag, queued_messages), NUL-terminated, into `buf` of `*size` bytes; `*size` receives
+ the size needed (KAFKA_ERR_BUFFER_TOO_SMALL if `buf` is NULL or too small).
+ */
+kafka_err_t kafka_reader_stats(const kafka_reader_t *r, char *buf, size_t *size);
+
+/*
+ Stops fetching, closes the connections and frees the reader. Returns at once: it never waits
+ on the network. Messages already taken stay valid until freed. NULL is ignored.
+ */
+void kafka_reader_close(kafka_reader_t *r);
+
+/*
  The library's version as (major << 16) | (minor << 8) | patch, e.g. 0x000100 for 0.1.0.
  Compare with the KAFKA_RS_VERSION_* macros to detect a header/library mismatch.
  */
@@ -913,95 +1002,6 @@ kafka_err_t kafka_writer_stats(const kafka_writer_t *w, char *buf, size_t *size)
  KAFKA_OK when nothing was lost. NULL is ignored.
  */
 kafka_err_t kafka_writer_close(kafka_writer_t *w, int32_t timeout_ms);
-
-/*
- Creates a reader from `cfg` (`bootstrap.servers` and `reader.topic` are required;
- `reader.partition`, `auto.offset.reset`, `fetch.min.bytes`, `fetch.max.bytes`,
- `fetch.wait.max.ms`, `isolation.level` are optional). The configuration is validated as a
- whole (KAFKA_ERR_CONFIG says what is wrong). Reading starts at `auto.offset.reset` (the first
- offset by default). Close it with kafka_reader_close().
- */
-kafka_err_t kafka_reader_new(const kafka_config_t *cfg, kafka_reader_t **out);
-
-/*
- The next message in `*out` (kafka-go's ReadMessage), waiting up to `timeout_ms` (-1 = no
- limit); free it with kafka_message_free(). KAFKA_ERR_TIMED_OUT / KAFKA_ERR_CANCELLED when
- none came in time; a broker error that retrying cannot fix is returned as is.
- */
-kafka_err_t kafka_reader_read(const kafka_reader_t *r,
-                              int32_t timeout_ms,
-                              const kafka_cancel_t *cancel,
-                              kafka_message_t **out);
-
-/*
- The same as kafka_reader_read() (kafka-go's FetchMessage); in a consumer group the two will
- differ in committing.
- */
-kafka_err_t kafka_reader_fetch(const kafka_reader_t *r,
-                               int32_t timeout_ms,
-                               const kafka_cancel_t *cancel,
-                               kafka_message_t **out);
-
-/*
- Up to `max` messages into `msgs[0..*count]` in one call: those already fetched, or waits up
- to `timeout_ms` for the first. Free each with kafka_message_free().
- */
-kafka_err_t kafka_reader_read_batch(const kafka_reader_t *r,
-                                    size_t max,
-                                    int32_t timeout_ms,
-                                    const kafka_cancel_t *cancel,
-                                    kafka_message_t **msgs,
-                                    size_t *count);
-
-/*
- Moves the reader to `offset`, or KAFKA_OFFSET_FIRST / KAFKA_OFFSET_LAST. Messages fetched
- before are dropped: the next read returns the message at `offset`. No I/O.
- */
-kafka_err_t kafka_reader_set_offset(const kafka_reader_t *r, int64_t offset);
-
-/*
- Moves the reader to the first message whose timestamp is at or after `unix_ms`
- (milliseconds since the epoch), or to the end if there is none; the offset goes to `*offset`
- if not NULL.
- */
-kafka_err_t kafka_reader_set_offset_at(const kafka_reader_t *r,
-                                       int64_t unix_ms,
-                                       int32_t timeout_ms,
-                                       const kafka_cancel_t *cancel,
-                                       int64_t *offset);
-
-/*
- The offset of the message the next read returns (KAFKA_OFFSET_FIRST/LAST until known; -3 if
- `r` is NULL).
- */
-int64_t kafka_reader_offset(const kafka_reader_t *r);
-
-/*
- Messages between the reader's offset and the partition's end as of the last fetch (kafka-go's
- Lag); -1 before the first fetch or if `r` is NULL. No I/O.
- */
-int64_t kafka_reader_lag(const kafka_reader_t *r);
-
-/*
- Asks the partition's leader for its end and puts the lag to it in `*lag` (kafka-go's ReadLag).
- */
-kafka_err_t kafka_reader_read_lag(const kafka_reader_t *r,
-                                  int32_t timeout_ms,
-                                  const kafka_cancel_t *cancel,
-                                  int64_t *lag);
-
-/*
- The reader's statistics as a JSON object (fetches, messages, bytes, errors, reconnects,
- offset, lag, queued_messages), NUL-terminated, into `buf` of `*size` bytes; `*size` receives
- the size needed (KAFKA_ERR_BUFFER_TOO_SMALL if `buf` is NULL or too small).
- */
-kafka_err_t kafka_reader_stats(const kafka_reader_t *r, char *buf, size_t *size);
-
-/*
- Stops fetching, closes the connections and frees the reader. Returns at once: it never waits
- on the network. Messages already taken stay valid until freed. NULL is ignored.
- */
-void kafka_reader_close(kafka_reader_t *r);
 
 #ifdef __cplusplus
 }  // extern "C"
