@@ -183,6 +183,26 @@ const KEYS: &[KeySpec] = &[
         "read_uncommitted",
         "Reader: read_committed hides records of open and aborted transactions.",
     ),
+    // ---- Consumer groups ----
+    key("group.id", Kind::Str, "", "Reader: the consumer group; set it to read the partitions the group assigns (reader.partition is then ignored)."),
+    key("group.instance.id", Kind::Str, "", "Reader: a static member id (KIP-345): restarts within session.timeout.ms keep the assignment."),
+    key("reader.topics", Kind::Str, "", "Reader in a group: comma-separated topics to subscribe to (default: reader.topic)."),
+    key("session.timeout.ms", Kind::Int { min: 1000, max: 3_600_000 }, "45000", "Reader in a group: a member silent this long is removed."),
+    key("heartbeat.interval.ms", Kind::Int { min: 1, max: 3_600_000 }, "3000", "Reader in a group: how often the member heartbeats."),
+    key("max.poll.interval.ms", Kind::Int { min: 1000, max: 86_400_000 }, "300000", "Reader in a group: how long a rebalance waits for members to rejoin."),
+    key(
+        "partition.assignment.strategy",
+        Kind::Str,
+        "range,roundrobin",
+        "Reader in a group: comma-separated assignors in order of preference: range, roundrobin, cooperative-sticky, rack-affinity.",
+    ),
+    key("client.rack", Kind::Str, "", "Reader: this client's rack (for the rack-affinity assignor)."),
+    key(
+        "auto.commit.interval.ms",
+        Kind::Int { min: 0, max: 86_400_000 },
+        "0",
+        "Reader in a group: 0 = kafka_reader_read commits each message before returning it (kafka-go's default); more = commits gathered and sent at this interval and on close.",
+    ),
 ];
 
 /// Other spellings (Java client, older librdkafka) of the same keys.

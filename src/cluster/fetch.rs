@@ -21,6 +21,9 @@ pub struct Message {
     pub key: Option<Bytes>,
     pub value: Option<Bytes>,
     pub headers: Vec<(Bytes, Option<Bytes>)>,
+    /// The consumer-group generation the message was fetched in (-1 outside a group); a commit
+    /// of the message is only accepted while that generation lasts.
+    pub generation: i32,
 }
 
 /// The messages of one fetch, in offset order. Control records (transaction markers) and
@@ -106,6 +109,7 @@ impl FetchedBatch {
                             key: r.key,
                             value: r.value,
                             headers,
+                            generation: -1,
                         }));
                     }
                     None => self.current = None,
