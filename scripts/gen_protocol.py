@@ -5,12 +5,13 @@
     python3 scripts/gen_protocol.py --check    # exit 1 and name the stale files if output differs
     python3 scripts/gen_protocol.py --spec-dir DIR   # default: ../shared/kafka-protocol/message
 
-For each API in APIS it reads <Api>Request.json and <Api>Response.json and writes one Rust module
-per spec file: a struct per message / nested struct / commonStruct with an `impl Default` holding
+For each API in APIS it reads <Api>Request.json and <Api>Response.json, and for each name in DATA
+the "data" spec <Name>.json (a payload embedded in other messages, with no API key: the consumer
+protocol's JoinGroup metadata and SyncGroup assignment), and writes one Rust module per spec file: a struct per message / nested struct / commonStruct with an `impl Default` holding
 the spec's defaults, and `Encodable` / `Decodable` impls that honour `versions`,
 `nullableVersions`, `flexibleVersions` (compact encodings) and tagged fields (unknown tags are kept
 and written back). It also writes `mod.rs` (module list, re-exports, API key table, a response
-decoder by key, shared helpers) and the test-only `samples.rs` (a non-default value of every struct
+decoder by key, the version ranges of the data structs, shared helpers) and the test-only `samples.rs` (a non-default value of every struct
 at every version, used by the hand-written `tests.rs`). Output is piped through rustfmt with the
 repository's rustfmt.toml, so `cargo fmt` leaves it unchanged.
 
@@ -43,6 +44,11 @@ APIS = """
     ConsumerGroupDescribe
 """.split()
 
+# "data" specs: structs embedded in other messages' bytes fields. No API key, so no `Request` impl;
+# their `check_version` errors report api_key -1.
+DATA = "ConsumerProtocolSubscription ConsumerProtocolAssignment".split()
+DATA_API_KEY = -1
+
 REPO = Path(__file__).resolve().parent.parent
 OUT_DIR = REPO / "src" / "protocol" / "messages"
 HAND_WRITTEN = {"tests.rs"}
@@ -68,7 +74,7 @@ RUST_KEYWORDS = set("""as async await break const continue crate dyn else enum e
 RESERVED_TYPES = {"Bytes", "BytesMut", "Decoder", "Result", "ProtocolError", "Encodable", "Decodable",
                   "Request", "Uuid", "Option", "Vec", "String", "Default", "Self", "Sample"}
 FIELD_KEYS = {"name", "type", "versions", "about", "default", "ignorable", "entityType", "fields",
-              "nullableVersions", "mapKey", "taggedVersions", "tag"}
+              "nullableVersions", "mapKey", "taggedVersions", "tag", "zeroCopy"}
 
 
 # ---------------------------------------------------------------------------------------------
@@ -156,8 +162,8 @@ class Struct:
 @dataclass
 class Message:
     spec: str  # e.g. "MetadataRequest"
-    api: str  # e.g. "Metadata"
-    kind: str  # "request" / "response"
+    api: str  # e.g. "Metadata" (a data spec: its name)
+    kind: str  # "request" / "response" / "data"
     api_key: int
     valid: tuple
     flex: int  # first flexible version, MAX_V + 1 if none
@@ -170,9 +176,10 @@ class Message:
 
 
 def load_message(spec_dir, api, kind, valid=None):
-    spec = f"{api}{kind.capitalize()}"
+    spec = api if kind == "data" else f"{api}{kind.capitalize()}"
     j = json.loads(strip_comments((spec_dir / f"{spec}.json").read_text()))
     check(j["name"] == spec and j["type"] == kind, spec)
+    check((kind == "data") == ("apiKey" not in j), f"{spec}: apiKey")
     check(parse_versions(j["validVersions"]), f"{spec} has no valid versions")
     lo, hi = parse_versions(j["validVersions"])
     if j.get("latestVersionUnstable"):
@@ -181,7 +188,8 @@ def load_message(spec_dir, api, kind, valid=None):
         check(lo <= valid[0] and valid[1] <= hi, f"{spec} {lo}-{hi} does not cover {valid}")
         lo, hi = valid
     flex = parse_versions(j["flexibleVersions"])
-    msg = Message(spec, api, kind, j["apiKey"], (lo, hi), flex[0] if flex else MAX_V + 1, None)
+    api_key = j.get("apiKey", DATA_API_KEY)
+    msg = Message(spec, api, kind, api_key, (lo, hi), flex[0] if flex else MAX_V + 1, None)
     by_name = {}
 
     def make_struct(name, doc, jfields):
@@ -476,7 +484,10 @@ class Gen:
         if top:
             v = f"versions {msg.valid[0]}-{msg.valid[1]}"
             fl = f", flexible from v{msg.flex}" if msg.flex <= msg.valid[1] else ""
-            out.append(f"/// The `{msg.api}` {msg.kind} (API key {msg.api_key}), {v}{fl}.")
+            if msg.kind == "data":
+                out.append(f"/// `{msg.spec}`: data embedded in other messages (no API key), {v}{fl}.")
+            else:
+                out.append(f"/// The `{msg.api}` {msg.kind} (API key {msg.api_key}), {v}{fl}.")
             if msg.spec == "ApiVersionsResponse":
                 out += ["///", "/// Its response header is always v0. A broker that does not support the requested",
                         "/// version answers with a v0 body (error UNSUPPORTED_VERSION) listing its versions."]
@@ -556,8 +567,12 @@ class Gen:
         imports.append(f"use crate::protocol::{{{', '.join(proto)}}};")
         if "Uuid" in text:
             imports += ["", "use super::Uuid;"]
+        if msg.kind == "data":
+            what = "a data struct embedded in other messages (no API key)"
+        else:
+            what = f"the `{msg.api}` {msg.kind} (API key {msg.api_key})"
         head = [f"// @generated by scripts/gen_protocol.py from Kafka's {msg.spec}.json. Do not edit.",
-                f"//! `{msg.spec}`: the `{msg.api}` {msg.kind} (API key {msg.api_key}).", ""]
+                f"//! `{msg.spec}`: {what}.", ""]
         return "\n".join(head + imports + [""] + body) + "\n"
 
 
@@ -656,8 +671,9 @@ fn put_tagged(buf: &mut BytesMut, known: Vec<(u32, BytesMut)>, unknown: &[(u32, 
 
 def mod_rs(msgs):
     lines = ["// @generated by scripts/gen_protocol.py from Kafka's message specs. Do not edit.",
-             "//! Every request and response this library speaks, generated from Apache Kafka's JSON",
-             "//! message specs by `scripts/gen_protocol.py` (one module per spec file).",
+             "//! Every request and response this library speaks, and the data structs embedded in them",
+             "//! (the consumer protocol), generated from Apache Kafka's JSON message specs by",
+             "//! `scripts/gen_protocol.py` (one module per spec file).",
              "//!",
              "//! The ApiVersions response header is always v0, and a broker that does not support the",
              "//! requested ApiVersions version answers with a v0 response body.",
@@ -681,7 +697,12 @@ def mod_rs(msgs):
               "match api_key {"]
     for m in reqs:
         lines.append(f"api_key::{snake(m.api).upper()} => {m.api}Response::decode(d, version).map(drop),")
-    lines += ["_ => Err(ProtocolError::UnsupportedVersion { api_key, version }),", "}", "}"]
+    lines += ["_ => Err(ProtocolError::UnsupportedVersion { api_key, version }),", "}", "}", "",
+              "/// (name, min version, max version) of every data struct here: payloads embedded in",
+              "/// other messages, with no API key (their version errors name api key -1).",
+              "pub const DATA_VERSION_RANGES: &[(&str, i16, i16)] = &["]
+    lines += [f'("{m.spec}", {m.valid[0]}, {m.valid[1]}),' for m in msgs if m.kind == "data"]
+    lines += ["];"]
     return "\n".join(lines) + "\n" + MOD_HELPERS
 
 
@@ -762,6 +783,7 @@ def generate(spec_dir):
         resp = load_message(spec_dir, api, "response", req.valid)
         check(req.api_key == resp.api_key, api)
         msgs += [req, resp]
+    msgs += [load_message(spec_dir, name, "data") for name in DATA]
     files = {f"{m.module}.rs": Gen(m).module() for m in msgs}
     files["mod.rs"] = mod_rs(msgs)
     files["samples.rs"] = samples_rs(msgs)

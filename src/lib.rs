@@ -3,6 +3,7 @@
 //! Layers, each using only the one below it:
 //! `protocol` (wire types, records, codecs; no I/O) → `net` (one broker connection) →
 //! `cluster` (metadata, broker pool, leader lookup) → `conn` (kafka-go's Conn) → `ffi` (the C API).
+//! `group` holds the pure parts of consumer groups (protocol payloads, assignors).
 //! `error` and `runtime` are shared foundations.
 
 pub mod cluster;
@@ -10,6 +11,7 @@ pub mod config;
 pub mod conn;
 pub mod error;
 pub mod ffi;
+pub mod group;
 pub mod net;
 pub mod protocol;
 pub mod reader;

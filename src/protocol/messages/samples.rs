@@ -87,6 +87,8 @@ pub(super) fn visit_all(v: &mut impl Visitor) {
     v.visit::<ConsumerGroupHeartbeatResponse>("ConsumerGroupHeartbeatResponse", 0, 1);
     v.visit::<ConsumerGroupDescribeRequest>("ConsumerGroupDescribeRequest", 0, 1);
     v.visit::<ConsumerGroupDescribeResponse>("ConsumerGroupDescribeResponse", 0, 1);
+    v.visit::<ConsumerProtocolSubscription>("ConsumerProtocolSubscription", 0, 3);
+    v.visit::<ConsumerProtocolAssignment>("ConsumerProtocolAssignment", 0, 3);
 }
 
 impl Sample for produce_request::ProduceRequest {
@@ -2541,6 +2543,51 @@ impl Sample for consumer_group_describe_response::Assignment {
         let mut s = Self::default();
         s.topic_partitions = vec![consumer_group_describe_response::TopicPartitions::sample(version)];
         s.unknown_tagged_fields = vec![(1000, Bytes::from_static(b"??"))];
+        s
+    }
+}
+
+impl Sample for consumer_protocol_subscription::ConsumerProtocolSubscription {
+    fn sample(version: i16) -> Self {
+        let mut s = Self::default();
+        s.topics = vec![String::from("s585"), String::from("s585")];
+        s.user_data = Some(Bytes::from_static(b"b586"));
+        if version >= 1 {
+            s.owned_partitions = vec![consumer_protocol_subscription::TopicPartition::sample(version)];
+        }
+        if version >= 2 {
+            s.generation_id = 89;
+        }
+        if version >= 3 {
+            s.rack_id = Some(String::from("s589"));
+        }
+        s
+    }
+}
+
+impl Sample for consumer_protocol_subscription::TopicPartition {
+    fn sample(_version: i16) -> Self {
+        let mut s = Self::default();
+        s.topic = String::from("s590");
+        s.partitions = vec![92, 92];
+        s
+    }
+}
+
+impl Sample for consumer_protocol_assignment::ConsumerProtocolAssignment {
+    fn sample(version: i16) -> Self {
+        let mut s = Self::default();
+        s.assigned_partitions = vec![consumer_protocol_assignment::TopicPartition::sample(version)];
+        s.user_data = Some(Bytes::from_static(b"b593"));
+        s
+    }
+}
+
+impl Sample for consumer_protocol_assignment::TopicPartition {
+    fn sample(_version: i16) -> Self {
+        let mut s = Self::default();
+        s.topic = String::from("s594");
+        s.partitions = vec![96, 96];
         s
     }
 }
