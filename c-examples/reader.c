@@ -33,6 +33,6 @@ int main(int argc, char **argv) {
         return 1;
     }
     printf("read %d messages from offset 42, lag %lld\n", n, (long long)kafka_reader_lag(r));
-    kafka_reader_close(r);
+    CHECK(kafka_reader_close(r, 5000));
     return 0;
 }

@@ -68,6 +68,17 @@
 #define KAFKA_OFFSET_LAST -1
 
 /*
+ The rebalance callback's `event`: partitions given to this member.
+ */
+#define KAFKA_REBALANCE_ASSIGNED 1
+
+/*
+ The rebalance callback's `event`: partitions taken away (no message of them is delivered
+ after this).
+ */
+#define KAFKA_REBALANCE_REVOKED 2
+
+/*
  Major version of the header this program was compiled against.
  */
 #define KAFKA_RS_VERSION_MAJOR 0
@@ -190,6 +201,26 @@ typedef struct {
   int64_t timestamp_ms;
   void *opaque;
 } kafka_msg_t;
+
+/*
+ A topic partition, passed to the rebalance callback.
+ */
+typedef struct {
+  /*
+   NUL-terminated topic name (valid during the callback).
+   */
+  const char *topic;
+  int32_t partition;
+} kafka_topic_partition_t;
+
+/*
+ Receives a rebalance: `event` is KAFKA_REBALANCE_ASSIGNED or KAFKA_REBALANCE_REVOKED, with
+ `count` partitions (valid during the call).
+ */
+typedef void (*kafka_rebalance_cb)(void *userdata,
+                                   int32_t event,
+                                   const kafka_topic_partition_t *partitions,
+                                   size_t count);
 
 /*
  Chooses a partition: returns one of the `count` ids in `partitions`. `key` is NULL for a
@@ -834,8 +865,8 @@ kafka_err_t kafka_reader_read(const kafka_reader_t *r,
                               kafka_message_t **out);
 
 /*
- The same as kafka_reader_read() (kafka-go's FetchMessage); in a consumer group the two will
- differ in committing.
+ As kafka_reader_read() but without committing in a group (kafka-go's FetchMessage): commit
+ with kafka_reader_commit(). Outside a group the two are the same.
  */
 kafka_err_t kafka_reader_fetch(const kafka_reader_t *r,
                                int32_t timeout_ms,
@@ -843,8 +874,35 @@ kafka_err_t kafka_reader_fetch(const kafka_reader_t *r,
                                kafka_message_t **out);
 
 /*
+ Commits the offsets after the `count` messages in `msgs` (kafka-go's CommitMessages): the
+ highest offset per partition wins. Messages fetched in a generation the group has since left
+ are refused with ILLEGAL_GENERATION (22), so an old commit never moves an offset backwards.
+ KAFKA_ERR_STATE outside a group. With `auto.commit.interval.ms` > 0 the offsets are sent at
+ the next interval (and on close).
+ */
+kafka_err_t kafka_reader_commit(const kafka_reader_t *r,
+                                const kafka_message_t *const *msgs,
+                                size_t count,
+                                int32_t timeout_ms);
+
+/*
+ Sets the rebalance callback (NULL removes it). It runs on the calling thread inside the
+ reading calls, kafka_reader_poll() and kafka_reader_close().
+ */
+kafka_err_t kafka_reader_set_rebalance_cb(const kafka_reader_t *r,
+                                          kafka_rebalance_cb cb,
+                                          void *userdata);
+
+/*
+ Serves pending rebalance callbacks on this thread without reading; the number of events
+ goes to `*served` if not NULL.
+ */
+kafka_err_t kafka_reader_poll(const kafka_reader_t *r, size_t *served);
+
+/*
  Up to `max` messages into `msgs[0..*count]` in one call: those already fetched, or waits up
- to `timeout_ms` for the first. Free each with kafka_message_free().
+ to `timeout_ms` for the first. Free each with kafka_message_free(). In a group they are
+ committed like kafka_reader_read() commits (one commit for the batch).
  */
 kafka_err_t kafka_reader_read_batch(const kafka_reader_t *r,
                                     size_t max,
@@ -898,10 +956,13 @@ kafka_err_t kafka_reader_read_lag(const kafka_reader_t *r,
 kafka_err_t kafka_reader_stats(const kafka_reader_t *r, char *buf, size_t *size);
 
 /*
- Stops fetching, closes the connections and frees the reader. Returns at once: it never waits
- on the network. Messages already taken stay valid until freed. NULL is ignored.
+ Stops reading and frees the reader. A single-partition reader returns at once. A group
+ member first commits what `auto.commit.interval.ms` gathered and leaves the group (so the
+ others take over at once), within `timeout_ms`; the return value says whether that worked.
+ The last rebalance callbacks run here. Messages already taken stay valid until freed. NULL is
+ ignored.
  */
-void kafka_reader_close(kafka_reader_t *r);
+kafka_err_t kafka_reader_close(kafka_reader_t *r, int32_t timeout_ms);
 
 /*
  The library's version as (major << 16) | (minor << 8) | patch, e.g. 0x000100 for 0.1.0.

@@ -146,7 +146,7 @@ fn close_returns_at_once_even_when_no_broker_answers() {
     let r = reader("127.0.0.1:1", "t", &[]);
     assert_eq!(r.read(Some(Duration::from_millis(300)), None).unwrap_err().code(), code::TIMED_OUT);
     let start = Instant::now();
-    r.close();
+    r.close(None).unwrap();
     drop(r);
     assert!(start.elapsed() < Duration::from_millis(500), "{:?}", start.elapsed());
 }

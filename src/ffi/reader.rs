@@ -1,8 +1,13 @@
-//! `kafka_reader_t`: kafka-go's Reader for C — reads one topic partition with prefetching,
-//! seeking by offset or time, lag, and stats. (Consumer groups: the next step of this API.)
+//! `kafka_reader_t`: kafka-go's Reader for C — one topic partition with prefetching, seeking by
+//! offset or time, lag and stats; or, with `group.id`, the partitions a consumer group assigns,
+//! with commits and rebalance callbacks.
+//!
+//! The rebalance callback runs only on the application's thread, inside kafka_reader_read*,
+//! kafka_reader_fetch*, kafka_reader_poll and kafka_reader_close.
 
-use std::ffi::{c_char, CString};
-use std::sync::Arc;
+use std::collections::HashMap;
+use std::ffi::{c_char, c_void, CString};
+use std::sync::{Arc, Mutex};
 
 use super::cancel::{kafka_cancel_t, token};
 use super::config::{config_ref, kafka_config_t};
@@ -11,7 +16,7 @@ use super::handle::{self, borrow, check_out, Handle};
 use super::message::{into_c, kafka_message_t};
 use super::panic::{guard, guard_value};
 use crate::error::Error;
-use crate::reader::Reader;
+use crate::reader::{Reader, Rebalance};
 use crate::runtime::timeout_from_ms;
 
 /// kafka_reader_set_offset(): the partition's first offset.
@@ -25,9 +30,81 @@ pub struct kafka_reader_t {
     _private: [u8; 0],
 }
 
+/// A topic partition, passed to the rebalance callback.
+#[repr(C)]
+pub struct kafka_topic_partition_t {
+    /// NUL-terminated topic name (valid during the callback).
+    pub topic: *const c_char,
+    pub partition: i32,
+}
+
+/// The rebalance callback's `event`: partitions given to this member.
+pub const KAFKA_REBALANCE_ASSIGNED: i32 = 1;
+/// The rebalance callback's `event`: partitions taken away (no message of them is delivered
+/// after this).
+pub const KAFKA_REBALANCE_REVOKED: i32 = 2;
+
+/// Receives a rebalance: `event` is KAFKA_REBALANCE_ASSIGNED or KAFKA_REBALANCE_REVOKED, with
+/// `count` partitions (valid during the call).
+pub type kafka_rebalance_cb = Option<
+    unsafe extern "C" fn(
+        userdata: *mut c_void,
+        event: i32,
+        partitions: *const kafka_topic_partition_t,
+        count: usize,
+    ),
+>;
+
 pub(crate) struct ReaderHandle {
     reader: Reader,
     topic: Arc<CString>,
+    topics: Mutex<HashMap<String, Arc<CString>>>,
+    rebalance: Mutex<(kafka_rebalance_cb, usize)>,
+}
+
+impl ReaderHandle {
+    fn topic_c(&self, name: &str) -> Arc<CString> {
+        self.topics
+            .lock()
+            .unwrap_or_else(|p| p.into_inner())
+            .entry(name.to_string())
+            .or_insert_with(|| Arc::new(CString::new(name).unwrap_or_default()))
+            .clone()
+    }
+
+    /// Calls the rebalance callback for every rebalance since the last call, on this thread.
+    fn serve_rebalances(&self) -> usize {
+        let (cb, ud) = *self.rebalance.lock().unwrap_or_else(|p| p.into_inner());
+        let events = self.reader.take_rebalances();
+        let n = events.len();
+        let Some(cb) = cb else { return n };
+        for e in events {
+            let (kind, parts) = match e {
+                Rebalance::Assigned(p) => (KAFKA_REBALANCE_ASSIGNED, p),
+                Rebalance::Revoked(p) => (KAFKA_REBALANCE_REVOKED, p),
+            };
+            let names: Vec<(Arc<CString>, i32)> = parts
+                .iter()
+                .flat_map(|(t, ps)| ps.iter().map(move |p| (t, *p)))
+                .map(|(t, p)| (self.topic_c(t), p))
+                .collect();
+            let list: Vec<kafka_topic_partition_t> = names
+                .iter()
+                .map(|(t, p)| kafka_topic_partition_t { topic: t.as_ptr(), partition: *p })
+                .collect();
+            unsafe { cb(ud as *mut c_void, kind, list.as_ptr(), list.len()) };
+        }
+        n
+    }
+
+    fn message(&self, m: crate::cluster::fetch::Message) -> *mut kafka_message_t {
+        let topic = if *m.topic == *self.reader.settings().topic {
+            self.topic.clone()
+        } else {
+            self.topic_c(&m.topic)
+        };
+        into_c(m, topic)
+    }
 }
 
 impl Handle for kafka_reader_t {
@@ -46,7 +123,12 @@ pub extern "C" fn kafka_reader_new(cfg: *const kafka_config_t, out: *mut *mut ka
         check_out(out, "out")?;
         let reader = Reader::new(config_ref(cfg)?)?;
         let topic = Arc::new(CString::new(reader.settings().topic.as_str()).unwrap_or_default());
-        *out = handle::into_raw::<kafka_reader_t>(ReaderHandle { reader, topic });
+        *out = handle::into_raw::<kafka_reader_t>(ReaderHandle {
+            reader,
+            topic,
+            topics: Mutex::default(),
+            rebalance: Mutex::new((None, 0)),
+        });
         Ok(())
     })
 }
@@ -64,14 +146,15 @@ pub extern "C" fn kafka_reader_read(
     guard(|| unsafe {
         let h = borrow(r)?;
         check_out(out, "out")?;
-        let m = h.reader.read(timeout_from_ms(timeout_ms), token(cancel))?;
-        *out = into_c(m, h.topic.clone());
+        let m = h.reader.read(timeout_from_ms(timeout_ms), token(cancel));
+        h.serve_rebalances();
+        *out = h.message(m?);
         Ok(())
     })
 }
 
-/// The same as kafka_reader_read() (kafka-go's FetchMessage); in a consumer group the two will
-/// differ in committing.
+/// As kafka_reader_read() but without committing in a group (kafka-go's FetchMessage): commit
+/// with kafka_reader_commit(). Outside a group the two are the same.
 #[no_mangle]
 pub extern "C" fn kafka_reader_fetch(
     r: *const kafka_reader_t,
@@ -79,11 +162,71 @@ pub extern "C" fn kafka_reader_fetch(
     cancel: *const kafka_cancel_t,
     out: *mut *mut kafka_message_t,
 ) -> kafka_err_t {
-    kafka_reader_read(r, timeout_ms, cancel, out)
+    guard(|| unsafe {
+        let h = borrow(r)?;
+        check_out(out, "out")?;
+        let m = h.reader.fetch(timeout_from_ms(timeout_ms), token(cancel));
+        h.serve_rebalances();
+        *out = h.message(m?);
+        Ok(())
+    })
+}
+
+/// Commits the offsets after the `count` messages in `msgs` (kafka-go's CommitMessages): the
+/// highest offset per partition wins. Messages fetched in a generation the group has since left
+/// are refused with ILLEGAL_GENERATION (22), so an old commit never moves an offset backwards.
+/// KAFKA_ERR_STATE outside a group. With `auto.commit.interval.ms` > 0 the offsets are sent at
+/// the next interval (and on close).
+#[no_mangle]
+pub extern "C" fn kafka_reader_commit(
+    r: *const kafka_reader_t,
+    msgs: *const *const kafka_message_t,
+    count: usize,
+    timeout_ms: i32,
+) -> kafka_err_t {
+    guard(|| unsafe {
+        let h = borrow(r)?;
+        if msgs.is_null() || count == 0 {
+            return Err(Error::invalid_arg("msgs is NULL or count is 0"));
+        }
+        let owned = std::slice::from_raw_parts(msgs, count)
+            .iter()
+            .map(|m| borrow(*m).map(|o| &o.msg))
+            .collect::<crate::Result<Vec<_>>>()?;
+        h.reader.commit(&owned, timeout_from_ms(timeout_ms))
+    })
+}
+
+/// Sets the rebalance callback (NULL removes it). It runs on the calling thread inside the
+/// reading calls, kafka_reader_poll() and kafka_reader_close().
+#[no_mangle]
+pub extern "C" fn kafka_reader_set_rebalance_cb(
+    r: *const kafka_reader_t,
+    cb: kafka_rebalance_cb,
+    userdata: *mut c_void,
+) -> kafka_err_t {
+    guard(|| unsafe {
+        *borrow(r)?.rebalance.lock().unwrap_or_else(|p| p.into_inner()) = (cb, userdata as usize);
+        Ok(())
+    })
+}
+
+/// Serves pending rebalance callbacks on this thread without reading; the number of events
+/// goes to `*served` if not NULL.
+#[no_mangle]
+pub extern "C" fn kafka_reader_poll(r: *const kafka_reader_t, served: *mut usize) -> kafka_err_t {
+    guard(|| unsafe {
+        let n = borrow(r)?.serve_rebalances();
+        if !served.is_null() {
+            *served = n;
+        }
+        Ok(())
+    })
 }
 
 /// Up to `max` messages into `msgs[0..*count]` in one call: those already fetched, or waits up
-/// to `timeout_ms` for the first. Free each with kafka_message_free().
+/// to `timeout_ms` for the first. Free each with kafka_message_free(). In a group they are
+/// committed like kafka_reader_read() commits (one commit for the batch).
 #[no_mangle]
 pub extern "C" fn kafka_reader_read_batch(
     r: *const kafka_reader_t,
@@ -97,10 +240,12 @@ pub extern "C" fn kafka_reader_read_batch(
         let h = borrow(r)?;
         check_out(msgs, "msgs")?;
         check_out(count, "count")?;
-        let batch = h.reader.read_batch(max, timeout_from_ms(timeout_ms), token(cancel))?;
+        let batch = h.reader.read_batch(max, timeout_from_ms(timeout_ms), token(cancel));
+        h.serve_rebalances();
+        let batch = batch?;
         *count = batch.len();
         for (i, m) in batch.into_iter().enumerate() {
-            *msgs.add(i) = into_c(m, h.topic.clone());
+            *msgs.add(i) = h.message(m);
         }
         Ok(())
     })
@@ -175,14 +320,17 @@ pub extern "C" fn kafka_reader_stats(
     guard(|| unsafe { handle::copy_to_buffer(&borrow(r)?.reader.stats().to_json(), buf, size) })
 }
 
-/// Stops fetching, closes the connections and frees the reader. Returns at once: it never waits
-/// on the network. Messages already taken stay valid until freed. NULL is ignored.
+/// Stops reading and frees the reader. A single-partition reader returns at once. A group
+/// member first commits what `auto.commit.interval.ms` gathered and leaves the group (so the
+/// others take over at once), within `timeout_ms`; the return value says whether that worked.
+/// The last rebalance callbacks run here. Messages already taken stay valid until freed. NULL is
+/// ignored.
 #[no_mangle]
-pub extern "C" fn kafka_reader_close(r: *mut kafka_reader_t) {
-    let _ = guard(|| {
-        if let Some(h) = unsafe { handle::free(r) } {
-            h.reader.close();
-        }
-        Ok::<(), Error>(())
-    });
+pub extern "C" fn kafka_reader_close(r: *mut kafka_reader_t, timeout_ms: i32) -> kafka_err_t {
+    guard(|| unsafe {
+        let Some(h) = handle::free(r) else { return Ok(()) };
+        let result = h.reader.close(timeout_from_ms(timeout_ms));
+        h.serve_rebalances();
+        result
+    })
 }

@@ -1,9 +1,6 @@
-//! Consumer groups.
-//!
-//! The pure parts (no I/O): [`protocol`] encodes and decodes the "consumer" protocol payloads
-//! members exchange through JoinGroup (their subscription) and SyncGroup (their assignment), and
-//! [`assignor`] holds the partition assignors the group leader runs ("range", "roundrobin",
-//! "rack-affinity", "cooperative-sticky").
+//! Consumer groups: the "consumer" protocol payloads ([`protocol`]), assignors ([`assignor`]),
+//! and a member's life in a group ([`member`]).
 
 pub mod assignor;
+pub mod member;
 pub mod protocol;

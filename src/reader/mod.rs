@@ -2,6 +2,8 @@
 //! application, follows the partition's leader through leader changes and broker restarts, and
 //! never hands out a message from before the latest seek.
 
+pub mod group;
+
 use std::collections::VecDeque;
 use std::sync::atomic::{AtomicI64, AtomicU64, Ordering};
 use std::sync::{Arc, Mutex};
@@ -10,11 +12,17 @@ use std::time::Duration;
 use tokio::sync::{mpsc, Notify};
 use tokio::task::JoinHandle;
 
+use self::group::GroupReader;
+pub use self::group::Rebalance;
 use crate::cluster::fetch::{FetchedBatch, Message};
 use crate::cluster::{ClusterClient, TopicInfo};
 use crate::config::Config;
 use crate::conn::ConnSettings;
 use crate::error::{code, Error, Result};
+use crate::group::assignor::{
+    Assignor, CooperativeStickyAssignor, RackAffinityAssignor, RangeAssignor, RoundRobinAssignor,
+};
+use crate::group::member::{GroupMember, MemberSettings};
 use crate::protocol::messages::fetch_request::{FetchPartition, FetchTopic};
 use crate::protocol::messages::list_offsets_request::{ListOffsetsPartition, ListOffsetsTopic};
 use crate::protocol::messages::{FetchRequest, ListOffsetsRequest};
@@ -50,9 +58,23 @@ impl ReaderSettings {
                 "bootstrap.servers is required for a reader (e.g. \"127.0.0.1:9092\")",
             ));
         }
-        let topic = cfg.get("reader.topic")?.to_string();
+        let topics = cfg.get("reader.topics")?;
+        let in_group = !cfg.get("group.id")?.is_empty();
+        let topic = match cfg.get("reader.topic")? {
+            "" if in_group && !topics.is_empty() => {
+                topics.split(',').next().unwrap_or_default().trim().to_string()
+            }
+            t => t.to_string(),
+        };
         if topic.is_empty() {
-            return Err(Error::config("reader.topic is required: the topic to read"));
+            return Err(Error::config(
+                "reader.topic is required: the topic to read (or reader.topics with group.id)",
+            ));
+        }
+        if !topics.is_empty() && !in_group {
+            return Err(Error::config(
+                "reader.topics needs group.id: without a group a reader reads one partition",
+            ));
         }
         let reset = match cfg.get("auto.offset.reset")? {
             "earliest" | "smallest" | "beginning" => FIRST_OFFSET,
@@ -150,7 +172,7 @@ struct Front {
 }
 
 /// Reads one topic partition. Calls may come from any thread; reads are serialized.
-pub struct Reader {
+pub struct PartitionReader {
     shared: Arc<Shared>,
     rx: tokio::sync::Mutex<mpsc::Receiver<Fetched>>,
     front: Mutex<Front>,
@@ -160,9 +182,9 @@ pub struct Reader {
 /// How many fetch responses the fetch task may run ahead of the application.
 const PREFETCH: usize = 4;
 
-impl Reader {
+impl PartitionReader {
     /// Creates a reader; fetching starts in the background at once.
-    pub fn new(cfg: &Config) -> Result<Reader> {
+    pub fn new(cfg: &Config) -> Result<PartitionReader> {
         let settings = ReaderSettings::from_config(cfg)?;
         let cluster = ClusterClient::new(
             settings.bootstrap.clone(),
@@ -180,7 +202,7 @@ impl Reader {
         });
         let (tx, rx) = mpsc::channel(PREFETCH);
         let task = runtime::spawn(fetch_loop(shared.clone(), tx))?;
-        Ok(Reader {
+        Ok(PartitionReader {
             shared,
             rx: tokio::sync::Mutex::new(rx),
             front: Mutex::new(Front { generation: 0, queue: VecDeque::new(), offset: start }),
@@ -362,7 +384,7 @@ impl Reader {
     }
 }
 
-impl Drop for Reader {
+impl Drop for PartitionReader {
     fn drop(&mut self) {
         self.close();
     }
@@ -576,6 +598,290 @@ async fn fetch_loop(shared: Arc<Shared>, tx: mpsc::Sender<Fetched>) {
                     _ = shared.seek.notified() => {}
                 }
             }
+        }
+    }
+}
+
+/// Settings of a reader in a consumer group, checked as a whole.
+struct GroupConfig {
+    member: MemberSettings,
+    assignors: Vec<Arc<dyn Assignor>>,
+    commit_interval: Duration,
+}
+
+fn group_config(cfg: &Config, settings: &ReaderSettings) -> Result<GroupConfig> {
+    let topics: Vec<String> = match cfg.get("reader.topics")? {
+        "" => vec![settings.topic.clone()],
+        list => list.split(',').map(str::trim).filter(|t| !t.is_empty()).map(String::from).collect(),
+    };
+    let mut assignors: Vec<Arc<dyn Assignor>> = Vec::new();
+    for name in cfg.get("partition.assignment.strategy")?.split(',').map(str::trim).filter(|n| !n.is_empty())
+    {
+        assignors.push(match name {
+            "range" => Arc::new(RangeAssignor),
+            "roundrobin" => Arc::new(RoundRobinAssignor),
+            "cooperative-sticky" => Arc::new(CooperativeStickyAssignor),
+            "rack-affinity" => Arc::new(RackAffinityAssignor::default()),
+            other => {
+                return Err(Error::config(format!(
+                    "partition.assignment.strategy: unknown assignor \"{other}\" (range, roundrobin, cooperative-sticky, rack-affinity)"
+                )))
+            }
+        });
+    }
+    let session = cfg.get_ms("session.timeout.ms")?;
+    let heartbeat = cfg.get_ms("heartbeat.interval.ms")?;
+    if heartbeat >= session {
+        return Err(Error::config("heartbeat.interval.ms must be below session.timeout.ms"));
+    }
+    let instance = cfg.get("group.instance.id")?;
+    let rack = cfg.get("client.rack")?;
+    Ok(GroupConfig {
+        member: MemberSettings {
+            group_id: cfg.get("group.id")?.to_string(),
+            instance_id: (!instance.is_empty()).then(|| instance.to_string()),
+            topics,
+            session_timeout: session,
+            rebalance_timeout: cfg.get_ms("max.poll.interval.ms")?,
+            heartbeat_interval: heartbeat,
+            rack: (!rack.is_empty()).then(|| rack.to_string()),
+            backoff: settings.backoff_min,
+        },
+        assignors,
+        commit_interval: cfg.get_ms("auto.commit.interval.ms")?,
+    })
+}
+
+struct GroupMode {
+    reader: GroupReader,
+    commit_interval: Duration,
+    last_commit: Mutex<std::time::Instant>,
+}
+
+enum Mode {
+    Partition(PartitionReader),
+    Group(GroupMode),
+}
+
+/// kafka-go's Reader: one topic partition, or (with `group.id`) the partitions a consumer group
+/// assigns. Calls may come from any thread.
+pub struct Reader {
+    settings: ReaderSettings,
+    mode: Mode,
+}
+
+fn group_only(what: &str) -> Error {
+    Error::new(code::STATE, format!("{what} is only available in a consumer group (set group.id)"))
+}
+
+fn not_in_group(what: &str) -> Error {
+    Error::new(
+        code::STATE,
+        format!("{what} is not available when group.id is set (the group decides offsets)"),
+    )
+}
+
+impl Reader {
+    /// Creates a reader from the configuration; with `group.id` it joins the group.
+    pub fn new(cfg: &Config) -> Result<Reader> {
+        let settings = ReaderSettings::from_config(cfg)?;
+        if cfg.get("group.id")?.is_empty() {
+            return Ok(Reader { settings, mode: Mode::Partition(PartitionReader::new(cfg)?) });
+        }
+        let g = group_config(cfg, &settings)?;
+        let cluster = ClusterClient::new(
+            settings.bootstrap.clone(),
+            settings.conn.connect.clone(),
+            settings.metadata_max_age,
+        )?;
+        let (member, events) = GroupMember::start(cluster.clone(), g.member, g.assignors)?;
+        let fetch = group::GroupFetchSettings {
+            reset: settings.reset,
+            min_bytes: settings.min_bytes,
+            max_bytes: settings.max_bytes,
+            max_wait: settings.max_wait,
+            read_committed: settings.read_committed,
+            backoff: settings.backoff_min,
+        };
+        let reader = GroupReader::start(cluster, member, events, fetch)?;
+        Ok(Reader {
+            settings,
+            mode: Mode::Group(GroupMode {
+                reader,
+                commit_interval: g.commit_interval,
+                last_commit: Mutex::new(std::time::Instant::now()),
+            }),
+        })
+    }
+
+    pub fn settings(&self) -> &ReaderSettings {
+        &self.settings
+    }
+
+    pub fn is_group(&self) -> bool {
+        matches!(self.mode, Mode::Group(_))
+    }
+
+    /// Up to `max` messages. In a group, they are committed as kafka-go's ReadMessage does:
+    /// synchronously when `auto.commit.interval.ms` is 0, else gathered for the next periodic
+    /// commit.
+    pub fn read_batch(
+        &self,
+        max: usize,
+        timeout: Option<Duration>,
+        cancel: Option<&CancelToken>,
+    ) -> Result<Vec<Message>> {
+        let msgs = self.fetch_batch(max, timeout, cancel)?;
+        if let Mode::Group(g) = &self.mode {
+            let refs: Vec<(i32, &Message)> = msgs.iter().map(|m| (m.generation, m)).collect();
+            if g.commit_interval.is_zero() {
+                if let Err(e) = g.reader.commit(&refs, timeout) {
+                    // Not committed, so not delivered: the next read returns them again
+                    // (kafka-go loses them here; a later commit would skip over them).
+                    g.reader.unread(msgs.into_iter().map(|m| (m.generation, m)).collect());
+                    return Err(e);
+                }
+            } else {
+                g.reader.stage_commit(&refs);
+                // A failed periodic commit keeps its offsets for the next one.
+                let _ = self.commit_if_due(g, timeout);
+            }
+        }
+        Ok(msgs)
+    }
+
+    fn commit_if_due(&self, g: &GroupMode, timeout: Option<Duration>) -> Result<()> {
+        let mut last = g.last_commit.lock().unwrap_or_else(|p| p.into_inner());
+        if last.elapsed() >= g.commit_interval {
+            *last = std::time::Instant::now();
+            drop(last);
+            g.reader.flush_commits(timeout)?;
+        }
+        Ok(())
+    }
+
+    /// The next message, committed in a group (kafka-go's ReadMessage).
+    pub fn read(&self, timeout: Option<Duration>, cancel: Option<&CancelToken>) -> Result<Message> {
+        self.read_batch(1, timeout, cancel)?.pop().ok_or_else(|| Error::internal("empty read"))
+    }
+
+    /// Up to `max` messages without committing them (kafka-go's FetchMessage); commit them with
+    /// [`Reader::commit`].
+    pub fn fetch_batch(
+        &self,
+        max: usize,
+        timeout: Option<Duration>,
+        cancel: Option<&CancelToken>,
+    ) -> Result<Vec<Message>> {
+        match &self.mode {
+            Mode::Partition(r) => r.read_batch(max, timeout, cancel),
+            Mode::Group(g) => {
+                if !g.commit_interval.is_zero() {
+                    let _ = self.commit_if_due(g, timeout);
+                }
+                Ok(g.reader
+                    .read_batch(max, timeout, cancel)?
+                    .into_iter()
+                    .map(|(generation, mut m)| {
+                        m.generation = generation;
+                        m
+                    })
+                    .collect())
+            }
+        }
+    }
+
+    /// The next message without committing it (kafka-go's FetchMessage).
+    pub fn fetch(&self, timeout: Option<Duration>, cancel: Option<&CancelToken>) -> Result<Message> {
+        self.fetch_batch(1, timeout, cancel)?.pop().ok_or_else(|| Error::internal("empty read"))
+    }
+
+    /// Commits the offsets after `msgs` (kafka-go's CommitMessages): the highest offset per
+    /// partition wins; messages of a finished generation are refused (ILLEGAL_GENERATION).
+    pub fn commit(&self, msgs: &[&Message], timeout: Option<Duration>) -> Result<()> {
+        match &self.mode {
+            Mode::Partition(_) => Err(group_only("commit")),
+            Mode::Group(g) => {
+                let refs: Vec<(i32, &Message)> = msgs.iter().map(|m| (m.generation, *m)).collect();
+                if g.commit_interval.is_zero() {
+                    g.reader.commit(&refs, timeout)
+                } else {
+                    g.reader.stage_commit(&refs);
+                    self.commit_if_due(g, timeout)
+                }
+            }
+        }
+    }
+
+    /// Rebalances (assigned / revoked partitions) since the last call; always empty outside a
+    /// group.
+    pub fn take_rebalances(&self) -> Vec<group::Rebalance> {
+        match &self.mode {
+            Mode::Partition(_) => Vec::new(),
+            Mode::Group(g) => g.reader.take_rebalances(),
+        }
+    }
+
+    pub fn set_offset(&self, offset: i64) -> Result<()> {
+        match &self.mode {
+            Mode::Partition(r) => r.set_offset(offset),
+            Mode::Group(_) => Err(not_in_group("set_offset")),
+        }
+    }
+
+    pub fn set_offset_at(
+        &self,
+        unix_ms: i64,
+        timeout: Option<Duration>,
+        cancel: Option<&CancelToken>,
+    ) -> Result<i64> {
+        match &self.mode {
+            Mode::Partition(r) => r.set_offset_at(unix_ms, timeout, cancel),
+            Mode::Group(_) => Err(not_in_group("set_offset_at")),
+        }
+    }
+
+    /// The next offset to read; -1 in a group (as kafka-go).
+    pub fn offset(&self) -> i64 {
+        match &self.mode {
+            Mode::Partition(r) => r.offset(),
+            Mode::Group(_) => -1,
+        }
+    }
+
+    /// The lag; -1 in a group (as kafka-go).
+    pub fn lag(&self) -> i64 {
+        match &self.mode {
+            Mode::Partition(r) => r.lag(),
+            Mode::Group(_) => -1,
+        }
+    }
+
+    pub fn read_lag(&self, timeout: Option<Duration>, cancel: Option<&CancelToken>) -> Result<i64> {
+        match &self.mode {
+            Mode::Partition(r) => r.read_lag(timeout, cancel),
+            Mode::Group(_) => Err(not_in_group("read_lag")),
+        }
+    }
+
+    pub fn stats(&self) -> ReaderStats {
+        match &self.mode {
+            Mode::Partition(r) => r.stats(),
+            Mode::Group(g) => {
+                ReaderStats { fetches: g.reader.fetches(), offset: -1, lag: -1, ..Default::default() }
+            }
+        }
+    }
+
+    /// Stops reading. In a group: commits what was gathered, leaves the group (so the others
+    /// take over at once), and stops fetching, within `timeout`.
+    pub fn close(&self, timeout: Option<Duration>) -> Result<()> {
+        match &self.mode {
+            Mode::Partition(r) => {
+                r.close();
+                Ok(())
+            }
+            Mode::Group(g) => g.reader.close(timeout),
         }
     }
 }

@@ -19,7 +19,7 @@ int main(void) {
     EXPECT(kafka_reader_read(NULL, 0, NULL, NULL) == KAFKA_ERR_INVALID_ARG);
     EXPECT(kafka_reader_offset(NULL) == -3);
     EXPECT(kafka_reader_lag(NULL) == -1);
-    kafka_reader_close(NULL);
+    EXPECT(kafka_reader_close(NULL, 0) == KAFKA_OK);
 
     /* 200 messages to read. */
     char topic[96];
@@ -80,7 +80,7 @@ int main(void) {
     CHECK(kafka_reader_stats(r, stats, &size));
     EXPECT(strstr(stats, "\"fetches\":") != NULL);
     int64_t t0 = now_ms();
-    kafka_reader_close(r);
+    CHECK(kafka_reader_close(r, 5000));
     EXPECT(now_ms() - t0 < 1000);
 
     if (failures) {

@@ -1,0 +1,567 @@
+//! Membership of a classic consumer group: find the coordinator, join, (as leader) assign,
+//! sync, heartbeat, rejoin on rebalance, leave; and the group's committed offsets.
+//!
+//! Assignments and revocations are reported as [`GroupEvent`]s in order. A commit names the
+//! generation it belongs to and is refused once that generation is over, so a commit from an
+//! old generation can never move an offset backwards.
+
+use std::collections::BTreeMap;
+use std::sync::{Arc, Mutex};
+use std::time::Duration;
+
+use tokio::sync::{mpsc, Notify};
+
+use super::assignor::{Assignor, Member};
+use super::protocol::{
+    decode_assignment, decode_subscription, encode_assignment, encode_subscription, Assignment, Subscription,
+};
+use crate::cluster::ClusterClient;
+use crate::error::{code, Error, Result};
+use crate::net::BrokerConnection;
+use crate::protocol::messages::join_group_request::JoinGroupRequestProtocol;
+use crate::protocol::messages::leave_group_request::MemberIdentity;
+use crate::protocol::messages::offset_commit_request::{
+    OffsetCommitRequestPartition, OffsetCommitRequestTopic,
+};
+use crate::protocol::messages::offset_fetch_request::{
+    OffsetFetchRequestGroup, OffsetFetchRequestTopic, OffsetFetchRequestTopics,
+};
+use crate::protocol::messages::sync_group_request::SyncGroupRequestAssignment;
+use crate::protocol::messages::{
+    FindCoordinatorRequest, HeartbeatRequest, JoinGroupRequest, LeaveGroupRequest, OffsetCommitRequest,
+    OffsetFetchRequest, SyncGroupRequest,
+};
+
+/// Topic -> partitions.
+pub type Partitions = BTreeMap<String, Vec<i32>>;
+
+/// What the group tells its member, in order.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum GroupEvent {
+    /// These partitions are ours from this generation on.
+    Assigned { generation: i32, partitions: Partitions },
+    /// These partitions are no longer ours: stop delivering their messages.
+    Revoked { partitions: Partitions },
+}
+
+#[derive(Clone, Debug)]
+pub struct MemberSettings {
+    pub group_id: String,
+    pub instance_id: Option<String>,
+    pub topics: Vec<String>,
+    pub session_timeout: Duration,
+    pub rebalance_timeout: Duration,
+    pub heartbeat_interval: Duration,
+    pub rack: Option<String>,
+    pub backoff: Duration,
+}
+
+#[derive(Clone, Debug, Default)]
+struct State {
+    member_id: String,
+    generation: i32,
+    assigned: Partitions,
+    coordinator: Option<i32>,
+    left: bool,
+}
+
+/// One member of a consumer group.
+pub struct GroupMember {
+    cluster: Arc<ClusterClient>,
+    settings: MemberSettings,
+    assignors: Vec<Arc<dyn Assignor>>,
+    state: Mutex<State>,
+    events: mpsc::UnboundedSender<GroupEvent>,
+    stop: Notify,
+    /// Offsets waiting for the next periodic commit: partition -> (generation, next offset).
+    staged: Mutex<BTreeMap<(String, i32), (i32, i64)>>,
+}
+
+/// Errors after which the member must join again with a new member id.
+fn lost_membership(code: i16) -> bool {
+    matches!(code, 22 | 25 | 82 | 110 | 113)
+}
+
+/// Errors that mean "ask for the coordinator again".
+fn coordinator_moved(code: i16) -> bool {
+    matches!(code, 14..=16)
+}
+
+impl GroupMember {
+    /// Starts membership in the background; events arrive on the returned receiver.
+    pub fn start(
+        cluster: Arc<ClusterClient>,
+        settings: MemberSettings,
+        assignors: Vec<Arc<dyn Assignor>>,
+    ) -> Result<(Arc<GroupMember>, mpsc::UnboundedReceiver<GroupEvent>)> {
+        if assignors.is_empty() {
+            return Err(Error::config("at least one partition assignment strategy is needed"));
+        }
+        let (tx, rx) = mpsc::unbounded_channel();
+        let m = Arc::new(GroupMember {
+            cluster,
+            settings,
+            assignors,
+            state: Mutex::new(State { generation: -1, ..Default::default() }),
+            events: tx,
+            stop: Notify::new(),
+            staged: Mutex::default(),
+        });
+        crate::runtime::spawn(m.clone().run())?;
+        Ok((m, rx))
+    }
+
+    fn state(&self) -> std::sync::MutexGuard<'_, State> {
+        self.state.lock().unwrap_or_else(|p| p.into_inner())
+    }
+
+    pub fn generation(&self) -> i32 {
+        self.state().generation
+    }
+
+    pub fn member_id(&self) -> String {
+        self.state().member_id.clone()
+    }
+
+    pub fn assigned(&self) -> Partitions {
+        self.state().assigned.clone()
+    }
+
+    async fn coordinator(&self) -> Result<Arc<BrokerConnection>> {
+        let known = self.state().coordinator;
+        if let Some(id) = known {
+            if let Ok(c) = self.cluster.broker(id).await {
+                return Ok(c);
+            }
+        }
+        let conn = self.cluster.any_connection().await?;
+        let resp = conn
+            .send(&FindCoordinatorRequest {
+                key: self.settings.group_id.clone(),
+                key_type: 0,
+                coordinator_keys: vec![self.settings.group_id.clone()],
+                ..Default::default()
+            })
+            .await?;
+        let (err, node) = match resp.coordinators.first() {
+            Some(c) => (c.error_code, c.node_id),
+            None => (resp.error_code, resp.node_id),
+        };
+        if err != 0 {
+            return Err(Error::broker(err, format!("find coordinator of group {}", self.settings.group_id)));
+        }
+        self.state().coordinator = Some(node);
+        self.cluster.broker(node).await
+    }
+
+    fn forget_coordinator(&self) {
+        self.state().coordinator = None;
+    }
+
+    async fn run(self: Arc<Self>) {
+        loop {
+            if self.state().left {
+                return;
+            }
+            let round = async {
+                let generation = self.join_and_sync().await?;
+                self.heartbeat_until_rebalance(generation).await
+            };
+            let outcome = tokio::select! {
+                r = round => r,
+                _ = self.stop.notified() => return,
+            };
+            if let Err(e) = outcome {
+                if e.code() > 0 && coordinator_moved(e.code() as i16) || e.code() == code::TRANSPORT {
+                    self.forget_coordinator();
+                }
+                if e.code() > 0 && lost_membership(e.code() as i16) {
+                    self.state().member_id.clear();
+                }
+                tokio::time::sleep(self.settings.backoff).await;
+            }
+        }
+    }
+
+    /// Revokes what we hold (the caller stops delivering it) before a new generation.
+    fn revoke_all(&self) {
+        let revoked = std::mem::take(&mut self.state().assigned);
+        if !revoked.is_empty() {
+            let _ = self.events.send(GroupEvent::Revoked { partitions: revoked });
+        }
+    }
+
+    async fn join_and_sync(&self) -> Result<i32> {
+        let s = &self.settings;
+        let conn = self.coordinator().await?;
+        let (owned, generation) = {
+            let st = self.state();
+            (st.assigned.clone(), st.generation)
+        };
+        let subscription = Subscription {
+            topics: s.topics.clone(),
+            owned_partitions: owned,
+            generation_id: generation,
+            rack_id: s.rack.clone(),
+            user_data: None,
+        };
+        // Eager protocols: what we hold ends before we ask for the next generation, so nothing
+        // of it is delivered once another member may own it; what was gathered for the periodic
+        // commit is committed first (the broker accepts it while the rebalance is prepared), so
+        // the next owner does not read it again.
+        let _ = self.flush_staged().await;
+        self.revoke_all();
+        let metadata = encode_subscription(&subscription, 3)?;
+        let protocols = self
+            .assignors
+            .iter()
+            .map(|a| JoinGroupRequestProtocol {
+                name: a.name().to_string(),
+                metadata: metadata.clone(),
+                ..Default::default()
+            })
+            .collect::<Vec<_>>();
+        let mut join = JoinGroupRequest {
+            group_id: s.group_id.clone(),
+            session_timeout_ms: s.session_timeout.as_millis() as i32,
+            rebalance_timeout_ms: s.rebalance_timeout.as_millis() as i32,
+            member_id: self.member_id(),
+            group_instance_id: s.instance_id.clone(),
+            protocol_type: "consumer".into(),
+            protocols,
+            ..Default::default()
+        };
+        // The broker waits up to the rebalance timeout for every member to join.
+        let resp = loop {
+            let resp = conn.send(&join).await?;
+            if resp.error_code == 79 {
+                // MEMBER_ID_REQUIRED: join again with the id the broker gave us.
+                join.member_id = resp.member_id.clone();
+                self.state().member_id = resp.member_id.clone();
+                continue;
+            }
+            if resp.error_code != 0 {
+                return Err(Error::broker(resp.error_code, format!("join group {}", s.group_id)));
+            }
+            break resp;
+        };
+        self.state().member_id = resp.member_id.clone();
+        let protocol = resp.protocol_name.clone().unwrap_or_default();
+
+        let assignments = if resp.leader == resp.member_id && !resp.skip_assignment {
+            self.assign(&protocol, &resp.members).await?
+        } else {
+            Vec::new()
+        };
+        let sync = SyncGroupRequest {
+            group_id: s.group_id.clone(),
+            generation_id: resp.generation_id,
+            member_id: resp.member_id.clone(),
+            group_instance_id: s.instance_id.clone(),
+            protocol_type: Some("consumer".into()),
+            protocol_name: Some(protocol),
+            assignments,
+            ..Default::default()
+        };
+        let sresp = conn.send(&sync).await?;
+        if sresp.error_code != 0 {
+            return Err(Error::broker(sresp.error_code, format!("sync group {}", s.group_id)));
+        }
+        let assignment = if sresp.assignment.is_empty() {
+            Assignment::default()
+        } else {
+            decode_assignment(&sresp.assignment)?
+        };
+        let mine: Partitions = assignment
+            .partitions
+            .into_iter()
+            .filter(|(t, p)| s.topics.contains(t) && !p.is_empty())
+            .collect();
+        {
+            let mut st = self.state();
+            st.generation = resp.generation_id;
+            st.assigned = mine.clone();
+        }
+        let _ = self.events.send(GroupEvent::Assigned { generation: resp.generation_id, partitions: mine });
+        Ok(resp.generation_id)
+    }
+
+    /// As group leader: every member's subscription, the partitions of every subscribed topic,
+    /// and the chosen assignor's plan.
+    async fn assign(
+        &self,
+        protocol: &str,
+        members: &[crate::protocol::messages::join_group_response::JoinGroupResponseMember],
+    ) -> Result<Vec<SyncGroupRequestAssignment>> {
+        let assignor = self.assignors.iter().find(|a| a.name() == protocol).ok_or_else(|| {
+            Error::new(code::STATE, format!("the group chose assignor {protocol}, which this member lacks"))
+        })?;
+        let mut decoded = Vec::with_capacity(members.len());
+        let mut topics: Vec<String> = Vec::new();
+        for m in members {
+            let sub = decode_subscription(&m.metadata)?;
+            for t in &sub.topics {
+                if !topics.contains(t) {
+                    topics.push(t.clone());
+                }
+            }
+            decoded.push(Member {
+                id: m.member_id.clone(),
+                instance_id: m.group_instance_id.clone(),
+                topics: sub.topics,
+                owned: sub.owned_partitions,
+                generation: sub.generation_id,
+                rack: sub.rack_id,
+                user_data: sub.user_data,
+            });
+        }
+        let mut partitions: Partitions = BTreeMap::new();
+        for t in topics {
+            // A topic that does not exist (yet) simply has no partitions to give out.
+            if let Ok(info) = self.cluster.topic(&t, true, false).await {
+                partitions.insert(t, info.partitions.iter().map(|p| p.id).collect());
+            }
+        }
+        let plan = assignor.assign(&decoded, &partitions);
+        decoded
+            .iter()
+            .map(|m| {
+                let a =
+                    Assignment { partitions: plan.get(&m.id).cloned().unwrap_or_default(), user_data: None };
+                Ok(SyncGroupRequestAssignment {
+                    member_id: m.id.clone(),
+                    assignment: encode_assignment(&a, 3)?,
+                    ..Default::default()
+                })
+            })
+            .collect()
+    }
+
+    /// Heartbeats until the coordinator says the group rebalances (then returns Ok to rejoin)
+    /// or membership is lost (an error).
+    async fn heartbeat_until_rebalance(&self, generation: i32) -> Result<()> {
+        let s = &self.settings;
+        loop {
+            tokio::time::sleep(s.heartbeat_interval).await;
+            let conn = self.coordinator().await?;
+            let resp = conn
+                .send(&HeartbeatRequest {
+                    group_id: s.group_id.clone(),
+                    generation_id: generation,
+                    member_id: self.member_id(),
+                    group_instance_id: s.instance_id.clone(),
+                    ..Default::default()
+                })
+                .await?;
+            match resp.error_code {
+                0 => {}
+                27 => return Ok(()), // REBALANCE_IN_PROGRESS: join the next generation
+                c => return Err(Error::broker(c, format!("heartbeat in group {}", s.group_id))),
+            }
+        }
+    }
+
+    /// The committed offset of each partition (-1 for none).
+    pub async fn committed(&self, partitions: &Partitions) -> Result<BTreeMap<(String, i32), i64>> {
+        let conn = self.coordinator().await?;
+        let topics: Vec<OffsetFetchRequestTopic> = partitions
+            .iter()
+            .map(|(t, ps)| OffsetFetchRequestTopic {
+                name: t.clone(),
+                partition_indexes: ps.clone(),
+                ..Default::default()
+            })
+            .collect();
+        let mut group_topics = Vec::new();
+        for (t, ps) in partitions {
+            let id = self.cluster.topic(t, false, false).await.map(|i| i.id).unwrap_or_default();
+            group_topics.push(OffsetFetchRequestTopics {
+                name: t.clone(),
+                topic_id: id,
+                partition_indexes: ps.clone(),
+                ..Default::default()
+            });
+        }
+        let req = OffsetFetchRequest {
+            group_id: self.settings.group_id.clone(),
+            topics: Some(topics),
+            groups: vec![OffsetFetchRequestGroup {
+                group_id: self.settings.group_id.clone(),
+                topics: Some(group_topics),
+                member_epoch: -1,
+                ..Default::default()
+            }],
+            require_stable: true,
+            ..Default::default()
+        };
+        let resp = conn.send(&req).await?;
+        let mut out = BTreeMap::new();
+        if let Some(g) = resp.groups.first() {
+            if g.error_code != 0 {
+                return Err(Error::broker(g.error_code, "offset fetch"));
+            }
+            for t in &g.topics {
+                let name = if t.name.is_empty() {
+                    self.topic_name(&t.topic_id, partitions).await
+                } else {
+                    t.name.clone()
+                };
+                for p in &t.partitions {
+                    if p.error_code != 0 {
+                        return Err(Error::broker(
+                            p.error_code,
+                            format!("offset fetch {name}/{}", p.partition_index),
+                        ));
+                    }
+                    out.insert((name.clone(), p.partition_index), p.committed_offset);
+                }
+            }
+        } else {
+            if resp.error_code != 0 {
+                return Err(Error::broker(resp.error_code, "offset fetch"));
+            }
+            for t in &resp.topics {
+                for p in &t.partitions {
+                    if p.error_code != 0 {
+                        return Err(Error::broker(
+                            p.error_code,
+                            format!("offset fetch {}/{}", t.name, p.partition_index),
+                        ));
+                    }
+                    out.insert((t.name.clone(), p.partition_index), p.committed_offset);
+                }
+            }
+        }
+        Ok(out)
+    }
+
+    async fn topic_name(&self, id: &[u8; 16], candidates: &Partitions) -> String {
+        for t in candidates.keys() {
+            if let Ok(info) = self.cluster.topic(t, false, false).await {
+                if &info.id == id {
+                    return t.clone();
+                }
+            }
+        }
+        String::new()
+    }
+
+    /// Commits `offsets` (the next offset to read, per partition) as generation `generation`.
+    /// Refused with ILLEGAL_GENERATION (22) without asking the broker when the generation is
+    /// over, or for a partition this member no longer owns.
+    pub async fn commit(&self, generation: i32, offsets: &BTreeMap<(String, i32), i64>) -> Result<()> {
+        if offsets.is_empty() {
+            return Ok(());
+        }
+        let (member_id, current, assigned) = {
+            let st = self.state();
+            (st.member_id.clone(), st.generation, st.assigned.clone())
+        };
+        if generation != current {
+            return Err(Error::broker(
+                22,
+                format!("commit for generation {generation}, the group is at {current}"),
+            ));
+        }
+        if let Some(((t, p), _)) =
+            offsets.iter().find(|((t, p), _)| !assigned.get(t).is_some_and(|ps| ps.contains(p)))
+        {
+            return Err(Error::broker(22, format!("commit for {t}/{p}, which this member does not own")));
+        }
+        let mut topics: BTreeMap<String, OffsetCommitRequestTopic> = BTreeMap::new();
+        for ((t, p), off) in offsets {
+            let id = self.cluster.topic(t, false, false).await.map(|i| i.id).unwrap_or_default();
+            topics
+                .entry(t.clone())
+                .or_insert_with(|| OffsetCommitRequestTopic {
+                    name: t.clone(),
+                    topic_id: id,
+                    ..Default::default()
+                })
+                .partitions
+                .push(OffsetCommitRequestPartition {
+                    partition_index: *p,
+                    committed_offset: *off,
+                    committed_leader_epoch: -1,
+                    ..Default::default()
+                });
+        }
+        let conn = self.coordinator().await?;
+        let resp = conn
+            .send(&OffsetCommitRequest {
+                group_id: self.settings.group_id.clone(),
+                generation_id_or_member_epoch: generation,
+                member_id,
+                group_instance_id: self.settings.instance_id.clone(),
+                retention_time_ms: -1,
+                topics: topics.into_values().collect(),
+                ..Default::default()
+            })
+            .await?;
+        for t in resp.topics {
+            for p in t.partitions {
+                if p.error_code != 0 {
+                    return Err(Error::broker(
+                        p.error_code,
+                        format!("commit {}/{}", t.name, p.partition_index),
+                    ));
+                }
+            }
+        }
+        Ok(())
+    }
+
+    /// Gathers offsets for [`GroupMember::flush_staged`]; per partition the highest wins.
+    pub fn stage(&self, generation: i32, offsets: &BTreeMap<(String, i32), i64>) {
+        let mut staged = self.staged.lock().unwrap_or_else(|p| p.into_inner());
+        for (k, o) in offsets {
+            let e = staged.entry(k.clone()).or_insert((generation, *o));
+            if (generation, *o) > *e {
+                *e = (generation, *o);
+            }
+        }
+    }
+
+    /// Commits the gathered offsets of the current generation; older ones are dropped, since
+    /// their partitions may belong to someone else now.
+    pub async fn flush_staged(&self) -> Result<()> {
+        let staged = std::mem::take(&mut *self.staged.lock().unwrap_or_else(|p| p.into_inner()));
+        let generation = self.generation();
+        let offsets: BTreeMap<(String, i32), i64> =
+            staged.into_iter().filter(|(_, (g, _))| *g == generation).map(|(k, (_, o))| (k, o)).collect();
+        let result = self.commit(generation, &offsets).await;
+        if result.is_err() {
+            // Not committed: keep them for the next try (dropped if the generation ends).
+            self.stage(generation, &offsets);
+        }
+        result
+    }
+
+    /// Leaves the group (a static member stays registered until its session times out, as Kafka
+    /// intends) and stops the membership task.
+    pub async fn leave(&self) -> Result<()> {
+        let (member_id, was) = {
+            let mut st = self.state();
+            let was = !st.left;
+            st.left = true;
+            (st.member_id.clone(), was)
+        };
+        self.stop.notify_one();
+        if !was || member_id.is_empty() || self.settings.instance_id.is_some() {
+            return Ok(());
+        }
+        let conn = self.coordinator().await?;
+        let resp = conn
+            .send(&LeaveGroupRequest {
+                group_id: self.settings.group_id.clone(),
+                member_id: member_id.clone(),
+                members: vec![MemberIdentity { member_id, ..Default::default() }],
+                ..Default::default()
+            })
+            .await?;
+        if resp.error_code != 0 {
+            return Err(Error::broker(resp.error_code, "leave group"));
+        }
+        Ok(())
+    }
+}

@@ -1,0 +1,507 @@
+//! The Reader in a consumer group (`group.id`): membership through `group::member`, and one
+//! Fetch request per leader broker carrying every assigned partition it leads.
+//!
+//! Every assignment starts a new generation; messages fetched for an older one, or for a
+//! partition no longer assigned, are dropped before the application sees them. Commits carry the
+//! generation of the messages they commit; the highest offset per partition wins.
+
+use std::collections::{BTreeMap, HashMap, VecDeque};
+use std::sync::atomic::{AtomicU64, Ordering};
+use std::sync::{Arc, Mutex};
+use std::time::Duration;
+
+use tokio::sync::{mpsc, Notify};
+
+use crate::cluster::fetch::{FetchedBatch, Message};
+use crate::cluster::ClusterClient;
+use crate::error::{Error, Result};
+use crate::group::member::{GroupEvent, GroupMember, Partitions};
+use crate::protocol::messages::fetch_request::{FetchPartition, FetchTopic};
+use crate::protocol::messages::list_offsets_request::{ListOffsetsPartition, ListOffsetsTopic};
+use crate::protocol::messages::{FetchRequest, ListOffsetsRequest};
+use crate::runtime::{self, CancelToken};
+
+/// Settings of the fetching side.
+#[derive(Clone, Debug)]
+pub struct GroupFetchSettings {
+    pub reset: i64,
+    pub min_bytes: i32,
+    pub max_bytes: i32,
+    pub max_wait: Duration,
+    pub read_committed: bool,
+    pub backoff: Duration,
+}
+
+/// A rebalance, as the application sees it.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum Rebalance {
+    Assigned(Partitions),
+    Revoked(Partitions),
+}
+
+struct Fetched {
+    generation: i32,
+    messages: Vec<Message>,
+}
+
+#[derive(Default)]
+struct Positions {
+    generation: i32,
+    /// Next offset to fetch per partition of the current assignment.
+    next: BTreeMap<(String, i32), i64>,
+}
+
+struct Inner {
+    cluster: Arc<ClusterClient>,
+    member: Arc<GroupMember>,
+    settings: GroupFetchSettings,
+    positions: Mutex<Positions>,
+    changed: Notify,
+    rebalances: Mutex<VecDeque<Rebalance>>,
+    fetches: AtomicU64,
+    messages: AtomicU64,
+}
+
+/// Reads the partitions a consumer group assigns to this member.
+pub struct GroupReader {
+    inner: Arc<Inner>,
+    rx: tokio::sync::Mutex<mpsc::Receiver<Fetched>>,
+    front: Mutex<VecDeque<(i32, Message)>>,
+    tasks: Mutex<Vec<tokio::task::JoinHandle<()>>>,
+}
+
+impl GroupReader {
+    pub fn start(
+        cluster: Arc<ClusterClient>,
+        member: Arc<GroupMember>,
+        events: mpsc::UnboundedReceiver<GroupEvent>,
+        settings: GroupFetchSettings,
+    ) -> Result<GroupReader> {
+        let inner = Arc::new(Inner {
+            cluster,
+            member,
+            settings,
+            positions: Mutex::new(Positions { generation: -1, ..Default::default() }),
+            changed: Notify::new(),
+            rebalances: Mutex::default(),
+            fetches: AtomicU64::new(0),
+            messages: AtomicU64::new(0),
+        });
+        let (tx, rx) = mpsc::channel(4);
+        let t1 = runtime::spawn(follow_group(inner.clone(), events))?;
+        let t2 = runtime::spawn(fetch_loop(inner.clone(), tx))?;
+        Ok(GroupReader {
+            inner,
+            rx: tokio::sync::Mutex::new(rx),
+            front: Mutex::default(),
+            tasks: Mutex::new(vec![t1, t2]),
+        })
+    }
+
+    pub fn member(&self) -> &Arc<GroupMember> {
+        &self.inner.member
+    }
+
+    /// Rebalances since the last call, oldest first.
+    pub fn take_rebalances(&self) -> Vec<Rebalance> {
+        self.inner.rebalances.lock().unwrap_or_else(|p| p.into_inner()).drain(..).collect()
+    }
+
+    fn current(&self, generation: i32, m: &Message) -> bool {
+        let pos = self.inner.positions.lock().unwrap_or_else(|p| p.into_inner());
+        pos.generation == generation && pos.next.contains_key(&(m.topic.to_string(), m.partition))
+    }
+
+    /// Up to `max` messages with the generation they belong to, waiting up to `timeout` for the
+    /// first. Messages of revoked partitions or finished generations are never returned.
+    pub fn read_batch(
+        &self,
+        max: usize,
+        timeout: Option<Duration>,
+        cancel: Option<&CancelToken>,
+    ) -> Result<Vec<(i32, Message)>> {
+        if max == 0 {
+            return Err(Error::invalid_arg("max must be at least 1"));
+        }
+        runtime::block_on(
+            async {
+                let mut rx = self.rx.lock().await;
+                loop {
+                    {
+                        let mut front = self.front.lock().unwrap_or_else(|p| p.into_inner());
+                        front.retain(|(g, m)| self.current(*g, m));
+                        if !front.is_empty() {
+                            let n = max.min(front.len());
+                            return Ok(front.drain(..n).collect());
+                        }
+                    }
+                    let Some(f) = rx.recv().await else {
+                        return Err(Error::closed("the reader is closed"));
+                    };
+                    let mut front = self.front.lock().unwrap_or_else(|p| p.into_inner());
+                    front.extend(f.messages.into_iter().map(|m| (f.generation, m)));
+                }
+            },
+            timeout,
+            cancel,
+        )
+    }
+
+    /// Puts messages back at the front, to be returned again by the next read (a read whose
+    /// commit failed must not lose them).
+    pub fn unread(&self, messages: Vec<(i32, Message)>) {
+        let mut front = self.front.lock().unwrap_or_else(|p| p.into_inner());
+        for m in messages.into_iter().rev() {
+            front.push_front(m);
+        }
+    }
+
+    /// Commits the offsets after `messages` now; the highest offset per partition wins. A
+    /// message from a finished generation makes the call fail with ILLEGAL_GENERATION (22),
+    /// committing nothing, so an old generation can never move an offset backwards.
+    pub fn commit(&self, messages: &[(i32, &Message)], timeout: Option<Duration>) -> Result<()> {
+        let Some(generation) = messages.first().map(|(g, _)| *g) else { return Ok(()) };
+        if messages.iter().any(|(g, _)| *g != generation) {
+            return Err(Error::broker(22, "messages from different generations"));
+        }
+        let mut offsets: BTreeMap<(String, i32), i64> = BTreeMap::new();
+        for (_, m) in messages {
+            let e = offsets.entry((m.topic.to_string(), m.partition)).or_insert(m.offset + 1);
+            *e = (*e).max(m.offset + 1);
+        }
+        let member = self.inner.member.clone();
+        runtime::block_on(async move { member.commit(generation, &offsets).await }, timeout, None)
+    }
+
+    /// Remembers offsets for the next periodic commit (commit interval > 0); they are also
+    /// committed before every rebalance and on close.
+    pub fn stage_commit(&self, messages: &[(i32, &Message)]) {
+        let mut by_generation: BTreeMap<i32, BTreeMap<(String, i32), i64>> = BTreeMap::new();
+        for (g, m) in messages {
+            let e = by_generation
+                .entry(*g)
+                .or_default()
+                .entry((m.topic.to_string(), m.partition))
+                .or_insert(m.offset + 1);
+            *e = (*e).max(m.offset + 1);
+        }
+        for (g, offsets) in by_generation {
+            self.inner.member.stage(g, &offsets);
+        }
+    }
+
+    /// Commits what was staged (of the current generation; older ones are dropped).
+    pub fn flush_commits(&self, timeout: Option<Duration>) -> Result<()> {
+        let member = self.inner.member.clone();
+        runtime::block_on(async move { member.flush_staged().await }, timeout, None)
+    }
+
+    pub fn fetches(&self) -> u64 {
+        self.inner.fetches.load(Ordering::Relaxed)
+    }
+
+    /// Leaves the group (after committing what was staged) and stops fetching.
+    pub fn close(&self, timeout: Option<Duration>) -> Result<()> {
+        let flushed = self.flush_commits(timeout);
+        let member = self.inner.member.clone();
+        let left = runtime::block_on(async move { member.leave().await }, timeout, None);
+        for t in self.tasks.lock().unwrap_or_else(|p| p.into_inner()).drain(..) {
+            t.abort();
+        }
+        self.inner.cluster.close();
+        flushed.and(left)
+    }
+}
+
+impl Drop for GroupReader {
+    fn drop(&mut self) {
+        for t in self.tasks.lock().unwrap_or_else(|p| p.into_inner()).drain(..) {
+            t.abort();
+        }
+    }
+}
+
+/// Applies the group's events: a revoke empties the positions at once; an assignment loads the
+/// committed offsets of the new partitions.
+async fn follow_group(inner: Arc<Inner>, mut events: mpsc::UnboundedReceiver<GroupEvent>) {
+    while let Some(e) = events.recv().await {
+        match e {
+            GroupEvent::Revoked { partitions } => {
+                {
+                    let mut pos = inner.positions.lock().unwrap_or_else(|p| p.into_inner());
+                    pos.next.clear();
+                    pos.generation = -1;
+                }
+                inner.changed.notify_one();
+                inner
+                    .rebalances
+                    .lock()
+                    .unwrap_or_else(|p| p.into_inner())
+                    .push_back(Rebalance::Revoked(partitions));
+            }
+            GroupEvent::Assigned { generation, partitions } => {
+                let next = loop {
+                    match start_positions(&inner, &partitions).await {
+                        Ok(n) => break n,
+                        Err(_) => tokio::time::sleep(inner.settings.backoff).await,
+                    }
+                };
+                {
+                    let mut pos = inner.positions.lock().unwrap_or_else(|p| p.into_inner());
+                    pos.generation = generation;
+                    pos.next = next;
+                }
+                inner.changed.notify_one();
+                inner
+                    .rebalances
+                    .lock()
+                    .unwrap_or_else(|p| p.into_inner())
+                    .push_back(Rebalance::Assigned(partitions));
+            }
+        }
+    }
+}
+
+/// Committed offsets, or the reset position for partitions without one.
+async fn start_positions(inner: &Inner, partitions: &Partitions) -> Result<BTreeMap<(String, i32), i64>> {
+    let committed = inner.member.committed(partitions).await?;
+    let mut out = BTreeMap::new();
+    for (t, ps) in partitions {
+        for p in ps {
+            let key = (t.clone(), *p);
+            let o = match committed.get(&key) {
+                Some(o) if *o >= 0 => *o,
+                _ => list_offset(inner, t, *p, inner.settings.reset).await?,
+            };
+            out.insert(key, o);
+        }
+    }
+    Ok(out)
+}
+
+async fn list_offset(inner: &Inner, topic: &str, partition: i32, at: i64) -> Result<i64> {
+    let info = inner.cluster.topic(topic, false, false).await?;
+    let leader = info.partitions.iter().find(|p| p.id == partition).map_or(-1, |p| p.leader);
+    let conn = inner.cluster.broker(leader).await?;
+    let resp = conn
+        .send(&ListOffsetsRequest {
+            replica_id: -1,
+            isolation_level: inner.settings.read_committed as i8,
+            topics: vec![ListOffsetsTopic {
+                name: topic.to_string(),
+                partitions: vec![ListOffsetsPartition {
+                    partition_index: partition,
+                    timestamp: at,
+                    ..Default::default()
+                }],
+                ..Default::default()
+            }],
+            ..Default::default()
+        })
+        .await?;
+    let p = resp
+        .topics
+        .iter()
+        .flat_map(|t| t.partitions.iter())
+        .next()
+        .ok_or_else(|| Error::malformed("ListOffsets response without the partition"))?;
+    if p.error_code != 0 {
+        return Err(Error::broker(p.error_code, format!("list offsets of {topic}/{partition}")));
+    }
+    Ok(p.offset)
+}
+
+/// One round: every leader broker gets one Fetch with all its assigned partitions, in parallel.
+async fn fetch_loop(inner: Arc<Inner>, tx: mpsc::Sender<Fetched>) {
+    let mut refresh = false;
+    loop {
+        let (generation, next) = {
+            let pos = inner.positions.lock().unwrap_or_else(|p| p.into_inner());
+            (pos.generation, pos.next.clone())
+        };
+        if next.is_empty() {
+            let changed = inner.changed.notified();
+            tokio::pin!(changed);
+            changed.as_mut().enable();
+            if inner.positions.lock().unwrap_or_else(|p| p.into_inner()).next.is_empty() {
+                changed.await;
+            }
+            continue;
+        }
+        // Group partitions by leader.
+        let mut by_leader: HashMap<i32, Vec<FetchPosition>> = HashMap::new();
+        let mut failed = false;
+        for ((t, p), o) in &next {
+            match inner.cluster.topic(t, refresh, false).await {
+                Ok(info) => {
+                    let leader = info.partitions.iter().find(|x| x.id == *p).map_or(-1, |x| x.leader);
+                    by_leader.entry(leader).or_default().push((t.clone(), info.id, *p, *o));
+                }
+                Err(_) => failed = true,
+            }
+        }
+        refresh = false;
+        // Every broker's fetch runs at once; a rebalance abandons the round.
+        let mut round = tokio::task::JoinSet::new();
+        for (leader, parts) in by_leader {
+            let inner = inner.clone();
+            round.spawn(async move { fetch_broker(&inner, leader, parts).await });
+        }
+        let all = async {
+            let mut results = Vec::new();
+            while let Some(r) = round.join_next().await {
+                results.push(r.unwrap_or_else(|e| Err(Error::internal(format!("fetch task failed: {e}")))));
+            }
+            results
+        };
+        let results = tokio::select! {
+            r = all => r,
+            _ = inner.changed.notified() => continue,
+        };
+        let mut fetched = Vec::new();
+        let mut advanced: BTreeMap<(String, i32), i64> = BTreeMap::new();
+        for r in results {
+            match r {
+                Ok(parts) => {
+                    for (key, next_offset, msgs) in parts {
+                        advanced.insert(key, next_offset);
+                        fetched.extend(msgs);
+                    }
+                }
+                Err(_) => failed = true,
+            }
+        }
+        inner.fetches.fetch_add(1, Ordering::Relaxed);
+        {
+            let mut pos = inner.positions.lock().unwrap_or_else(|p| p.into_inner());
+            if pos.generation != generation {
+                continue;
+            }
+            for (k, o) in advanced {
+                if let Some(n) = pos.next.get_mut(&k) {
+                    *n = o;
+                }
+            }
+        }
+        if !fetched.is_empty() {
+            inner.messages.fetch_add(fetched.len() as u64, Ordering::Relaxed);
+            // The positions already moved past these messages: they may only be dropped when
+            // the generation really changed (a wake-up can be left over from an earlier change).
+            let mut pending = Some(Fetched { generation, messages: fetched });
+            while let Some(f) = pending.take() {
+                let send = tx.reserve();
+                tokio::select! {
+                    permit = send => match permit {
+                        Ok(permit) => permit.send(f),
+                        Err(_) => return,
+                    },
+                    _ = inner.changed.notified() => {
+                        let current = inner.positions.lock().unwrap_or_else(|p| p.into_inner()).generation;
+                        if current == generation {
+                            pending = Some(f);
+                        }
+                    }
+                }
+            }
+        }
+        if failed {
+            refresh = true;
+            tokio::time::sleep(inner.settings.backoff).await;
+        }
+    }
+}
+
+type PartitionResult = ((String, i32), i64, Vec<Message>);
+
+/// (topic, topic id, partition, next offset) of a partition to fetch.
+type FetchPosition = (String, [u8; 16], i32, i64);
+
+/// One Fetch to `leader` for `parts` (topic, id, partition, offset).
+async fn fetch_broker(
+    inner: &Inner,
+    leader: i32,
+    parts: Vec<(String, [u8; 16], i32, i64)>,
+) -> Result<Vec<PartitionResult>> {
+    let s = &inner.settings;
+    if leader < 0 {
+        return Err(Error::broker(5, "partition without leader"));
+    }
+    let conn = inner.cluster.broker(leader).await?;
+    let mut topics: Vec<FetchTopic> = Vec::new();
+    for (t, id, p, o) in &parts {
+        let fp = FetchPartition {
+            partition: *p,
+            fetch_offset: *o,
+            partition_max_bytes: s.max_bytes,
+            ..Default::default()
+        };
+        match topics.iter_mut().find(|x| x.topic == *t) {
+            Some(x) => x.partitions.push(fp),
+            None => topics.push(FetchTopic {
+                topic: t.clone(),
+                topic_id: *id,
+                partitions: vec![fp],
+                ..Default::default()
+            }),
+        }
+    }
+    let resp = conn
+        .send(&FetchRequest {
+            replica_id: -1,
+            max_wait_ms: s.max_wait.as_millis() as i32,
+            min_bytes: s.min_bytes,
+            max_bytes: s.max_bytes,
+            isolation_level: s.read_committed as i8,
+            session_epoch: -1,
+            topics,
+            ..Default::default()
+        })
+        .await?;
+    if resp.error_code != 0 {
+        return Err(Error::broker(resp.error_code, "fetch"));
+    }
+    let mut out = Vec::new();
+    let mut errors = None;
+    for t in resp.responses {
+        let name = if t.topic.is_empty() {
+            parts.iter().find(|x| x.1 == t.topic_id).map(|x| x.0.clone()).unwrap_or_default()
+        } else {
+            t.topic.clone()
+        };
+        for p in t.partitions {
+            let Some(&(_, _, _, offset)) = parts.iter().find(|x| x.0 == name && x.2 == p.partition_index)
+            else {
+                continue;
+            };
+            if p.error_code != 0 {
+                if p.error_code == 1 {
+                    // Out of range: restart from the reset position.
+                    let reset = list_offset(inner, &name, p.partition_index, s.reset).await.unwrap_or(offset);
+                    out.push(((name.clone(), p.partition_index), reset, Vec::new()));
+                } else {
+                    errors = Some(Error::broker(p.error_code, format!("fetch {name}/{}", p.partition_index)));
+                }
+                continue;
+            }
+            let cursor = Arc::new(std::sync::atomic::AtomicI64::new(offset));
+            let mut batch = FetchedBatch::new(
+                Arc::from(name.as_str()),
+                p.partition_index,
+                offset,
+                p.high_watermark,
+                p.records.unwrap_or_default(),
+                cursor.clone(),
+                (s.max_bytes as usize).max(1 << 20) * 4,
+            );
+            let mut msgs = Vec::new();
+            while let Some(m) = batch.next_message()? {
+                msgs.push(m);
+            }
+            out.push(((name.clone(), p.partition_index), cursor.load(Ordering::SeqCst), msgs));
+        }
+    }
+    match errors {
+        Some(e) if out.is_empty() => Err(e),
+        _ => Ok(out),
+    }
+}

@@ -1,0 +1,148 @@
+//! Consumer group membership against the real broker: assignments cover every partition once,
+//! rebalance when members come and go, commits of an old generation are refused, and a group
+//! shared with kcat's (librdkafka's) balanced consumer splits the partitions.
+
+mod common;
+
+use std::collections::BTreeMap;
+use std::process::{Child, Command, Stdio};
+use std::sync::Arc;
+use std::time::{Duration, Instant};
+
+use common::*;
+use kafka_rs::cluster::ClusterClient;
+use kafka_rs::conn::{Conn, TopicSpec};
+use kafka_rs::group::assignor::{Assignor, RangeAssignor, RoundRobinAssignor};
+use kafka_rs::group::member::{GroupEvent, GroupMember, MemberSettings, Partitions};
+use kafka_rs::net::ConnectOptions;
+use tokio::sync::mpsc::UnboundedReceiver;
+
+fn create(topic: &str, partitions: i32) {
+    let conn = run(Conn::dial(&single(), settings())).unwrap();
+    let spec = TopicSpec {
+        name: topic.into(),
+        num_partitions: partitions,
+        replication_factor: 1,
+        ..Default::default()
+    };
+    run(conn.create_topics(&[spec], Duration::from_secs(30))).unwrap();
+}
+
+fn member(group: &str, topic: &str) -> (Arc<GroupMember>, UnboundedReceiver<GroupEvent>) {
+    let cluster =
+        ClusterClient::new(vec![single()], ConnectOptions::default(), Duration::from_secs(60)).unwrap();
+    let settings = MemberSettings {
+        group_id: group.into(),
+        instance_id: None,
+        topics: vec![topic.into()],
+        session_timeout: Duration::from_secs(10),
+        rebalance_timeout: Duration::from_secs(10),
+        heartbeat_interval: Duration::from_millis(300),
+        rack: None,
+        backoff: Duration::from_millis(100),
+    };
+    let assignors: Vec<Arc<dyn Assignor>> = vec![Arc::new(RangeAssignor), Arc::new(RoundRobinAssignor)];
+    GroupMember::start(cluster, settings, assignors).unwrap()
+}
+
+/// Waits until every member reports the same generation and, together, owns `n` partitions.
+fn settle(members: &mut [(Arc<GroupMember>, UnboundedReceiver<GroupEvent>)], n: usize) -> Vec<Partitions> {
+    let deadline = Instant::now() + Duration::from_secs(60);
+    let mut owned: Vec<Partitions> = vec![BTreeMap::new(); members.len()];
+    let mut generation = vec![-1; members.len()];
+    loop {
+        for (i, (_, rx)) in members.iter_mut().enumerate() {
+            while let Ok(e) = rx.try_recv() {
+                match e {
+                    GroupEvent::Assigned { generation: g, partitions } => {
+                        generation[i] = g;
+                        owned[i] = partitions;
+                    }
+                    GroupEvent::Revoked { .. } => owned[i].clear(),
+                }
+            }
+        }
+        let total: usize = owned.iter().flat_map(|o| o.values()).map(Vec::len).sum();
+        let same = generation.iter().all(|g| *g == generation[0] && *g >= 0)
+            && members.iter().all(|(m, _)| m.generation() == generation[0]);
+        if same && total == n {
+            return owned;
+        }
+        assert!(Instant::now() < deadline, "group did not settle: {owned:?} generations {generation:?}");
+        std::thread::sleep(Duration::from_millis(100));
+    }
+}
+
+fn flat(owned: &[Partitions]) -> Vec<i32> {
+    let mut all: Vec<i32> = owned.iter().flat_map(|o| o.values().flatten().copied()).collect();
+    all.sort();
+    all
+}
+
+#[test]
+fn members_split_the_partitions_and_rebalance_when_one_leaves() {
+    let t = topic("g-split");
+    let g = topic("group");
+    create(&t, 6);
+    let mut members: Vec<_> = (0..3).map(|_| member(&g, &t)).collect();
+    let owned = settle(&mut members, 6);
+    assert_eq!(flat(&owned), vec![0, 1, 2, 3, 4, 5]);
+    assert!(owned.iter().all(|o| o.values().map(Vec::len).sum::<usize>() == 2), "{owned:?}");
+
+    // Commit as the current generation, read it back; an old generation is refused.
+    let (m0, _) = &members[0];
+    let gen = m0.generation();
+    let mine = m0.assigned();
+    let p = mine[&t][0];
+    let offsets = BTreeMap::from([((t.clone(), p), 17i64)]);
+    run(m0.commit(gen, &offsets)).unwrap();
+    let got = run(m0.committed(&mine)).unwrap();
+    assert_eq!(got[&(t.clone(), p)], 17);
+    let stale = run(m0.commit(gen - 1, &BTreeMap::from([((t.clone(), p), 3i64)]))).unwrap_err();
+    assert_eq!(stale.code(), 22, "{stale}");
+    assert_eq!(run(m0.committed(&mine)).unwrap()[&(t.clone(), p)], 17);
+
+    // One member leaves: the other two take its partitions.
+    let (leaver, _) = members.remove(2);
+    run(leaver.leave()).unwrap();
+    let owned = settle(&mut members, 6);
+    assert_eq!(flat(&owned), vec![0, 1, 2, 3, 4, 5]);
+    assert!(owned.iter().all(|o| o.values().map(Vec::len).sum::<usize>() == 3), "{owned:?}");
+    // The commit of the finished generation is refused now.
+    let e = run(members[0].0.commit(gen, &BTreeMap::from([((t.clone(), p), 1i64)]))).unwrap_err();
+    assert_eq!(e.code(), 22);
+    for (m, _) in &members {
+        run(m.leave()).unwrap();
+    }
+}
+
+struct Kcat(Child);
+impl Drop for Kcat {
+    fn drop(&mut self) {
+        let _ = self.0.kill();
+        let _ = self.0.wait();
+    }
+}
+
+#[test]
+fn a_group_shared_with_librdkafka_splits_the_partitions() {
+    let t = topic("g-mixed");
+    let g = topic("mixed");
+    create(&t, 6);
+    // kcat's balanced consumer (librdkafka, range/roundrobin strategies) joins the same group.
+    let kcat = Kcat(
+        Command::new("kcat")
+            .args(["-b", &single(), "-G", &g, "-X", "partition.assignment.strategy=range", "-q", &t])
+            .stdout(Stdio::null())
+            .stderr(Stdio::null())
+            .spawn()
+            .expect("kcat"),
+    );
+    let mut ours = vec![member(&g, &t)];
+    // Our member and kcat split 6 partitions: we own 3 once kcat has joined (settle waits up
+    // to 60 s for that).
+    let mine = settle(&mut ours, 3).remove(0);
+    assert_eq!(mine.values().map(Vec::len).sum::<usize>(), 3, "{mine:?}");
+    drop(kcat);
+    run(ours[0].0.leave()).unwrap();
+}
