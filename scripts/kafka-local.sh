@@ -275,6 +275,9 @@ log.dirs=$dir/data
 
 num.partitions=1
 auto.create.topics.enable=$auto_create
+# Keep test data however old its timestamps: tests write messages dated years ago (time-range
+# reads) and the default 7-day retention would delete them minutes after they are written.
+log.retention.ms=-1
 group.initial.rebalance.delay.ms=0
 
 # Internal topics: few partitions (defaults are 50) so they are created fast.

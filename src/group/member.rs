@@ -75,6 +75,10 @@ pub struct GroupMember {
     stop: Notify,
     /// Offsets waiting for the next periodic commit: partition -> (generation, next offset).
     staged: Mutex<BTreeMap<(String, i32), (i32, i64)>>,
+    /// Our own connection to the coordinator: a broker answers one connection's requests in
+    /// order, so commits and heartbeats must not queue behind the fetch long-polls on the shared
+    /// connection to the same broker.
+    coordinator_conn: tokio::sync::Mutex<Option<Arc<BrokerConnection>>>,
 }
 
 /// Errors after which the member must join again with a new member id.
@@ -106,6 +110,7 @@ impl GroupMember {
             events: tx,
             stop: Notify::new(),
             staged: Mutex::default(),
+            coordinator_conn: tokio::sync::Mutex::new(None),
         });
         crate::runtime::spawn(m.clone().run())?;
         Ok((m, rx))
@@ -128,11 +133,9 @@ impl GroupMember {
     }
 
     async fn coordinator(&self) -> Result<Arc<BrokerConnection>> {
-        let known = self.state().coordinator;
-        if let Some(id) = known {
-            if let Ok(c) = self.cluster.broker(id).await {
-                return Ok(c);
-            }
+        let mut slot = self.coordinator_conn.lock().await;
+        if let Some(c) = slot.as_ref().filter(|c| !c.is_closed() && self.state().coordinator.is_some()) {
+            return Ok(c.clone());
         }
         let conn = self.cluster.any_connection().await?;
         let resp = conn
@@ -143,15 +146,18 @@ impl GroupMember {
                 ..Default::default()
             })
             .await?;
-        let (err, node) = match resp.coordinators.first() {
-            Some(c) => (c.error_code, c.node_id),
-            None => (resp.error_code, resp.node_id),
+        let (err, node, host, port) = match resp.coordinators.first() {
+            Some(c) => (c.error_code, c.node_id, c.host.clone(), c.port),
+            None => (resp.error_code, resp.node_id, resp.host.clone(), resp.port),
         };
         if err != 0 {
             return Err(Error::broker(err, format!("find coordinator of group {}", self.settings.group_id)));
         }
+        let addr = crate::cluster::BrokerInfo { id: node, host, port, rack: None }.addr();
+        let c = BrokerConnection::connect(&addr, self.cluster.connect_options()).await?;
         self.state().coordinator = Some(node);
-        self.cluster.broker(node).await
+        *slot = Some(c.clone());
+        Ok(c)
     }
 
     fn forget_coordinator(&self) {
@@ -559,6 +565,9 @@ impl GroupMember {
                 ..Default::default()
             })
             .await?;
+        if let Some(c) = self.coordinator_conn.lock().await.take() {
+            c.close();
+        }
         if resp.error_code != 0 {
             return Err(Error::broker(resp.error_code, "leave group"));
         }

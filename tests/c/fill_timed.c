@@ -1,5 +1,5 @@
 /* Test fixture: writes <count> messages "m<i>" to partition 0 of <topic> with timestamps
- * <base_ms> + i * <step_ms>. Usage: fill_timed <topic> <count> <base_ms> <step_ms> */
+ * <base_ms> + i * <step_ms> (base 0 = now). Usage: fill_timed <topic> <count> <base_ms> <step_ms> */
 #include <string.h>
 
 #include "../../c-examples/common.h"
@@ -11,6 +11,8 @@ int main(int argc, char **argv) {
     }
     int count = atoi(argv[2]);
     int64_t base = atoll(argv[3]), step = atoll(argv[4]);
+    if (base == 0)
+        base = now_ms();
     kafka_config_t *cfg;
     kafka_conn_t *conn;
     CHECK(kafka_config_new(&cfg));
