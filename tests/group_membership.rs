@@ -132,12 +132,17 @@ fn a_group_shared_with_librdkafka_splits_the_partitions() {
     // kcat's balanced consumer (librdkafka, range/roundrobin strategies) joins the same group.
     let kcat = Kcat(
         Command::new("kcat")
-            .args(["-b", &single(), "-G", &g, "-X", "partition.assignment.strategy=range", "-q", &t])
+            // librdkafka first joins with no topics until its metadata arrives, then rejoins;
+            // a short refresh interval makes that prompt.
+            .args(["-b", &single(), "-G", &g, "-X", "partition.assignment.strategy=range"])
+            .args(["-X", "topic.metadata.refresh.interval.ms=1000", "-q", &t])
             .stdout(Stdio::null())
             .stderr(Stdio::null())
             .spawn()
             .expect("kcat"),
     );
+    // Let kcat join first and lead the group, so librdkafka reads our subscription and assigns.
+    std::thread::sleep(Duration::from_secs(3));
     let mut ours = vec![member(&g, &t)];
     // Our member and kcat split 6 partitions: we own 3 once kcat has joined (settle waits up
     // to 60 s for that).

@@ -217,7 +217,10 @@ impl GroupMember {
         // the next owner does not read it again.
         let _ = self.flush_staged().await;
         self.revoke_all();
-        let metadata = encode_subscription(&subscription, 3)?;
+        // v1 (topics, user data, owned partitions) is what every client reads, librdkafka 2.0
+        // included; v3 adds the rack, needed only for rack-aware assignment.
+        let version = if s.rack.is_some() { 3 } else { 1 };
+        let metadata = encode_subscription(&subscription, version)?;
         let protocols = self
             .assignors
             .iter()
