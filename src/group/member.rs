@@ -326,9 +326,8 @@ impl GroupMember {
         }
         let mut partitions: Partitions = BTreeMap::new();
         for t in topics {
-            // A topic that does not exist (yet) simply has no partitions to give out.
-            if let Ok(info) = self.cluster.topic(&t, true, false).await {
-                partitions.insert(t, info.partitions.iter().map(|p| p.id).collect());
+            if let Some(ids) = self.partitions_of(&t).await {
+                partitions.insert(t, ids);
             }
         }
         let plan = assignor.assign(&decoded, &partitions);
@@ -344,6 +343,25 @@ impl GroupMember {
                 })
             })
             .collect()
+    }
+
+    /// A topic's partitions for an assignment. Right after a topic is created its metadata may
+    /// still say unknown or leaderless: wait that out (a few seconds at most) rather than hand
+    /// out nothing. A topic that really does not exist has no partitions to give out.
+    async fn partitions_of(&self, topic: &str) -> Option<Vec<i32>> {
+        let mut backoff = Duration::from_millis(50);
+        for _ in 0..10 {
+            match self.cluster.topic(topic, true, false).await {
+                Ok(info) if info.partitions.iter().all(|p| p.leader >= 0) => {
+                    return Some(info.partitions.iter().map(|p| p.id).collect());
+                }
+                Err(e) if !e.is_retriable() => return None,
+                _ => {}
+            }
+            tokio::time::sleep(backoff).await;
+            backoff = (backoff * 2).min(Duration::from_secs(1));
+        }
+        None
     }
 
     /// Heartbeats until the coordinator says the group rebalances (then returns Ok to rejoin)
