@@ -10,8 +10,9 @@ pub use client::ClusterClient;
 
 use crate::error::{code, Error, Result};
 use crate::net::BrokerConnection;
+use crate::protocol::messages::list_offsets_request::{ListOffsetsPartition, ListOffsetsTopic};
 use crate::protocol::messages::metadata_request::MetadataRequestTopic;
-use crate::protocol::messages::{MetadataRequest, MetadataResponse};
+use crate::protocol::messages::{ListOffsetsRequest, MetadataRequest, MetadataResponse};
 
 /// A broker as Metadata describes it.
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -130,6 +131,43 @@ pub async fn fetch_metadata(
         ..Default::default()
     };
     ClusterMetadata::from_response(conn.send(&req).await?)
+}
+
+/// ListOffsets for one partition, asked of `conn` (the partition's leader): `timestamp` is -2
+/// (first offset), -1 (last offset) or a time in milliseconds (the first offset whose timestamp
+/// is at or after it; -1 when no message is that recent).
+pub async fn list_offset(
+    conn: &BrokerConnection,
+    topic: &str,
+    partition: i32,
+    timestamp: i64,
+    read_committed: bool,
+) -> Result<i64> {
+    let req = ListOffsetsRequest {
+        replica_id: -1,
+        isolation_level: read_committed as i8,
+        topics: vec![ListOffsetsTopic {
+            name: topic.to_string(),
+            partitions: vec![ListOffsetsPartition {
+                partition_index: partition,
+                timestamp,
+                ..Default::default()
+            }],
+            ..Default::default()
+        }],
+        ..Default::default()
+    };
+    let resp = conn.send(&req).await?;
+    let p = resp
+        .topics
+        .iter()
+        .flat_map(|t| t.partitions.iter())
+        .find(|p| p.partition_index == partition)
+        .ok_or_else(|| Error::malformed("ListOffsets response does not mention the partition"))?;
+    if p.error_code != 0 {
+        return Err(Error::broker(p.error_code, format!("list offsets of {topic}/{partition}")));
+    }
+    Ok(p.offset)
 }
 
 /// How many Metadata rounds a leader lookup makes before giving up on a topic that is still

@@ -17,11 +17,8 @@ use crate::protocol::messages::create_topics_request::{
 };
 use crate::protocol::messages::delete_topics_request::DeleteTopicState;
 use crate::protocol::messages::fetch_request::{FetchPartition, FetchTopic};
-use crate::protocol::messages::list_offsets_request::{ListOffsetsPartition, ListOffsetsTopic};
 use crate::protocol::messages::produce_request::{PartitionProduceData, TopicProduceData};
-use crate::protocol::messages::{
-    CreateTopicsRequest, DeleteTopicsRequest, FetchRequest, ListOffsetsRequest, ProduceRequest,
-};
+use crate::protocol::messages::{CreateTopicsRequest, DeleteTopicsRequest, FetchRequest, ProduceRequest};
 use crate::protocol::records::{BatchOptions, RecordBatchBuilder, RecordHeader};
 use crate::runtime::now_ms;
 
@@ -322,33 +319,11 @@ impl Conn {
     /// milliseconds (first offset whose timestamp is at or after it; the last offset if none).
     pub async fn list_offset(&self, timestamp: i64) -> Result<i64> {
         let b = self.bound()?;
-        let req = ListOffsetsRequest {
-            replica_id: -1,
-            topics: vec![ListOffsetsTopic {
-                name: b.topic.clone(),
-                partitions: vec![ListOffsetsPartition {
-                    partition_index: b.partition,
-                    timestamp,
-                    ..Default::default()
-                }],
-                ..Default::default()
-            }],
-            ..Default::default()
-        };
-        let resp = self.broker.send(&req).await?;
-        let p = resp
-            .topics
-            .iter()
-            .flat_map(|t| t.partitions.iter())
-            .find(|p| p.partition_index == b.partition)
-            .ok_or_else(|| Error::malformed("ListOffsets response does not mention the partition"))?;
-        if p.error_code != 0 {
-            return Err(Error::broker(p.error_code, format!("list offsets of {}/{}", b.topic, b.partition)));
-        }
-        if p.offset < 0 && timestamp >= 0 {
+        let offset = cluster::list_offset(&self.broker, &b.topic, b.partition, timestamp, false).await?;
+        if offset < 0 && timestamp >= 0 {
             return Box::pin(self.list_offset(LAST_OFFSET)).await;
         }
-        Ok(p.offset)
+        Ok(offset)
     }
 
     pub async fn read_first_offset(&self) -> Result<i64> {

@@ -17,8 +17,7 @@ use crate::cluster::ClusterClient;
 use crate::error::{Error, Result};
 use crate::group::member::{GroupEvent, GroupMember, Partitions};
 use crate::protocol::messages::fetch_request::{FetchPartition, FetchTopic};
-use crate::protocol::messages::list_offsets_request::{ListOffsetsPartition, ListOffsetsTopic};
-use crate::protocol::messages::{FetchRequest, ListOffsetsRequest};
+use crate::protocol::messages::FetchRequest;
 use crate::runtime::{self, CancelToken};
 
 /// Settings of the fetching side.
@@ -283,32 +282,7 @@ async fn list_offset(inner: &Inner, topic: &str, partition: i32, at: i64) -> Res
     let info = inner.cluster.topic(topic, false, false).await?;
     let leader = info.partitions.iter().find(|p| p.id == partition).map_or(-1, |p| p.leader);
     let conn = inner.cluster.broker(leader).await?;
-    let resp = conn
-        .send(&ListOffsetsRequest {
-            replica_id: -1,
-            isolation_level: inner.settings.read_committed as i8,
-            topics: vec![ListOffsetsTopic {
-                name: topic.to_string(),
-                partitions: vec![ListOffsetsPartition {
-                    partition_index: partition,
-                    timestamp: at,
-                    ..Default::default()
-                }],
-                ..Default::default()
-            }],
-            ..Default::default()
-        })
-        .await?;
-    let p = resp
-        .topics
-        .iter()
-        .flat_map(|t| t.partitions.iter())
-        .next()
-        .ok_or_else(|| Error::malformed("ListOffsets response without the partition"))?;
-    if p.error_code != 0 {
-        return Err(Error::broker(p.error_code, format!("list offsets of {topic}/{partition}")));
-    }
-    Ok(p.offset)
+    crate::cluster::list_offset(&conn, topic, partition, at, inner.settings.read_committed).await
 }
 
 /// One round: every leader broker gets one Fetch with all its assigned partitions, in parallel.

@@ -24,8 +24,7 @@ use crate::group::assignor::{
 };
 use crate::group::member::{GroupMember, MemberSettings};
 use crate::protocol::messages::fetch_request::{FetchPartition, FetchTopic};
-use crate::protocol::messages::list_offsets_request::{ListOffsetsPartition, ListOffsetsTopic};
-use crate::protocol::messages::{FetchRequest, ListOffsetsRequest};
+use crate::protocol::messages::FetchRequest;
 use crate::runtime::{self, CancelToken};
 
 /// Offset sentinels accepted by [`Reader::set_offset`].
@@ -418,34 +417,8 @@ async fn list_offset(shared: &Shared, timestamp: i64) -> Result<i64> {
         let attempt = async {
             let (leader, t) = leader(shared, refresh).await?;
             let conn = shared.cluster.broker(leader).await?;
-            let req = ListOffsetsRequest {
-                replica_id: -1,
-                isolation_level: shared.settings.read_committed as i8,
-                topics: vec![ListOffsetsTopic {
-                    name: t.name.clone(),
-                    partitions: vec![ListOffsetsPartition {
-                        partition_index: shared.settings.partition,
-                        timestamp,
-                        ..Default::default()
-                    }],
-                    ..Default::default()
-                }],
-                ..Default::default()
-            };
-            let resp = conn.send(&req).await?;
-            let p = resp
-                .topics
-                .iter()
-                .flat_map(|t| t.partitions.iter())
-                .next()
-                .ok_or_else(|| Error::malformed("ListOffsets response without the partition"))?;
-            if p.error_code != 0 {
-                return Err(Error::broker(
-                    p.error_code,
-                    format!("list offsets of {}/{}", t.name, p.partition_index),
-                ));
-            }
-            Ok(p.offset)
+            let s = &shared.settings;
+            crate::cluster::list_offset(&conn, &t.name, s.partition, timestamp, s.read_committed).await
         };
         match attempt.await {
             Ok(o) => return Ok(o),
