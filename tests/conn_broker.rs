@@ -250,7 +250,17 @@ fn create_list_and_delete_topics_on_the_cluster_without_auto_create() {
     run(cc.create_topics(std::slice::from_ref(&spec), Duration::from_secs(30))).unwrap();
     // Creating it again is not an error (kafka-go's behaviour).
     run(cc.create_topics(&[spec], Duration::from_secs(30))).unwrap();
-    let parts = run(conn.read_partitions(std::slice::from_ref(&name))).unwrap();
+    // The topic was created through the controller; the broker `conn` talks to learns of it a
+    // moment later (metadata propagation), so wait for it to be visible there.
+    let deadline = Instant::now() + Duration::from_secs(10);
+    let parts = loop {
+        match run(conn.read_partitions(std::slice::from_ref(&name))) {
+            Err(e) if e.code() == 3 && Instant::now() < deadline => {
+                std::thread::sleep(Duration::from_millis(100))
+            }
+            r => break r.unwrap(),
+        }
+    };
     assert_eq!(parts.len(), 3);
     assert!(parts.iter().all(|p| p.replicas.len() == 3));
 
