@@ -21,6 +21,10 @@ use kafka_rs::writer::{OutRecord, Writer};
 const SESSION_MS: &str = "6000";
 
 fn group_reader(group: &str, topic: &str) -> Reader {
+    group_reader_with(group, topic, "200")
+}
+
+fn group_reader_with(group: &str, topic: &str, commit_interval_ms: &str) -> Reader {
     let mut c = Config::new();
     c.set("bootstrap.servers", &single()).unwrap();
     c.set("reader.topic", topic).unwrap();
@@ -28,7 +32,7 @@ fn group_reader(group: &str, topic: &str) -> Reader {
     c.set("session.timeout.ms", SESSION_MS).unwrap();
     c.set("heartbeat.interval.ms", "500").unwrap();
     c.set("max.poll.interval.ms", "10000").unwrap();
-    c.set("auto.commit.interval.ms", "200").unwrap();
+    c.set("auto.commit.interval.ms", commit_interval_ms).unwrap();
     c.set("fetch.wait.max.ms", "200").unwrap();
     Reader::new(&c).unwrap()
 }
@@ -66,7 +70,9 @@ fn child_member() {
     else {
         return; // not a child: nothing to do
     };
-    let r = group_reader(&group, &topic);
+    // Commits synchronously after each processed batch, so a kill loses at most one batch's
+    // commit (the at-least-once pattern).
+    let r = group_reader_with(&group, &topic, "0");
     let out = std::io::stdout();
     loop {
         // At-least-once: fetch, process (print), then commit.
