@@ -5,6 +5,7 @@ use std::sync::atomic::{AtomicI16, AtomicI64, Ordering};
 use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 
+use crate::cluster::fetch::{fetch, FetchOptions, FetchPosition};
 pub use crate::cluster::fetch::{FetchedBatch, Message};
 
 use crate::cluster::{self, BrokerInfo, ClusterMetadata, PartitionInfo};
@@ -16,9 +17,8 @@ use crate::protocol::messages::create_topics_request::{
     CreatableReplicaAssignment, CreatableTopic, CreatableTopicConfig,
 };
 use crate::protocol::messages::delete_topics_request::DeleteTopicState;
-use crate::protocol::messages::fetch_request::{FetchPartition, FetchTopic};
 use crate::protocol::messages::produce_request::{PartitionProduceData, TopicProduceData};
-use crate::protocol::messages::{CreateTopicsRequest, DeleteTopicsRequest, FetchRequest, ProduceRequest};
+use crate::protocol::messages::{CreateTopicsRequest, DeleteTopicsRequest, ProduceRequest};
 use crate::protocol::records::{BatchOptions, RecordBatchBuilder, RecordHeader};
 use crate::runtime::now_ms;
 
@@ -482,35 +482,13 @@ impl Conn {
             return Err(Error::invalid_arg(format!("invalid fetch sizes min {min_bytes} max {max_bytes}")));
         }
         let offset = self.current_offset().await?;
-        let req = FetchRequest {
-            replica_id: -1,
-            max_wait_ms: clamp_ms(max_wait),
-            min_bytes,
-            max_bytes,
-            isolation_level: read_committed as i8,
-            session_epoch: -1,
-            topics: vec![FetchTopic {
-                topic: b.topic.clone(),
-                topic_id: b.topic_id,
-                partitions: vec![FetchPartition {
-                    partition: b.partition,
-                    fetch_offset: offset,
-                    partition_max_bytes: max_bytes,
-                    ..Default::default()
-                }],
-                ..Default::default()
-            }],
-            ..Default::default()
-        };
-        let resp = self.broker.send(&req).await?;
-        if resp.error_code != 0 {
-            return Err(Error::broker(resp.error_code, "fetch"));
-        }
-        let p = resp
-            .responses
+        let opts = FetchOptions { min_bytes, max_bytes, max_wait, read_committed };
+        let pos =
+            FetchPosition { topic: b.topic.clone(), topic_id: b.topic_id, partition: b.partition, offset };
+        let (_, p) = fetch(&self.broker, &opts, std::slice::from_ref(&pos))
+            .await?
             .into_iter()
-            .flat_map(|t| t.partitions.into_iter())
-            .find(|p| p.partition_index == b.partition)
+            .next()
             .ok_or_else(|| Error::malformed("Fetch response does not mention the partition"))?;
         if p.error_code != 0 {
             return Err(Error::broker(
@@ -518,15 +496,7 @@ impl Conn {
                 format!("fetch {}/{} at {offset}", b.topic, b.partition),
             ));
         }
-        Ok(FetchedBatch::new(
-            Arc::from(b.topic.as_str()),
-            b.partition,
-            offset,
-            p.high_watermark,
-            p.records.unwrap_or_default(),
-            self.offset.clone(),
-            max_bytes.max(1 << 20) as usize * 4,
-        ))
+        Ok(FetchedBatch::from_partition(Arc::from(b.topic.as_str()), offset, p, &opts, self.offset.clone()))
     }
 
     /// Closes the connection; calls in flight on other threads fail with CLOSED.

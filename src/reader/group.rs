@@ -12,12 +12,10 @@ use std::time::Duration;
 
 use tokio::sync::{mpsc, Notify};
 
-use crate::cluster::fetch::{FetchedBatch, Message};
+use crate::cluster::fetch::{fetch, FetchOptions, FetchPosition, FetchedBatch, Message};
 use crate::cluster::ClusterClient;
 use crate::error::{Error, Result};
 use crate::group::member::{GroupEvent, GroupMember, Partitions};
-use crate::protocol::messages::fetch_request::{FetchPartition, FetchTopic};
-use crate::protocol::messages::FetchRequest;
 use crate::runtime::{self, CancelToken};
 
 /// Settings of the fetching side.
@@ -309,7 +307,12 @@ async fn fetch_loop(inner: Arc<Inner>, tx: mpsc::Sender<Fetched>) {
             match inner.cluster.topic(t, refresh, false).await {
                 Ok(info) => {
                     let leader = info.partitions.iter().find(|x| x.id == *p).map_or(-1, |x| x.leader);
-                    by_leader.entry(leader).or_default().push((t.clone(), info.id, *p, *o));
+                    by_leader.entry(leader).or_default().push(FetchPosition {
+                        topic: t.clone(),
+                        topic_id: info.id,
+                        partition: *p,
+                        offset: *o,
+                    });
                 }
                 Err(_) => failed = true,
             }
@@ -387,92 +390,38 @@ async fn fetch_loop(inner: Arc<Inner>, tx: mpsc::Sender<Fetched>) {
 
 type PartitionResult = ((String, i32), i64, Vec<Message>);
 
-/// (topic, topic id, partition, next offset) of a partition to fetch.
-type FetchPosition = (String, [u8; 16], i32, i64);
-
-/// One Fetch to `leader` for `parts` (topic, id, partition, offset).
-async fn fetch_broker(
-    inner: &Inner,
-    leader: i32,
-    parts: Vec<(String, [u8; 16], i32, i64)>,
-) -> Result<Vec<PartitionResult>> {
+/// One Fetch to `leader` for all of `parts` (the partitions it leads).
+async fn fetch_broker(inner: &Inner, leader: i32, parts: Vec<FetchPosition>) -> Result<Vec<PartitionResult>> {
     let s = &inner.settings;
     if leader < 0 {
         return Err(Error::broker(5, "partition without leader"));
     }
     let conn = inner.cluster.broker(leader).await?;
-    let mut topics: Vec<FetchTopic> = Vec::new();
-    for (t, id, p, o) in &parts {
-        let fp = FetchPartition {
-            partition: *p,
-            fetch_offset: *o,
-            partition_max_bytes: s.max_bytes,
-            ..Default::default()
-        };
-        match topics.iter_mut().find(|x| x.topic == *t) {
-            Some(x) => x.partitions.push(fp),
-            None => topics.push(FetchTopic {
-                topic: t.clone(),
-                topic_id: *id,
-                partitions: vec![fp],
-                ..Default::default()
-            }),
-        }
-    }
-    let resp = conn
-        .send(&FetchRequest {
-            replica_id: -1,
-            max_wait_ms: s.max_wait.as_millis() as i32,
-            min_bytes: s.min_bytes,
-            max_bytes: s.max_bytes,
-            isolation_level: s.read_committed as i8,
-            session_epoch: -1,
-            topics,
-            ..Default::default()
-        })
-        .await?;
-    if resp.error_code != 0 {
-        return Err(Error::broker(resp.error_code, "fetch"));
-    }
+    let opts = FetchOptions {
+        min_bytes: s.min_bytes,
+        max_bytes: s.max_bytes,
+        max_wait: s.max_wait,
+        read_committed: s.read_committed,
+    };
     let mut out = Vec::new();
     let mut errors = None;
-    for t in resp.responses {
-        let name = if t.topic.is_empty() {
-            parts.iter().find(|x| x.1 == t.topic_id).map(|x| x.0.clone()).unwrap_or_default()
-        } else {
-            t.topic.clone()
-        };
-        for p in t.partitions {
-            let Some(&(_, _, _, offset)) = parts.iter().find(|x| x.0 == name && x.2 == p.partition_index)
-            else {
-                continue;
-            };
-            if p.error_code != 0 {
-                if p.error_code == 1 {
-                    // Out of range: restart from the reset position.
-                    let reset = list_offset(inner, &name, p.partition_index, s.reset).await.unwrap_or(offset);
-                    out.push(((name.clone(), p.partition_index), reset, Vec::new()));
-                } else {
-                    errors = Some(Error::broker(p.error_code, format!("fetch {name}/{}", p.partition_index)));
-                }
-                continue;
+    for (i, p) in fetch(&conn, &opts, &parts).await? {
+        let FetchPosition { topic: name, partition, offset, .. } = &parts[i];
+        let key = (name.clone(), *partition);
+        if p.error_code != 0 {
+            if p.error_code == 1 {
+                // Out of range: restart from the reset position.
+                let reset = list_offset(inner, name, *partition, s.reset).await.unwrap_or(*offset);
+                out.push((key, reset, Vec::new()));
+            } else {
+                errors = Some(Error::broker(p.error_code, format!("fetch {name}/{partition}")));
             }
-            let cursor = Arc::new(std::sync::atomic::AtomicI64::new(offset));
-            let mut batch = FetchedBatch::new(
-                Arc::from(name.as_str()),
-                p.partition_index,
-                offset,
-                p.high_watermark,
-                p.records.unwrap_or_default(),
-                cursor.clone(),
-                (s.max_bytes as usize).max(1 << 20) * 4,
-            );
-            let mut msgs = Vec::new();
-            while let Some(m) = batch.next_message()? {
-                msgs.push(m);
-            }
-            out.push(((name.clone(), p.partition_index), cursor.load(Ordering::SeqCst), msgs));
+            continue;
         }
+        let cursor = Arc::new(std::sync::atomic::AtomicI64::new(*offset));
+        let (msgs, next) =
+            FetchedBatch::from_partition(Arc::from(name.as_str()), *offset, p, &opts, cursor).drain()?;
+        out.push((key, next, msgs));
     }
     match errors {
         Some(e) if out.is_empty() => Err(e),

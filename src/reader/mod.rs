@@ -14,7 +14,7 @@ use tokio::task::JoinHandle;
 
 use self::group::GroupReader;
 pub use self::group::Rebalance;
-use crate::cluster::fetch::{FetchedBatch, Message};
+use crate::cluster::fetch::{fetch, FetchOptions, FetchPosition, FetchedBatch, Message};
 use crate::cluster::{ClusterClient, TopicInfo};
 use crate::config::Config;
 use crate::conn::ConnSettings;
@@ -23,8 +23,6 @@ use crate::group::assignor::{
     Assignor, CooperativeStickyAssignor, RackAffinityAssignor, RangeAssignor, RoundRobinAssignor,
 };
 use crate::group::member::{GroupMember, MemberSettings};
-use crate::protocol::messages::fetch_request::{FetchPartition, FetchTopic};
-use crate::protocol::messages::FetchRequest;
 use crate::runtime::{self, CancelToken};
 
 /// Offset sentinels accepted by [`Reader::set_offset`].
@@ -433,57 +431,33 @@ async fn list_offset(shared: &Shared, timestamp: i64) -> Result<i64> {
     Err(last)
 }
 
-/// One fetch of the partition from `offset` on its leader.
-async fn fetch_once(shared: &Shared, offset: i64, refresh: bool) -> Result<(i64, FetchedBatch)> {
+/// One fetch of the partition from `offset` on its leader: the high watermark, the messages
+/// and the offset to fetch next (past skipped transaction markers and aborted records too).
+async fn fetch_once(shared: &Shared, offset: i64, refresh: bool) -> Result<(i64, Vec<Message>, i64)> {
     let s = &shared.settings;
     let (leader, t) = leader(shared, refresh).await?;
     let conn = shared.cluster.broker(leader).await?;
-    let req = FetchRequest {
-        replica_id: -1,
-        max_wait_ms: s.max_wait.as_millis().min(i32::MAX as u128) as i32,
+    let opts = FetchOptions {
         min_bytes: s.min_bytes,
         max_bytes: s.max_bytes,
-        isolation_level: s.read_committed as i8,
-        session_epoch: -1,
-        topics: vec![FetchTopic {
-            topic: t.name.clone(),
-            topic_id: t.id,
-            partitions: vec![FetchPartition {
-                partition: s.partition,
-                fetch_offset: offset,
-                partition_max_bytes: s.max_bytes,
-                ..Default::default()
-            }],
-            ..Default::default()
-        }],
-        ..Default::default()
+        max_wait: s.max_wait,
+        read_committed: s.read_committed,
     };
-    let resp = conn.send(&req).await?;
-    if resp.error_code != 0 {
-        return Err(Error::broker(resp.error_code, "fetch"));
-    }
-    let p = resp
-        .responses
+    let pos = FetchPosition { topic: t.name.clone(), topic_id: t.id, partition: s.partition, offset };
+    let (_, p) = fetch(&conn, &opts, std::slice::from_ref(&pos))
+        .await?
         .into_iter()
-        .flat_map(|t| t.partitions.into_iter())
-        .find(|p| p.partition_index == s.partition)
+        .next()
         .ok_or_else(|| Error::malformed("Fetch response does not mention the partition"))?;
     if p.error_code != 0 {
         return Err(Error::broker(p.error_code, format!("fetch {}/{} at {offset}", t.name, s.partition)));
     }
-    let records = p.records.unwrap_or_default();
-    shared.stats.bytes.fetch_add(records.len() as u64, Ordering::Relaxed);
-    let next = Arc::new(AtomicI64::new(offset));
-    let batch = FetchedBatch::new(
-        Arc::from(t.name.as_str()),
-        s.partition,
-        offset,
-        p.high_watermark,
-        records,
-        next,
-        (s.max_bytes as usize).max(1 << 20) * 4,
-    );
-    Ok((p.high_watermark, batch))
+    let hwm = p.high_watermark;
+    shared.stats.bytes.fetch_add(p.records.as_ref().map_or(0, |r| r.len()) as u64, Ordering::Relaxed);
+    let cursor = Arc::new(AtomicI64::new(offset));
+    let (messages, next) =
+        FetchedBatch::from_partition(Arc::from(t.name.as_str()), offset, p, &opts, cursor).drain()?;
+    Ok((hwm, messages, next))
 }
 
 async fn fetch_loop(shared: Arc<Shared>, tx: mpsc::Sender<Fetched>) {
@@ -506,12 +480,8 @@ async fn fetch_loop(shared: Arc<Shared>, tx: mpsc::Sender<Fetched>) {
             } else {
                 pos.offset
             };
-            let (hwm, mut batch) = fetch_once(&shared, offset, refresh).await?;
-            let mut messages = Vec::new();
-            while let Some(m) = batch.next_message()? {
-                messages.push(m);
-            }
-            Ok::<_, Error>((offset, hwm, messages))
+            let (hwm, messages, next) = fetch_once(&shared, offset, refresh).await?;
+            Ok::<_, Error>((hwm, messages, next))
         };
         let outcome = tokio::select! {
             r = step => Some(r),
@@ -519,12 +489,11 @@ async fn fetch_loop(shared: Arc<Shared>, tx: mpsc::Sender<Fetched>) {
         };
         let Some(outcome) = outcome else { continue };
         match outcome {
-            Ok((offset, hwm, messages)) => {
+            Ok((hwm, messages, next)) => {
                 failures = 0;
                 refresh = false;
                 shared.stats.fetches.fetch_add(1, Ordering::Relaxed);
                 shared.high_water_mark.store(hwm, Ordering::SeqCst);
-                let next = messages.last().map_or(offset, |m| m.offset + 1);
                 {
                     let mut p = shared.position.lock().unwrap_or_else(|p| p.into_inner());
                     if p.generation != pos.generation {
