@@ -18,6 +18,8 @@
 #   status                one line per node; exit 0 = something runs and all of it is
 #                         ready, 3 = nothing runs, 1 = a node is dead or not ready
 #   logs [N]              last N (default 50) lines of every node's server log
+#   restart [--kill]      stop the single node (SIGTERM; --kill: SIGKILL, as a crash) and start
+#                         it again on the same data and ports; waits until it is ready
 #   kill-node <1|2|3>     SIGKILL one node of the 3-node cluster (its data stays)
 #   restart-node <1|2|3>  start that node again on its data and wait until it is ready
 #   java-tool <MainClass> [args...]
@@ -621,6 +623,39 @@ cmd_kill_node() {
     rm -f "$dir/pid"
 }
 
+# restart [--kill]: the single node goes down (SIGTERM, or SIGKILL with --kill) and comes back
+# on its data, ports and cluster id; unlike start, nothing is formatted.
+restart_single() {
+    local dir=$SINGLE_DIR how=$1 t0
+    t0=$(now_ms)
+    if [ "$how" = kill ] && node_alive "$dir"; then
+        log "killing the single node (pid $(node_pid "$dir"))"
+        kill -KILL "$(node_pid "$dir")"
+        while node_alive "$dir"; do sleep 0.05; done
+        rm -f "$dir/pid"
+    else
+        stop_nodes "$dir"
+    fi
+    launch_node "$dir"
+    if ! wait_ready single "$dir"; then
+        stop_nodes "$dir"
+        exit 1
+    fi
+    log "single node back at $(cat "$dir/bootstrap") in $(since "$t0")"
+}
+
+cmd_restart() {
+    local how=term
+    case "${1:-}" in
+    "") ;;
+    --kill) how=kill ;;
+    *) die "unknown restart option: $1 (expected --kill or nothing)" ;;
+    esac
+    [ -f "$SINGLE_DIR/server.properties" ] || die "the single node was never started (in $RUN_DIR)"
+    ensure_libs
+    with_lock "$RUN_DIR/.lock" restart_single "$how"
+}
+
 # restart-node N: starts cluster node N again on its existing data and waits until ready.
 cmd_restart_node() {
     local n=${1:-} dir
@@ -652,6 +687,7 @@ main() {
     status) cmd_status ;;
     logs) cmd_logs "$@" ;;
     java-tool) cmd_java_tool "$@" ;;
+    restart) cmd_restart "$@" ;;
     kill-node) cmd_kill_node "$@" ;;
     restart-node) cmd_restart_node "$@" ;;
     help | -h | --help) usage ;;
