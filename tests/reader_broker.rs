@@ -103,7 +103,13 @@ fn set_offset_at_lands_on_the_first_message_at_or_after_the_time() {
     // Between two messages: the later one.
     assert_eq!(r.set_offset_at(base + 505, T, None).unwrap(), 51);
     assert_eq!(r.read(T, None).unwrap().offset, 51);
+    // Earlier than everything: the first message; the first and the last exactly.
+    assert_eq!(r.set_offset_at(base - 1_000_000, T, None).unwrap(), 0);
+    assert_eq!(r.set_offset_at(base, T, None).unwrap(), 0);
+    assert_eq!(r.set_offset_at(base + 990, T, None).unwrap(), 99);
+    assert_eq!(r.read(T, None).unwrap().offset, 99);
     // Later than everything: the end.
+    assert_eq!(r.set_offset_at(base + 991, T, None).unwrap(), 100);
     assert_eq!(r.set_offset_at(base + 1_000_000, T, None).unwrap(), 100);
     // Reading a time range: from 200 ms to 300 ms.
     r.set_offset_at(base + 200, T, None).unwrap();
@@ -200,4 +206,93 @@ fn the_reader_follows_the_partition_to_a_new_leader_after_a_broker_dies() {
     }));
     assert!(Command::new(script).args(["restart-node", &leader.to_string()]).status().unwrap().success());
     outcome.unwrap();
+}
+
+#[test]
+fn the_fetch_task_prefetches_ahead_of_the_application_but_only_a_bounded_amount() {
+    let t = topic("r-prefetch");
+    let v = values(4000);
+    fill(&single(), &t, &v, None);
+    let r = reader(&single(), &t, &[("fetch.max.bytes", "1024"), ("auto.offset.reset", "earliest")]);
+    assert_eq!(r.read(T, None).unwrap().offset, 0);
+    // Without further reads, the fetch task keeps fetching until its queue is full.
+    let deadline = Instant::now() + Duration::from_secs(20);
+    while r.stats().fetches < 3 {
+        assert!(Instant::now() < deadline, "no prefetch: {:?}", r.stats());
+        std::thread::sleep(Duration::from_millis(20));
+    }
+    // ... and then stops: one batch handed out, four queued, one waiting to be queued.
+    std::thread::sleep(Duration::from_millis(1000));
+    let s = r.stats();
+    assert!(s.fetches <= 6, "the fetch task ran ahead without bound: {s:?}");
+    assert!(s.messages < 4000, "{s:?}");
+    // Everything prefetched is handed out in order, then the rest.
+    let mut next = 1;
+    while next < 4000 {
+        for m in r.read_batch(100, T, None).unwrap() {
+            assert_eq!(m.offset, next);
+            next += 1;
+        }
+    }
+    let s = r.stats();
+    assert_eq!((s.messages, s.offset, s.lag, s.queued_messages), (4000, 4000, 0, 0), "{s:?}");
+    assert!(s.bytes > 4000, "{s:?}");
+    assert_eq!(s.errors, 0, "{s:?}");
+}
+
+#[test]
+fn read_lag_asks_the_broker_and_lag_follows_the_reads() {
+    let t = topic("r-lag");
+    fill(&single(), &t, &values(500), None);
+    let r = reader(&single(), &t, &[("auto.offset.reset", "earliest")]);
+    // Before any read: the whole partition.
+    assert_eq!(r.read_lag(T, None).unwrap(), 500);
+    let mut got = 0;
+    while got < 200 {
+        got += r.read_batch(200 - got, T, None).unwrap().len();
+    }
+    assert_eq!(r.offset(), 200);
+    assert_eq!(r.read_lag(T, None).unwrap(), 300);
+    assert_eq!(r.lag(), 300);
+    fill(&single(), &t, &values(50), None);
+    assert_eq!(r.read_lag(T, None).unwrap(), 350);
+}
+
+#[test]
+fn close_returns_promptly_while_a_long_poll_is_in_flight() {
+    let t = topic("r-close");
+    drop(run(Conn::dial_leader(&single(), &t, 0, settings())).unwrap());
+    // The broker holds each fetch of the empty partition for 60 s.
+    let r = reader(&single(), &t, &[("fetch.wait.max.ms", "60000")]);
+    assert_eq!(r.read(Some(Duration::from_millis(1500)), None).unwrap_err().code(), code::TIMED_OUT);
+    assert_eq!(r.stats().errors, 0);
+    let start = Instant::now();
+    r.close(None).unwrap();
+    drop(r);
+    assert!(
+        start.elapsed() < Duration::from_secs(5),
+        "close waited for the long poll: {:?}",
+        start.elapsed()
+    );
+
+    // In a group: close commits, leaves the group and stops the fetch in flight.
+    fill(&single(), &t, &values(3), None);
+    let mut c = Config::new();
+    c.set("bootstrap.servers", &single()).unwrap();
+    c.set("reader.topic", &t).unwrap();
+    c.set("group.id", &format!("{t}-g")).unwrap();
+    c.set("auto.offset.reset", "earliest").unwrap();
+    c.set("fetch.wait.max.ms", "60000").unwrap();
+    c.set("session.timeout.ms", "6000").unwrap();
+    c.set("heartbeat.interval.ms", "500").unwrap();
+    let g = Reader::new(&c).unwrap();
+    let mut got = 0;
+    while got < 3 {
+        got += g.read_batch(3, T, None).unwrap().len();
+    }
+    assert_eq!(g.read(Some(Duration::from_millis(1500)), None).unwrap_err().code(), code::TIMED_OUT);
+    let start = Instant::now();
+    g.close(T).unwrap();
+    drop(g);
+    assert!(start.elapsed() < Duration::from_secs(5), "group close waited: {:?}", start.elapsed());
 }

@@ -354,6 +354,10 @@ fn read_committed_drops_aborted_transactions_and_stops_at_the_last_stable_offset
     assert_eq!(read_n(&ru, 2), vec![(open[0], "o1".to_string()), (after[0], "n5".to_string())]);
     assert_nothing_more(&rc);
     assert_nothing_more(&rc_small);
+    // Nothing is readable yet, so read_committed has no lag; read_uncommitted is at the end.
+    assert_eq!((rc.lag(), rc.read_lag(T, None).unwrap()), (0, 0));
+    assert_eq!(rc.offset(), open[0]);
+    assert_eq!((ru.lag(), ru.read_lag(T, None).unwrap(), ru.offset()), (0, 0, after[0] + 1));
     p1.end(true);
     let expect = vec![(open[0], "o1".to_string()), (after[0], "n5".to_string())];
     assert_eq!(read_n(&rc, 2), expect);

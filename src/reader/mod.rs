@@ -329,7 +329,7 @@ impl PartitionReader {
     }
 
     /// Messages between the reader's offset and the high watermark of the last fetch (kafka-go's
-    /// Lag); -1 before the first fetch.
+    /// Lag; with read_committed, the last stable offset); -1 before the first fetch.
     pub fn lag(&self) -> i64 {
         let hwm = self.shared.high_water_mark.load(Ordering::SeqCst);
         let offset = self.offset();
@@ -431,8 +431,8 @@ async fn list_offset(shared: &Shared, timestamp: i64) -> Result<i64> {
     Err(last)
 }
 
-/// One fetch of the partition from `offset` on its leader: the high watermark, the messages
-/// and the offset to fetch next (past skipped transaction markers and aborted records too).
+/// One fetch of the partition from `offset` on its leader: the end the lag counts to, the
+/// messages and the offset to fetch next (past skipped transaction markers and aborted records too).
 async fn fetch_once(shared: &Shared, offset: i64, refresh: bool) -> Result<(i64, Vec<Message>, i64)> {
     let s = &shared.settings;
     let (leader, t) = leader(shared, refresh).await?;
@@ -452,7 +452,10 @@ async fn fetch_once(shared: &Shared, offset: i64, refresh: bool) -> Result<(i64,
     if p.error_code != 0 {
         return Err(Error::broker(p.error_code, format!("fetch {}/{} at {offset}", t.name, s.partition)));
     }
-    let hwm = p.high_watermark;
+    // What lag counts to: the high watermark, or with read_committed the last stable offset
+    // (as ListOffsets answers read_lag), since nothing beyond it can be read yet.
+    let hwm =
+        if s.read_committed && p.last_stable_offset >= 0 { p.last_stable_offset } else { p.high_watermark };
     shared.stats.bytes.fetch_add(p.records.as_ref().map_or(0, |r| r.len()) as u64, Ordering::Relaxed);
     let cursor = Arc::new(AtomicI64::new(offset));
     let (messages, next) =
