@@ -320,3 +320,127 @@ impl Iterator for FetchedBatch {
         self.next_message().transpose()
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::protocol::messages::fetch_response::AbortedTransaction;
+    use crate::protocol::records::{attributes, BatchOptions, RecordBatchBuilder};
+
+    const P1: i64 = 1001;
+    const P2: i64 = 2002;
+
+    /// A v2 batch at `base` of `n` records by producer `pid` (-1: none), transactional or not.
+    fn batch(base: i64, pid: i64, transactional: bool, n: usize) -> Vec<u8> {
+        let mut b = RecordBatchBuilder::new(BatchOptions {
+            producer_id: pid,
+            producer_epoch: if pid < 0 { -1 } else { 0 },
+            base_sequence: if pid < 0 { -1 } else { 0 },
+            transactional,
+            ..Default::default()
+        });
+        for i in 0..n {
+            b.append(1_000, None, Some(format!("v{}", base + i as i64).as_bytes()), &[]).unwrap();
+        }
+        let mut out = b.finish().unwrap().to_vec();
+        out[..8].copy_from_slice(&base.to_be_bytes());
+        out
+    }
+
+    /// A transaction marker of `pid` at `offset` with the given control record key.
+    fn marker(offset: i64, pid: i64, key: &[u8]) -> Vec<u8> {
+        let mut b = RecordBatchBuilder::new(BatchOptions {
+            producer_id: pid,
+            producer_epoch: 0,
+            transactional: true,
+            ..Default::default()
+        });
+        b.append(1_000, Some(key), Some(&[0, 0, 0, 0, 0, 0]), &[]).unwrap();
+        let mut out = b.finish().unwrap().to_vec();
+        out[..8].copy_from_slice(&offset.to_be_bytes());
+        let attrs = i16::from_be_bytes([out[21], out[22]]) | attributes::CONTROL;
+        out[21..23].copy_from_slice(&attrs.to_be_bytes());
+        let crc = crc32c::crc32c(&out[21..]);
+        out[17..21].copy_from_slice(&crc.to_be_bytes());
+        out
+    }
+
+    const ABORT: &[u8] = &[0, 0, 0, 0];
+    const COMMIT: &[u8] = &[0, 0, 0, 1];
+
+    /// 0-1 P1 (aborted), 2 P2, 3 P1 ABORT, 4 plain, 5 P2 COMMIT, 6 P1 (aborted), 7 P1 ABORT,
+    /// 8-9 P1, 10 P1 COMMIT.
+    fn log() -> Bytes {
+        let parts = [
+            batch(0, P1, true, 2),
+            batch(2, P2, true, 1),
+            marker(3, P1, ABORT),
+            batch(4, -1, false, 1),
+            marker(5, P2, COMMIT),
+            batch(6, P1, true, 1),
+            marker(7, P1, ABORT),
+            batch(8, P1, true, 2),
+            marker(10, P1, COMMIT),
+        ];
+        Bytes::from(parts.concat())
+    }
+
+    fn read(records: Bytes, from: i64, aborted: &[(i64, i64)], read_committed: bool) -> (Vec<i64>, i64) {
+        let data = PartitionData {
+            high_watermark: 11,
+            records: Some(records),
+            aborted_transactions: read_committed.then(|| {
+                aborted
+                    .iter()
+                    .map(|&(producer_id, first_offset)| AbortedTransaction {
+                        producer_id,
+                        first_offset,
+                        ..Default::default()
+                    })
+                    .collect()
+            }),
+            ..Default::default()
+        };
+        let opts =
+            FetchOptions { min_bytes: 1, max_bytes: 1 << 20, max_wait: Duration::ZERO, read_committed };
+        let cursor = Arc::new(AtomicI64::new(from));
+        let (msgs, next) =
+            FetchedBatch::from_partition(Arc::from("t"), from, data, &opts, cursor).drain().unwrap();
+        for m in &msgs {
+            assert_eq!(m.value.as_deref(), Some(format!("v{}", m.offset).as_bytes()));
+        }
+        (msgs.iter().map(|m| m.offset).collect(), next)
+    }
+
+    #[test]
+    fn read_committed_drops_aborted_batches_and_every_marker() {
+        // The broker lists aborted transactions in no promised order.
+        let aborted = [(P1, 6), (P1, 0)];
+        assert_eq!(read(log(), 0, &aborted, true), (vec![2, 4, 8, 9], 11));
+        // Starting inside the first aborted transaction, and after it.
+        assert_eq!(read(log(), 1, &aborted[..], true), (vec![2, 4, 8, 9], 11));
+        assert_eq!(read(log(), 6, &aborted[..1], true), (vec![8, 9], 11));
+    }
+
+    #[test]
+    fn read_uncommitted_delivers_every_data_record_but_no_marker() {
+        assert_eq!(read(log(), 0, &[], false), (vec![0, 1, 2, 4, 6, 8, 9], 11));
+        assert_eq!(read(log(), 9, &[], false), (vec![9], 11));
+    }
+
+    #[test]
+    fn a_fetch_of_markers_only_moves_the_cursor_past_them() {
+        let only = Bytes::from([marker(3, P1, ABORT), marker(4, P2, COMMIT)].concat());
+        assert_eq!(read(only.clone(), 3, &[(P1, 0)], true), (vec![], 5));
+        assert_eq!(read(only, 3, &[], false), (vec![], 5));
+    }
+
+    #[test]
+    fn a_marker_with_a_short_key_is_skipped_without_ending_the_abort() {
+        let records =
+            Bytes::from([batch(0, P1, true, 1), marker(1, P1, &[0]), batch(2, P1, true, 1)].concat());
+        // The unreadable marker does not close P1's aborted transaction.
+        assert_eq!(read(records.clone(), 0, &[(P1, 0)], true), (vec![], 3));
+        assert_eq!(read(records, 0, &[], false), (vec![0, 2], 3));
+    }
+}
