@@ -158,7 +158,7 @@ fn close_returns_at_once_even_when_no_broker_answers() {
 }
 
 #[test]
-fn the_reader_follows_the_partition_to_a_new_leader_after_a_broker_dies() {
+fn readers_follow_the_partition_to_a_new_leader_after_a_broker_dies() {
     let brokers = cluster();
     let t = topic("r-failover");
     let admin = cluster().iter().find_map(|a| run(Conn::dial(a, settings())).ok()).unwrap();
@@ -167,9 +167,26 @@ fn the_reader_follows_the_partition_to_a_new_leader_after_a_broker_dies() {
     let v = values(400);
     fill(&brokers[0], &t, &v[..200], None);
     let r = reader(&brokers.join(","), &t, &[("fetch.max.bytes", "2048")]);
+    // A group reader on the same partition, committing every read: its fetches, commits and
+    // heartbeats must survive the leader (and maybe the group coordinator) going away too.
+    let g = reader(
+        &brokers.join(","),
+        &t,
+        &[
+            ("fetch.max.bytes", "2048"),
+            ("group.id", &format!("{t}-g")),
+            ("session.timeout.ms", "10000"),
+            ("heartbeat.interval.ms", "500"),
+            ("auto.commit.interval.ms", "0"),
+        ],
+    );
     let mut got = Vec::new();
     while got.len() < 100 {
         got.extend(r.read_batch(10, T, None).unwrap().into_iter().map(|m| m.offset));
+    }
+    let mut got_g = Vec::new();
+    while got_g.len() < 100 {
+        got_g.extend(g.read_batch(10, T, None).unwrap().into_iter().map(|m| m.offset));
     }
     let leader = run(admin.read_partitions(std::slice::from_ref(&t))).unwrap()[0].leader;
     let script = concat!(env!("CARGO_MANIFEST_DIR"), "/scripts/kafka-local.sh");
@@ -203,6 +220,18 @@ fn the_reader_follows_the_partition_to_a_new_leader_after_a_broker_dies() {
         }
         assert_eq!(got, (0..400).collect::<Vec<i64>>());
         assert!(r.stats().reconnects > 0);
+        // The group reader: nothing lost; a read whose commit failed hands its messages out
+        // again, so what came back from reads is every offset exactly once.
+        let deadline = Instant::now() + Duration::from_secs(90);
+        while got_g.last().is_none_or(|o| *o < 399) {
+            assert!(Instant::now() < deadline, "group reader stuck after {:?}", got_g.last());
+            match g.read_batch(50, Some(Duration::from_secs(5)), None) {
+                Ok(msgs) => got_g.extend(msgs.into_iter().map(|m| m.offset)),
+                Err(e) => eprintln!("group read during the failover: {e}"),
+            }
+        }
+        assert_eq!(got_g, (0..400).collect::<Vec<i64>>());
+        g.close(T).unwrap();
     }));
     assert!(Command::new(script).args(["restart-node", &leader.to_string()]).status().unwrap().success());
     outcome.unwrap();
