@@ -325,3 +325,37 @@ fn close_returns_promptly_while_a_long_poll_is_in_flight() {
     drop(g);
     assert!(start.elapsed() < Duration::from_secs(5), "group close waited: {:?}", start.elapsed());
 }
+
+#[test]
+fn fetch_min_bytes_holds_the_fetch_until_enough_data_or_the_max_wait() {
+    let t = topic("r-minbytes");
+    fill(&single(), &t, &values(1), None);
+    let hold =
+        [("fetch.min.bytes", "1000000"), ("fetch.max.bytes", "4000000"), ("fetch.wait.max.ms", "60000")];
+    let held = reader(&single(), &t, &hold);
+    let quick = reader(&single(), &t, &[("fetch.min.bytes", "1000000"), ("fetch.wait.max.ms", "300")]);
+    // One small message: the broker waits for a megabyte (or 60 s) before answering `held`,
+    // but answers `quick` once its 300 ms are up.
+    assert_eq!(quick.read(T, None).unwrap().offset, 0);
+    assert_eq!(held.read(Some(Duration::from_millis(2000)), None).unwrap_err().code(), code::TIMED_OUT);
+    // Incompressible data past the minimum: the held fetch is answered.
+    let mut x: u64 = 0x9e37_79b9_7f4a_7c15;
+    let big: Vec<Vec<u8>> = (0..1200)
+        .map(|_| {
+            (0..1000)
+                .map(|_| {
+                    x ^= x << 13;
+                    x ^= x >> 7;
+                    x ^= x << 17;
+                    x as u8
+                })
+                .collect()
+        })
+        .collect();
+    fill(&single(), &t, &big, None);
+    let m = held.read(T, None).unwrap();
+    assert_eq!(m.offset, 0);
+    assert_eq!(m.value.unwrap().to_vec(), b"000000".to_vec());
+    held.close(None).unwrap();
+    quick.close(None).unwrap();
+}
