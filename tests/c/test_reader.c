@@ -1,5 +1,5 @@
 /* C API tests of kafka_reader_* against the real broker: configuration validated as a whole,
- * NULL safety, batch reads, seeking, lag and stats. */
+ * NULL safety, batch reads, seeking, lag and stats, read_committed, close during a long poll. */
 #include <string.h>
 
 #include "check.h"
@@ -82,6 +82,24 @@ int main(void) {
     int64_t t0 = now_ms();
     CHECK(kafka_reader_close(r, 5000));
     EXPECT(now_ms() - t0 < 1000);
+
+    /* read_committed: plain (non-transactional) messages are committed data. Then, at the end,
+     * a 60 s long poll is in flight and close still returns at once. */
+    CHECK(kafka_config_new(&cfg));
+    CHECK(kafka_config_set(cfg, "bootstrap.servers", broker_addr()));
+    CHECK(kafka_config_set(cfg, "reader.topic", topic));
+    CHECK(kafka_config_set(cfg, "isolation.level", "read_committed"));
+    CHECK(kafka_config_set(cfg, "fetch.wait.max.ms", "60000"));
+    CHECK(kafka_reader_new(cfg, &r));
+    kafka_config_free(cfg);
+    CHECK(kafka_reader_set_offset(r, 199));
+    CHECK(kafka_reader_read(r, 10000, NULL, &m));
+    EXPECT(kafka_message_offset(m) == 199);
+    kafka_message_free(m);
+    EXPECT(kafka_reader_read(r, 1000, NULL, &m) == KAFKA_ERR_TIMED_OUT);
+    t0 = now_ms();
+    CHECK(kafka_reader_close(r, 5000));
+    EXPECT(now_ms() - t0 < 2000);
 
     if (failures) {
         fprintf(stderr, "%d expectation(s) failed\n", failures);
