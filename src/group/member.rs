@@ -11,7 +11,7 @@ use std::time::Duration;
 
 use tokio::sync::{mpsc, Notify};
 
-use super::assignor::{Assignor, Member};
+use super::assignor::{Assignor, Member, PartitionRacks, RebalanceProtocol};
 use super::protocol::{
     decode_assignment, decode_subscription, encode_assignment, encode_subscription, Assignment, Subscription,
 };
@@ -38,10 +38,15 @@ pub type Partitions = BTreeMap<String, Vec<i32>>;
 /// What the group tells its member, in order.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub enum GroupEvent {
-    /// These partitions are ours from this generation on.
-    Assigned { generation: i32, partitions: Partitions },
+    /// A generation began: `partitions` are ours from it on (all of `owned` in the eager
+    /// protocol; in the cooperative one only those added, possibly none), `owned` is everything
+    /// we hold in it.
+    Assigned { generation: i32, partitions: Partitions, owned: Partitions },
     /// These partitions are no longer ours: stop delivering their messages.
     Revoked { partitions: Partitions },
+    /// Membership ended for good (FENCED_INSTANCE_ID: another member took our
+    /// group.instance.id); everything was revoked before.
+    Failed { error: Error },
 }
 
 #[derive(Clone, Debug)]
@@ -54,6 +59,9 @@ pub struct MemberSettings {
     pub heartbeat_interval: Duration,
     pub rack: Option<String>,
     pub backoff: Duration,
+    /// As group leader, how often to look for new partitions of the subscribed topics (a change
+    /// in a partition count makes the group rebalance); None: never.
+    pub watch_partitions: Option<Duration>,
 }
 
 #[derive(Clone, Debug, Default)]
@@ -61,8 +69,12 @@ struct State {
     member_id: String,
     generation: i32,
     assigned: Partitions,
+    /// The generation since which each partition of `assigned` has been ours without a break.
+    since: BTreeMap<(String, i32), i32>,
     coordinator: Option<i32>,
     left: bool,
+    /// As leader: the partition count of each subscribed topic the assignment was made with.
+    leader_counts: Option<BTreeMap<String, usize>>,
 }
 
 /// One member of a consumer group.
@@ -83,7 +95,34 @@ pub struct GroupMember {
 
 /// Errors after which the member must join again with a new member id.
 fn lost_membership(code: i16) -> bool {
-    matches!(code, 22 | 25 | 82 | 110 | 113)
+    matches!(code, 22 | 25 | 110 | 113)
+}
+
+/// FENCED_INSTANCE_ID: a newer member runs with our group.instance.id. Joining again would
+/// fence that one in turn, so membership ends here (as in the Java client).
+const FENCED_INSTANCE_ID: i16 = 82;
+
+/// The partition count of every topic the group subscribes to (0 for our topics without
+/// metadata yet).
+fn topic_counts(ours: &[String], partitions: &Partitions) -> BTreeMap<String, usize> {
+    let mut counts: BTreeMap<String, usize> =
+        partitions.iter().map(|(t, ps)| (t.clone(), ps.len())).collect();
+    for t in ours {
+        counts.entry(t.clone()).or_insert(0);
+    }
+    counts
+}
+
+fn minus(a: &Partitions, b: &Partitions) -> Partitions {
+    let mut out = Partitions::new();
+    for (t, ps) in a {
+        let rest: Vec<i32> =
+            ps.iter().copied().filter(|p| !b.get(t).is_some_and(|q| q.contains(p))).collect();
+        if !rest.is_empty() {
+            out.insert(t.clone(), rest);
+        }
+    }
+    out
 }
 
 /// Errors that mean "ask for the coordinator again".
@@ -170,7 +209,12 @@ impl GroupMember {
                 return;
             }
             let round = async {
-                let generation = self.join_and_sync().await?;
+                let (generation, rejoin) = self.join_and_sync().await?;
+                if rejoin {
+                    // Cooperative: we revoked partitions; join again at once so the group can
+                    // hand them to their new owners.
+                    return Ok(());
+                }
                 self.heartbeat_until_rebalance(generation).await
             };
             let outcome = tokio::select! {
@@ -181,7 +225,23 @@ impl GroupMember {
                 if e.code() > 0 && coordinator_moved(e.code() as i16) || e.code() == code::TRANSPORT {
                     self.forget_coordinator();
                 }
+                if e.code() == i32::from(FENCED_INSTANCE_ID) {
+                    self.revoke_all();
+                    self.state().left = true;
+                    let error = Error::broker(
+                        FENCED_INSTANCE_ID,
+                        format!(
+                            "group {}: another member joined with group.instance.id {}; this one is fenced",
+                            self.settings.group_id,
+                            self.settings.instance_id.as_deref().unwrap_or("")
+                        ),
+                    );
+                    let _ = self.events.send(GroupEvent::Failed { error });
+                    return;
+                }
                 if e.code() > 0 && lost_membership(e.code() as i16) {
+                    // Our partitions may be someone else's already: give them up at once.
+                    self.revoke_all();
                     self.state().member_id.clear();
                 }
                 tokio::time::sleep(self.settings.backoff).await;
@@ -191,45 +251,66 @@ impl GroupMember {
 
     /// Revokes what we hold (the caller stops delivering it) before a new generation.
     fn revoke_all(&self) {
-        let revoked = std::mem::take(&mut self.state().assigned);
+        let revoked = {
+            let mut st = self.state();
+            st.since.clear();
+            std::mem::take(&mut st.assigned)
+        };
         if !revoked.is_empty() {
             let _ = self.events.send(GroupEvent::Revoked { partitions: revoked });
         }
     }
 
-    async fn join_and_sync(&self) -> Result<i32> {
+    /// Whether this member rebalances cooperatively (KIP-429): only when every assignor it
+    /// offers is cooperative, so whichever the group picks, the protocol is the same (Java's
+    /// rule: the common protocol of all configured assignors).
+    fn cooperative(&self) -> bool {
+        self.assignors.iter().all(|a| a.protocol() == RebalanceProtocol::Cooperative)
+    }
+
+    /// Joins the next generation; returns it and whether we must join again at once (we revoked
+    /// partitions in the cooperative protocol).
+    async fn join_and_sync(&self) -> Result<(i32, bool)> {
         let s = &self.settings;
         let conn = self.coordinator().await?;
+        let cooperative = self.cooperative();
+        // What was gathered for the periodic commit is committed first (the broker accepts it
+        // while the rebalance is prepared), so a next owner does not read it again.
+        let _ = self.flush_staged().await;
+        if !cooperative {
+            // Eager protocols: what we hold ends before we ask for the next generation, so
+            // nothing of it is delivered once another member may own it.
+            self.revoke_all();
+        }
+        // Cooperative: we keep our partitions (and keep delivering them) while the group
+        // rebalances, and tell the leader what we own.
         let (owned, generation) = {
             let st = self.state();
             (st.assigned.clone(), st.generation)
         };
-        let subscription = Subscription {
-            topics: s.topics.clone(),
-            owned_partitions: owned,
-            generation_id: generation,
-            rack_id: s.rack.clone(),
-            user_data: None,
-        };
-        // Eager protocols: what we hold ends before we ask for the next generation, so nothing
-        // of it is delivered once another member may own it; what was gathered for the periodic
-        // commit is committed first (the broker accepts it while the rebalance is prepared), so
-        // the next owner does not read it again.
-        let _ = self.flush_staged().await;
-        self.revoke_all();
         // v1 (topics, user data, owned partitions) is what every client reads, librdkafka 2.0
-        // included; v3 adds the rack, needed only for rack-aware assignment.
+        // included; v3 adds the rack, needed only for rack-aware assignment. The generation of
+        // the owned partitions travels in the cooperative-sticky assignor's user data (Java's
+        // way for subscriptions below v2).
         let version = if s.rack.is_some() { 3 } else { 1 };
-        let metadata = encode_subscription(&subscription, version)?;
         let protocols = self
             .assignors
             .iter()
-            .map(|a| JoinGroupRequestProtocol {
-                name: a.name().to_string(),
-                metadata: metadata.clone(),
-                ..Default::default()
+            .map(|a| {
+                let subscription = Subscription {
+                    topics: s.topics.clone(),
+                    owned_partitions: owned.clone(),
+                    generation_id: generation,
+                    rack_id: s.rack.clone(),
+                    user_data: a.subscription_user_data(generation),
+                };
+                Ok(JoinGroupRequestProtocol {
+                    name: a.name().to_string(),
+                    metadata: encode_subscription(&subscription, version)?,
+                    ..Default::default()
+                })
             })
-            .collect::<Vec<_>>();
+            .collect::<Result<Vec<_>>>()?;
         let mut join = JoinGroupRequest {
             group_id: s.group_id.clone(),
             session_timeout_ms: s.session_timeout.as_millis() as i32,
@@ -257,18 +338,18 @@ impl GroupMember {
         self.state().member_id = resp.member_id.clone();
         let protocol = resp.protocol_name.clone().unwrap_or_default();
 
-        let assignments = if resp.leader == resp.member_id && !resp.skip_assignment {
-            self.assign(&protocol, &resp.members).await?
-        } else {
-            Vec::new()
-        };
+        let leader = resp.leader == resp.member_id && !resp.skip_assignment;
+        let assignments = if leader { self.assign(&protocol, &resp.members).await? } else { Vec::new() };
+        if !leader {
+            self.state().leader_counts = None;
+        }
         let sync = SyncGroupRequest {
             group_id: s.group_id.clone(),
             generation_id: resp.generation_id,
             member_id: resp.member_id.clone(),
             group_instance_id: s.instance_id.clone(),
             protocol_type: Some("consumer".into()),
-            protocol_name: Some(protocol),
+            protocol_name: Some(protocol.clone()),
             assignments,
             ..Default::default()
         };
@@ -285,14 +366,50 @@ impl GroupMember {
             .partitions
             .into_iter()
             .filter(|(t, p)| s.topics.contains(t) && !p.is_empty())
+            .map(|(t, mut p)| {
+                p.sort_unstable();
+                p.dedup();
+                (t, p)
+            })
             .collect();
+        let chosen_eager = self
+            .assignors
+            .iter()
+            .find(|a| a.name() == protocol)
+            .is_none_or(|a| a.protocol() == RebalanceProtocol::Eager);
+        if cooperative && chosen_eager {
+            // The group runs an eager protocol after all: behave eagerly.
+            self.revoke_all();
+        }
+        let generation = resp.generation_id;
+        let old = self.assigned();
+        let revoked = minus(&old, &mine);
+        let added = minus(&mine, &old);
+        self.state().generation = generation;
+        if !revoked.is_empty() {
+            // Cooperative: only what moves away is revoked. Delivery of it stops first, then
+            // what was gathered of it is committed (as the new generation, which the broker
+            // accepts), then it is no longer ours.
+            let _ = self.events.send(GroupEvent::Revoked { partitions: revoked.clone() });
+            let _ = self.flush_staged().await;
+            let mut st = self.state();
+            for (t, ps) in &revoked {
+                for p in ps {
+                    st.since.remove(&(t.clone(), *p));
+                }
+            }
+        }
         {
             let mut st = self.state();
-            st.generation = resp.generation_id;
+            for (t, ps) in &added {
+                for p in ps {
+                    st.since.insert((t.clone(), *p), generation);
+                }
+            }
             st.assigned = mine.clone();
         }
-        let _ = self.events.send(GroupEvent::Assigned { generation: resp.generation_id, partitions: mine });
-        Ok(resp.generation_id)
+        let _ = self.events.send(GroupEvent::Assigned { generation, partitions: added, owned: mine });
+        Ok((generation, !revoked.is_empty()))
     }
 
     /// As group leader: every member's subscription, the partitions of every subscribed topic,
@@ -325,12 +442,21 @@ impl GroupMember {
             });
         }
         let mut partitions: Partitions = BTreeMap::new();
+        let mut racks = PartitionRacks::new();
         for t in topics {
-            if let Some(ids) = self.partitions_of(&t).await {
-                partitions.insert(t, ids);
+            if let Some(info) = self.partitions_of(&t).await {
+                for p in &info.partitions {
+                    if let Some(rack) = self.cluster.broker_rack(p.leader) {
+                        racks.insert((t.clone(), p.id), rack);
+                    }
+                }
+                partitions.insert(t, info.partitions.iter().map(|p| p.id).collect());
             }
         }
-        let plan = assignor.assign(&decoded, &partitions);
+        self.state().leader_counts = Some(topic_counts(&self.settings.topics, &partitions));
+        // The rack of each partition's leader, from the cluster's metadata (none when the
+        // brokers set no broker.rack): rack-aware assignors place by it.
+        let plan = assignor.assign_with_racks(&decoded, &partitions, &racks);
         decoded
             .iter()
             .map(|m| {
@@ -348,12 +474,12 @@ impl GroupMember {
     /// A topic's partitions for an assignment. Right after a topic is created its metadata may
     /// still say unknown or leaderless: wait that out (a few seconds at most) rather than hand
     /// out nothing. A topic that really does not exist has no partitions to give out.
-    async fn partitions_of(&self, topic: &str) -> Option<Vec<i32>> {
+    async fn partitions_of(&self, topic: &str) -> Option<Arc<crate::cluster::TopicInfo>> {
         let mut backoff = Duration::from_millis(50);
         for _ in 0..10 {
             match self.cluster.topic(topic, true, false).await {
                 Ok(info) if info.partitions.iter().all(|p| p.leader >= 0) => {
-                    return Some(info.partitions.iter().map(|p| p.id).collect());
+                    return Some(info);
                 }
                 Err(e) if !e.is_retriable() => return None,
                 _ => {}
@@ -368,8 +494,19 @@ impl GroupMember {
     /// or membership is lost (an error).
     async fn heartbeat_until_rebalance(&self, generation: i32) -> Result<()> {
         let s = &self.settings;
+        let mut last_watch = tokio::time::Instant::now();
         loop {
             tokio::time::sleep(s.heartbeat_interval).await;
+            if let Some(every) = s.watch_partitions {
+                if last_watch.elapsed() >= every {
+                    last_watch = tokio::time::Instant::now();
+                    if self.partitions_changed().await {
+                        // As leader: join again, which makes the group rebalance and the new
+                        // partitions get assigned.
+                        return Ok(());
+                    }
+                }
+            }
             let conn = self.coordinator().await?;
             let resp = conn
                 .send(&HeartbeatRequest {
@@ -386,6 +523,22 @@ impl GroupMember {
                 c => return Err(Error::broker(c, format!("heartbeat in group {}", s.group_id))),
             }
         }
+    }
+
+    /// As leader: whether a subscribed topic's partition count differs from the one the current
+    /// assignment was made with. kafka-go has every member watch; here only the leader does,
+    /// since only a leader's JoinGroup with unchanged metadata makes a stable group rebalance
+    /// (and the leader's view is what the assignment uses). Metadata errors count as no change.
+    async fn partitions_changed(&self) -> bool {
+        let Some(counts) = self.state().leader_counts.clone() else { return false };
+        for (topic, count) in counts {
+            if let Ok(info) = self.cluster.topic(&topic, true, false).await {
+                if info.partitions.len() != count {
+                    return true;
+                }
+            }
+        }
+        false
     }
 
     /// The committed offset of each partition (-1 for none).
@@ -480,20 +633,31 @@ impl GroupMember {
         if offsets.is_empty() {
             return Ok(());
         }
-        let (member_id, current, assigned) = {
+        let (member_id, current, since) = {
             let st = self.state();
-            (st.member_id.clone(), st.generation, st.assigned.clone())
+            (st.member_id.clone(), st.generation, st.since.clone())
         };
-        if generation != current {
+        if generation > current {
             return Err(Error::broker(
                 22,
                 format!("commit for generation {generation}, the group is at {current}"),
             ));
         }
-        if let Some(((t, p), _)) =
-            offsets.iter().find(|((t, p), _)| !assigned.get(t).is_some_and(|ps| ps.contains(p)))
-        {
-            return Err(Error::broker(22, format!("commit for {t}/{p}, which this member does not own")));
+        // A partition kept without a break since `generation` (cooperative rebalances keep
+        // partitions across generations) still takes the commit, as the current generation.
+        for (t, p) in offsets.keys() {
+            match since.get(&(t.clone(), *p)) {
+                None => {
+                    return Err(Error::broker(22, format!("commit for {t}/{p}, which this member does not own")))
+                }
+                Some(s) if *s > generation => {
+                    return Err(Error::broker(
+                        22,
+                        format!("commit for {t}/{p} from generation {generation}, which ended (the group is at {current})"),
+                    ))
+                }
+                Some(_) => {}
+            }
         }
         let mut topics: BTreeMap<String, OffsetCommitRequestTopic> = BTreeMap::new();
         for ((t, p), off) in offsets {
@@ -517,7 +681,7 @@ impl GroupMember {
         let resp = conn
             .send(&OffsetCommitRequest {
                 group_id: self.settings.group_id.clone(),
-                generation_id_or_member_epoch: generation,
+                generation_id_or_member_epoch: current,
                 member_id,
                 group_instance_id: self.settings.instance_id.clone(),
                 retention_time_ms: -1,
@@ -549,13 +713,19 @@ impl GroupMember {
         }
     }
 
-    /// Commits the gathered offsets of the current generation; older ones are dropped, since
-    /// their partitions may belong to someone else now.
+    /// Commits the gathered offsets of partitions we still hold since the generation they were
+    /// gathered in; the others are dropped, since their partitions may belong to someone else.
     pub async fn flush_staged(&self) -> Result<()> {
         let staged = std::mem::take(&mut *self.staged.lock().unwrap_or_else(|p| p.into_inner()));
-        let generation = self.generation();
-        let offsets: BTreeMap<(String, i32), i64> =
-            staged.into_iter().filter(|(_, (g, _))| *g == generation).map(|(k, (_, o))| (k, o)).collect();
+        let (generation, since) = {
+            let st = self.state();
+            (st.generation, st.since.clone())
+        };
+        let offsets: BTreeMap<(String, i32), i64> = staged
+            .into_iter()
+            .filter(|(k, (g, _))| since.get(k).is_some_and(|s| s <= g))
+            .map(|(k, (_, o))| (k, o))
+            .collect();
         let result = self.commit(generation, &offsets).await;
         if result.is_err() {
             // Not committed: keep them for the next try (dropped if the generation ends).
