@@ -198,6 +198,18 @@ const KEYS: &[KeySpec] = &[
     ),
     key("client.rack", Kind::Str, "", "Reader: this client's rack (for the rack-affinity assignor)."),
     key(
+        "watch.partition.changes",
+        Kind::Bool,
+        "false",
+        "Reader in a group (kafka-go's WatchPartitionChanges): the group leader polls the subscribed topics' metadata and makes the group rebalance when a partition count changes, so new partitions get read.",
+    ),
+    key(
+        "topic.metadata.refresh.interval.ms",
+        Kind::Int { min: 100, max: 86_400_000 },
+        "5000",
+        "Reader in a group with watch.partition.changes: how often the leader polls (kafka-go's PartitionWatchInterval and its default; librdkafka's key, whose default is 300000).",
+    ),
+    key(
         "auto.commit.interval.ms",
         Kind::Int { min: 0, max: 86_400_000 },
         "0",

@@ -40,6 +40,7 @@ fn member(group: &str, topic: &str) -> (Arc<GroupMember>, UnboundedReceiver<Grou
         heartbeat_interval: Duration::from_millis(300),
         rack: None,
         backoff: Duration::from_millis(100),
+        watch_partitions: None,
     };
     let assignors: Vec<Arc<dyn Assignor>> = vec![Arc::new(RangeAssignor), Arc::new(RoundRobinAssignor)];
     GroupMember::start(cluster, settings, assignors).unwrap()
@@ -54,11 +55,12 @@ fn settle(members: &mut [(Arc<GroupMember>, UnboundedReceiver<GroupEvent>)], n: 
         for (i, (_, rx)) in members.iter_mut().enumerate() {
             while let Ok(e) = rx.try_recv() {
                 match e {
-                    GroupEvent::Assigned { generation: g, partitions } => {
+                    GroupEvent::Assigned { generation: g, owned: now, .. } => {
                         generation[i] = g;
-                        owned[i] = partitions;
+                        owned[i] = now;
                     }
                     GroupEvent::Revoked { .. } => owned[i].clear(),
+                    GroupEvent::Failed { error } => panic!("membership failed: {error}"),
                 }
             }
         }
