@@ -113,6 +113,13 @@ fn topic_counts(ours: &[String], partitions: &Partitions) -> BTreeMap<String, us
     counts
 }
 
+/// The rack of each partition's leader (kafka-go's rack affinity goes by the leader), for the
+/// partitions whose leader has one.
+fn leader_racks(info: &crate::cluster::TopicInfo, rack_of: impl Fn(i32) -> Option<String>) -> PartitionRacks {
+    info.partitions.iter().filter_map(|p| rack_of(p.leader).map(|r| ((info.name.clone(), p.id), r))).collect()
+}
+
+/// `a` without the partitions in `b`.
 fn minus(a: &Partitions, b: &Partitions) -> Partitions {
     let mut out = Partitions::new();
     for (t, ps) in a {
@@ -445,11 +452,7 @@ impl GroupMember {
         let mut racks = PartitionRacks::new();
         for t in topics {
             if let Some(info) = self.partitions_of(&t).await {
-                for p in &info.partitions {
-                    if let Some(rack) = self.cluster.broker_rack(p.leader) {
-                        racks.insert((t.clone(), p.id), rack);
-                    }
-                }
+                racks.extend(leader_racks(&info, |b| self.cluster.broker_rack(b)));
                 partitions.insert(t, info.partitions.iter().map(|p| p.id).collect());
             }
         }
@@ -763,5 +766,70 @@ impl GroupMember {
             return Err(Error::broker(resp.error_code, "leave group"));
         }
         Ok(())
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::cluster::{PartitionInfo, TopicInfo};
+    use crate::group::assignor::RackAffinityAssignor;
+
+    fn topic(leaders: &[i32]) -> TopicInfo {
+        TopicInfo {
+            name: "t".into(),
+            id: [0; 16],
+            error_code: 0,
+            is_internal: false,
+            partitions: leaders
+                .iter()
+                .enumerate()
+                .map(|(i, l)| PartitionInfo {
+                    topic: "t".into(),
+                    id: i as i32,
+                    leader: *l,
+                    leader_epoch: 0,
+                    replicas: vec![*l],
+                    isr: vec![*l],
+                    offline_replicas: vec![],
+                    error_code: 0,
+                })
+                .collect(),
+        }
+    }
+
+    #[test]
+    fn leader_racks_follow_the_leaders_brokers() {
+        // Brokers 1 and 2 in racks a and b, broker 3 without a rack.
+        let rack_of = |b: i32| match b {
+            1 => Some("a".to_string()),
+            2 => Some("b".to_string()),
+            _ => None,
+        };
+        let racks = leader_racks(&topic(&[1, 2, 3, 2, 1, 3]), rack_of);
+        let want: PartitionRacks = [(0, "a"), (1, "b"), (3, "b"), (4, "a")]
+            .into_iter()
+            .map(|(p, r)| (("t".to_string(), p), r.to_string()))
+            .collect();
+        assert_eq!(racks, want);
+    }
+
+    #[test]
+    fn rack_affinity_places_partitions_by_their_leaders_rack() {
+        // What the leader hands the assignor: members in racks a and b get the partitions led
+        // in their rack; without racks the same members get a plain split.
+        let info = topic(&[1, 2, 1, 2, 1, 2]);
+        let racks = leader_racks(&info, |b| Some(if b == 1 { "a" } else { "b" }.to_string()));
+        let partitions: Partitions = BTreeMap::from([("t".to_string(), (0..6).collect())]);
+        let members = vec![
+            Member { rack: Some("b".into()), ..Member::new("m1", &["t"]) },
+            Member { rack: Some("a".into()), ..Member::new("m2", &["t"]) },
+        ];
+        let assignor = RackAffinityAssignor::new(None);
+        let plan = assignor.assign_with_racks(&members, &partitions, &racks);
+        assert_eq!(plan["m1"]["t"], vec![1, 3, 5]);
+        assert_eq!(plan["m2"]["t"], vec![0, 2, 4]);
+        let plain = assignor.assign_with_racks(&members, &partitions, &PartitionRacks::new());
+        assert_ne!(plain["m1"]["t"], vec![1, 3, 5]);
     }
 }
