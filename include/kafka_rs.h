@@ -312,6 +312,12 @@ typedef void (*kafka_log_cb)(void *userdata, int32_t level, const char *message)
 #define KAFKA_ERR_MESSAGE_TOO_LARGE 10
 
 /*
+ Kafka broker error 22: the consumer-group generation is over (a commit of messages fetched
+ before a rebalance took their partition away).
+ */
+#define KAFKA_ERR_ILLEGAL_GENERATION 22
+
+/*
  Kafka broker error 36: the topic already exists.
  */
 #define KAFKA_ERR_TOPIC_ALREADY_EXISTS 36
@@ -320,6 +326,12 @@ typedef void (*kafka_log_cb)(void *userdata, int32_t level, const char *message)
  Kafka broker error 41: this broker is not the controller.
  */
 #define KAFKA_ERR_NOT_CONTROLLER 41
+
+/*
+ Kafka broker error 82: another group member joined with this reader's group.instance.id; this
+ reader left the group for good (every read fails with it; close it).
+ */
+#define KAFKA_ERR_FENCED_INSTANCE_ID 82
 
 /*
  Local: an argument was invalid (NULL handle, bad value).
