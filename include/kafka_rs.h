@@ -68,13 +68,16 @@
 #define KAFKA_OFFSET_LAST -1
 
 /*
- The rebalance callback's `event`: partitions given to this member.
+ The rebalance callback's `event`: partitions given to this member. With the eager assignors
+ that is the whole new assignment; with cooperative-sticky only the partitions added (possibly
+ none: a rebalance that changed nothing here).
  */
 #define KAFKA_REBALANCE_ASSIGNED 1
 
 /*
  The rebalance callback's `event`: partitions taken away (no message of them is delivered
- after this).
+ after this). Eager assignors revoke everything at each rebalance; cooperative-sticky only
+ the partitions that move to another member.
  */
 #define KAFKA_REBALANCE_REVOKED 2
 

@@ -185,7 +185,7 @@ const KEYS: &[KeySpec] = &[
     ),
     // ---- Consumer groups ----
     key("group.id", Kind::Str, "", "Reader: the consumer group; set it to read the partitions the group assigns (reader.partition is then ignored)."),
-    key("group.instance.id", Kind::Str, "", "Reader: a static member id (KIP-345): restarts within session.timeout.ms keep the assignment."),
+    key("group.instance.id", Kind::Str, "", "Reader: a static member id (KIP-345): close sends no LeaveGroup, and a restart within session.timeout.ms keeps the assignment without a rebalance; a second member with the same id fences the first (FENCED_INSTANCE_ID)."),
     key("reader.topics", Kind::Str, "", "Reader in a group: comma-separated topics to subscribe to (default: reader.topic)."),
     key("session.timeout.ms", Kind::Int { min: 1000, max: 3_600_000 }, "45000", "Reader in a group: a member silent this long is removed."),
     key("heartbeat.interval.ms", Kind::Int { min: 1, max: 3_600_000 }, "3000", "Reader in a group: how often the member heartbeats."),
