@@ -495,7 +495,7 @@ fn rack_affinity_gives_each_member_the_partitions_led_in_its_rack() {
     // The rack of each partition's leader, as the cluster says.
     let deadline = Instant::now() + Duration::from_secs(30);
     let md = loop {
-        let md = run(conn.metadata(Some(&[t.clone()]))).unwrap();
+        let md = run(conn.metadata(Some(std::slice::from_ref(&t)))).unwrap();
         let ok = md
             .topic(&t)
             .is_some_and(|x| x.partitions.len() == 6 && x.partitions.iter().all(|p| p.leader >= 0));

@@ -283,7 +283,7 @@ impl GroupMember {
         let cooperative = self.cooperative();
         // What was gathered for the periodic commit is committed first (the broker accepts it
         // while the rebalance is prepared), so a next owner does not read it again.
-        let _ = self.flush_staged().await;
+        let _ = self.flush(false).await;
         if !cooperative {
             // Eager protocols: what we hold ends before we ask for the next generation, so
             // nothing of it is delivered once another member may own it.
@@ -398,7 +398,7 @@ impl GroupMember {
             // what was gathered of it is committed (as the new generation, which the broker
             // accepts), then it is no longer ours.
             let _ = self.events.send(GroupEvent::Revoked { partitions: revoked.clone() });
-            let _ = self.flush_staged().await;
+            let _ = self.flush(false).await;
             let mut st = self.state();
             for (t, ps) in &revoked {
                 for p in ps {
@@ -632,7 +632,20 @@ impl GroupMember {
     /// Commits `offsets` (the next offset to read, per partition) as generation `generation`.
     /// Refused with ILLEGAL_GENERATION (22) without asking the broker when the generation is
     /// over, or for a partition this member no longer owns.
+    /// While the group completes a rebalance the broker answers REBALANCE_IN_PROGRESS: the
+    /// commit is tried again (as the generation then current, if the partitions are still ours).
     pub async fn commit(&self, generation: i32, offsets: &BTreeMap<(String, i32), i64>) -> Result<()> {
+        loop {
+            match self.commit_once(generation, offsets).await {
+                Err(e) if e.code() == 27 && !self.state().left => {
+                    tokio::time::sleep(self.settings.backoff).await;
+                }
+                r => return r,
+            }
+        }
+    }
+
+    async fn commit_once(&self, generation: i32, offsets: &BTreeMap<(String, i32), i64>) -> Result<()> {
         if offsets.is_empty() {
             return Ok(());
         }
@@ -719,6 +732,12 @@ impl GroupMember {
     /// Commits the gathered offsets of partitions we still hold since the generation they were
     /// gathered in; the others are dropped, since their partitions may belong to someone else.
     pub async fn flush_staged(&self) -> Result<()> {
+        self.flush(true).await
+    }
+
+    /// [`GroupMember::flush_staged`]; the membership task itself must not wait out a rebalance
+    /// (it is what completes it), so it tries once.
+    async fn flush(&self, retry: bool) -> Result<()> {
         let staged = std::mem::take(&mut *self.staged.lock().unwrap_or_else(|p| p.into_inner()));
         let (generation, since) = {
             let st = self.state();
@@ -729,7 +748,11 @@ impl GroupMember {
             .filter(|(k, (g, _))| since.get(k).is_some_and(|s| s <= g))
             .map(|(k, (_, o))| (k, o))
             .collect();
-        let result = self.commit(generation, &offsets).await;
+        let result = if retry {
+            self.commit(generation, &offsets).await
+        } else {
+            self.commit_once(generation, &offsets).await
+        };
         if result.is_err() {
             // Not committed: keep them for the next try (dropped if the generation ends).
             self.stage(generation, &offsets);
