@@ -12,7 +12,7 @@ use std::time::{Duration, Instant};
 use common::*;
 use kafka_rs::cluster::ClusterClient;
 use kafka_rs::conn::{Conn, TopicSpec};
-use kafka_rs::group::assignor::{Assignor, RangeAssignor, RoundRobinAssignor};
+use kafka_rs::group::assignor::{Assignor, CooperativeStickyAssignor, RangeAssignor, RoundRobinAssignor};
 use kafka_rs::group::member::{GroupEvent, GroupMember, MemberSettings, Partitions};
 use kafka_rs::net::ConnectOptions;
 use tokio::sync::mpsc::UnboundedReceiver;
@@ -29,6 +29,14 @@ fn create(topic: &str, partitions: i32) {
 }
 
 fn member(group: &str, topic: &str) -> (Arc<GroupMember>, UnboundedReceiver<GroupEvent>) {
+    member_with(group, topic, vec![Arc::new(RangeAssignor), Arc::new(RoundRobinAssignor)])
+}
+
+fn member_with(
+    group: &str,
+    topic: &str,
+    assignors: Vec<Arc<dyn Assignor>>,
+) -> (Arc<GroupMember>, UnboundedReceiver<GroupEvent>) {
     let cluster =
         ClusterClient::new(vec![single()], ConnectOptions::default(), Duration::from_secs(60)).unwrap();
     let settings = MemberSettings {
@@ -42,7 +50,6 @@ fn member(group: &str, topic: &str) -> (Arc<GroupMember>, UnboundedReceiver<Grou
         backoff: Duration::from_millis(100),
         watch_partitions: None,
     };
-    let assignors: Vec<Arc<dyn Assignor>> = vec![Arc::new(RangeAssignor), Arc::new(RoundRobinAssignor)];
     GroupMember::start(cluster, settings, assignors).unwrap()
 }
 
@@ -141,20 +148,17 @@ impl Drop for Kcat {
     }
 }
 
-#[test]
-fn a_group_shared_with_librdkafka_splits_the_partitions() {
-    let t = topic("g-mixed");
-    create(&t, 6);
-    // kcat's balanced consumer (librdkafka, range strategy) joins first. librdkafka 2.0 first
-    // joins with no topics and rejoins once its metadata arrives; now and then it never does,
-    // so a kcat that has not settled alone with all partitions in 20 s is replaced (new group).
-    let mut settled = None;
+/// Starts kcat's balanced consumer (librdkafka) with `strategy` on `t`, alone in a new group,
+/// and waits until it holds every partition. librdkafka 2.0 first joins with no topics and
+/// rejoins once its metadata arrives; now and then it never does, so a kcat that has not settled
+/// alone in 20 s is replaced (new group).
+fn kcat_alone(t: &str, strategy: &str) -> (String, Kcat) {
     for attempt in 0..3 {
         let g = topic(&format!("mixed{attempt}"));
         let kcat = Kcat(
             Command::new("kcat")
-                .args(["-b", &single(), "-G", &g, "-X", "partition.assignment.strategy=range"])
-                .args(["-X", "topic.metadata.refresh.interval.ms=1000", "-q", &t])
+                .args(["-b", &single(), "-G", &g, "-X", &format!("partition.assignment.strategy={strategy}")])
+                .args(["-X", "topic.metadata.refresh.interval.ms=1000", "-q", t])
                 .stdin(Stdio::null())
                 .stdout(Stdio::null())
                 .stderr(Stdio::null())
@@ -166,16 +170,59 @@ fn a_group_shared_with_librdkafka_splits_the_partitions() {
             std::thread::sleep(Duration::from_millis(200));
         }
         if kcat_owns_the_group(&g) {
-            settled = Some((g, kcat));
-            break;
+            return (g, kcat);
         }
         eprintln!("kcat did not settle in group {g}; trying a new one");
     }
-    let (g, kcat) = settled.expect("kcat never settled in a group of its own");
+    panic!("kcat never settled in a group of its own");
+}
+
+#[test]
+fn a_group_shared_with_librdkafka_splits_the_partitions() {
+    let t = topic("g-mixed");
+    create(&t, 6);
+    let (g, kcat) = kcat_alone(&t, "range");
     // Our member joins: the group rebalances and splits 6 partitions 3/3 (settle waits up to 60 s).
     let mut ours = vec![member(&g, &t)];
     let mine = settle(&mut ours, 3).remove(0);
     assert_eq!(mine.values().map(Vec::len).sum::<usize>(), 3, "{mine:?}");
     drop(kcat);
     run(ours[0].0.leave()).unwrap();
+}
+
+#[test]
+fn a_cooperative_group_shared_with_librdkafka_hands_over_incrementally() {
+    let t = topic("g-mixed-coop");
+    create(&t, 6);
+    let (g, kcat) = kcat_alone(&t, "cooperative-sticky");
+    // Our cooperative member joins: librdkafka (the leader) withholds the moving partitions for a
+    // round, revokes them from itself, and the next round gives them to us. We never revoke.
+    let mut ours = vec![member_with(&g, &t, vec![Arc::new(CooperativeStickyAssignor)])];
+    let deadline = Instant::now() + Duration::from_secs(60);
+    let mut owned = Partitions::new();
+    let mut events = Vec::new();
+    while owned.values().map(Vec::len).sum::<usize>() < 3 {
+        assert!(Instant::now() < deadline, "never got 3 partitions: {events:?}");
+        while let Ok(e) = ours[0].1.try_recv() {
+            if let GroupEvent::Assigned { owned: now, .. } = &e {
+                owned = now.clone();
+            }
+            events.push(e);
+        }
+        std::thread::sleep(Duration::from_millis(100));
+    }
+    assert_eq!(owned.values().map(Vec::len).sum::<usize>(), 3, "{owned:?}");
+    assert!(!events.iter().any(|e| matches!(e, GroupEvent::Revoked { .. })), "{events:?}");
+    // The group runs the cooperative protocol.
+    use kafka_rs::protocol::messages::DescribeGroupsRequest;
+    let protocol = run(async {
+        let conn = kafka_rs::net::BrokerConnection::connect(&single(), &ConnectOptions::default()).await?;
+        let resp =
+            conn.send(&DescribeGroupsRequest { groups: vec![g.clone()], ..Default::default() }).await?;
+        Ok(resp.groups.first().map(|d| d.protocol_data.clone()).unwrap_or_default())
+    })
+    .unwrap();
+    assert_eq!(protocol, "cooperative-sticky");
+    drop(kcat);
+    run(ours.remove(0).0.leave()).unwrap();
 }
