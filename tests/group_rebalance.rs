@@ -482,7 +482,8 @@ fn new_partitions_are_not_read_unwatched() {
 /// `KAFKA_RS_RUN=/tmp/kr-racks KAFKA_RS_CLUSTER_PORTS=19192,19292,19392
 /// KAFKA_RS_CLUSTER_CONTROLLER_PORTS=19193,19293,19393 KAFKA_RS_RACKS=r1,r2,r3
 /// scripts/kafka-local.sh start --cluster3`, then
-/// `KAFKA_RS_RACK_BOOTSTRAP=127.0.0.1:19192 cargo test --test group_rebalance -- --ignored`.
+/// `KAFKA_RS_RACK_BOOTSTRAP=127.0.0.1:19192 cargo test --test group_rebalance -- --ignored`
+/// (scripts/test.sh does this).
 #[test]
 #[ignore = "needs brokers with broker.rack: see the comment"]
 fn rack_affinity_gives_each_member_the_partitions_led_in_its_rack() {
