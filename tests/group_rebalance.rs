@@ -553,3 +553,67 @@ fn rack_affinity_gives_each_member_the_partitions_led_in_its_rack() {
         r.close(Some(Duration::from_secs(10))).unwrap();
     }
 }
+
+#[test]
+fn explicit_commits_span_cooperative_generations_of_a_kept_partition() {
+    let t = topic("g-coop-commit");
+    let g = topic("grp-coop-commit");
+    create(&t, 2);
+    let w = writer(&t);
+    for p in 0..2 {
+        write(&w, &(0..10).map(|i| format!("{p}-{i}")).collect::<Vec<_>>(), p);
+    }
+    let opts = [("partition.assignment.strategy", "cooperative-sticky")];
+    let a = reader(&g, &t, &opts);
+    // A alone: one fetched, uncommitted message of each partition (kafka-go's FetchMessage).
+    let mut first: BTreeMap<i32, kafka_rs::conn::Message> = BTreeMap::new();
+    let deadline = Instant::now() + Duration::from_secs(60);
+    while first.len() < 2 {
+        assert!(Instant::now() < deadline, "A never read both partitions");
+        for m in a.fetch_batch(100, Some(Duration::from_millis(200)), None).unwrap_or_default() {
+            first.entry(m.partition).or_insert(m);
+        }
+    }
+    let g1 = first[&0].generation;
+    // B joins: A keeps one partition and hands the other over, in two generations.
+    let b = reader(&g, &t, &opts);
+    let (_, events) =
+        pump(&[&a, &b], 60, |_, e| assigned_of(&e[1]).len() == 1 && assigned_of(&e[0]).len() == 1);
+    let kept = assigned_of(&events[0]).iter().next().expect("A keeps a partition").1;
+    let moved = 1 - kept;
+    // A's own first assignment (both) came in this pump too; after it, only `moved` is revoked.
+    let revoked: Vec<BTreeSet<Key>> = events[0]
+        .iter()
+        .filter_map(|e| match e {
+            Rebalance::Revoked(p) => Some(set(p)),
+            Rebalance::Assigned(_) => None,
+        })
+        .collect();
+    assert_eq!(revoked, vec![BTreeSet::from([(t.clone(), moved)])], "A: {:?}", events[0]);
+    // New messages of the kept partition come in a later generation.
+    write(&w, &(10..15).map(|i| format!("{kept}-{i}")).collect::<Vec<_>>(), kept);
+    let deadline = Instant::now() + Duration::from_secs(60);
+    let later = loop {
+        assert!(Instant::now() < deadline, "A read nothing new of partition {kept}");
+        let batch = a.fetch_batch(100, Some(Duration::from_millis(200)), None).unwrap_or_default();
+        if let Some(m) = batch.into_iter().filter(|m| m.partition == kept && m.generation > g1).last() {
+            break m;
+        }
+        let _ = b.fetch_batch(100, Some(Duration::from_millis(100)), None);
+    };
+    // One commit with messages of both generations of the kept partition is accepted ...
+    a.commit(&[&first[&kept], &later], Some(Duration::from_secs(10))).unwrap();
+    // ... but not one of the partition that moved away.
+    let e = a.commit(&[&first[&moved]], Some(Duration::from_secs(10))).unwrap_err();
+    assert_eq!(e.code(), 22, "{e}");
+    // A member after A and B resumes the kept partition right after `later`.
+    a.close(Some(Duration::from_secs(10))).unwrap();
+    b.close(Some(Duration::from_secs(10))).unwrap();
+    write(&w, &(15..20).map(|i| format!("{kept}-{i}")).collect::<Vec<_>>(), kept);
+    let c = reader(&g, &t, &[("partition.assignment.strategy", "cooperative-sticky")]);
+    let (msgs, _) = pump(&[&c], 60, |m, _| m[0].iter().any(|m| m.partition == kept));
+    let first_kept = msgs[0].iter().filter(|m| m.partition == kept).map(|m| m.offset).min().unwrap();
+    assert_eq!(first_kept, later.offset + 1);
+    c.close(Some(Duration::from_secs(10))).unwrap();
+    w.close(Some(Duration::from_secs(10)), &mut |_| {}).unwrap();
+}

@@ -635,8 +635,16 @@ impl GroupMember {
     /// While the group completes a rebalance the broker answers REBALANCE_IN_PROGRESS: the
     /// commit is tried again (as the generation then current, if the partitions are still ours).
     pub async fn commit(&self, generation: i32, offsets: &BTreeMap<(String, i32), i64>) -> Result<()> {
+        let tagged = offsets.iter().map(|(k, o)| (k.clone(), (generation, *o))).collect();
+        self.commit_tagged(&tagged).await
+    }
+
+    /// [`GroupMember::commit`] with a generation per partition: `offsets` maps each partition to
+    /// (the generation its messages were fetched in, the next offset). All are checked before
+    /// anything is sent; one request commits them.
+    pub async fn commit_tagged(&self, offsets: &BTreeMap<(String, i32), (i32, i64)>) -> Result<()> {
         loop {
-            match self.commit_once(generation, offsets).await {
+            match self.commit_once(offsets).await {
                 Err(e) if e.code() == 27 && !self.state().left => {
                     tokio::time::sleep(self.settings.backoff).await;
                 }
@@ -645,7 +653,7 @@ impl GroupMember {
         }
     }
 
-    async fn commit_once(&self, generation: i32, offsets: &BTreeMap<(String, i32), i64>) -> Result<()> {
+    async fn commit_once(&self, offsets: &BTreeMap<(String, i32), (i32, i64)>) -> Result<()> {
         if offsets.is_empty() {
             return Ok(());
         }
@@ -653,20 +661,20 @@ impl GroupMember {
             let st = self.state();
             (st.member_id.clone(), st.generation, st.since.clone())
         };
-        if generation > current {
-            return Err(Error::broker(
-                22,
-                format!("commit for generation {generation}, the group is at {current}"),
-            ));
-        }
         // A partition kept without a break since `generation` (cooperative rebalances keep
         // partitions across generations) still takes the commit, as the current generation.
-        for (t, p) in offsets.keys() {
+        for ((t, p), (generation, _)) in offsets {
+            if *generation > current {
+                return Err(Error::broker(
+                    22,
+                    format!("commit for generation {generation}, the group is at {current}"),
+                ));
+            }
             match since.get(&(t.clone(), *p)) {
                 None => {
                     return Err(Error::broker(22, format!("commit for {t}/{p}, which this member does not own")))
                 }
-                Some(s) if *s > generation => {
+                Some(s) if *s > *generation => {
                     return Err(Error::broker(
                         22,
                         format!("commit for {t}/{p} from generation {generation}, which ended (the group is at {current})"),
@@ -676,7 +684,7 @@ impl GroupMember {
             }
         }
         let mut topics: BTreeMap<String, OffsetCommitRequestTopic> = BTreeMap::new();
-        for ((t, p), off) in offsets {
+        for ((t, p), (_, off)) in offsets {
             let id = self.cluster.topic(t, false, false).await.map(|i| i.id).unwrap_or_default();
             topics
                 .entry(t.clone())
@@ -739,23 +747,16 @@ impl GroupMember {
     /// (it is what completes it), so it tries once.
     async fn flush(&self, retry: bool) -> Result<()> {
         let staged = std::mem::take(&mut *self.staged.lock().unwrap_or_else(|p| p.into_inner()));
-        let (generation, since) = {
-            let st = self.state();
-            (st.generation, st.since.clone())
-        };
-        let offsets: BTreeMap<(String, i32), i64> = staged
-            .into_iter()
-            .filter(|(k, (g, _))| since.get(k).is_some_and(|s| s <= g))
-            .map(|(k, (_, o))| (k, o))
-            .collect();
-        let result = if retry {
-            self.commit(generation, &offsets).await
-        } else {
-            self.commit_once(generation, &offsets).await
-        };
+        let since = self.state().since.clone();
+        let offsets: BTreeMap<(String, i32), (i32, i64)> =
+            staged.into_iter().filter(|(k, (g, _))| since.get(k).is_some_and(|s| s <= g)).collect();
+        let result =
+            if retry { self.commit_tagged(&offsets).await } else { self.commit_once(&offsets).await };
         if result.is_err() {
-            // Not committed: keep them for the next try (dropped if the generation ends).
-            self.stage(generation, &offsets);
+            // Not committed: keep them for the next try (dropped once their partition is gone).
+            for (k, (g, o)) in offsets {
+                self.stage(g, &BTreeMap::from([(k, o)]));
+            }
         }
         result
     }

@@ -190,20 +190,23 @@ impl GroupReader {
     }
 
     /// Commits the offsets after `messages` now; the highest offset per partition wins. A
-    /// message from a finished generation makes the call fail with ILLEGAL_GENERATION (22),
-    /// committing nothing, so an old generation can never move an offset backwards.
+    /// message of a partition no longer held since its generation makes the call fail with
+    /// ILLEGAL_GENERATION (22), committing nothing, so an old generation can never move an offset
+    /// backwards.
     pub fn commit(&self, messages: &[(i32, &Message)], timeout: Option<Duration>) -> Result<()> {
-        let Some(generation) = messages.first().map(|(g, _)| *g) else { return Ok(()) };
-        if messages.iter().any(|(g, _)| *g != generation) {
-            return Err(Error::broker(22, "messages from different generations"));
+        if messages.is_empty() {
+            return Ok(());
         }
-        let mut offsets: BTreeMap<(String, i32), i64> = BTreeMap::new();
-        for (_, m) in messages {
-            let e = offsets.entry((m.topic.to_string(), m.partition)).or_insert(m.offset + 1);
-            *e = (*e).max(m.offset + 1);
+        // Per partition: the highest offset, and the oldest generation it was fetched in (all
+        // of them must still be ours; a cooperative rebalance can mix generations in a batch).
+        let mut offsets: BTreeMap<(String, i32), (i32, i64)> = BTreeMap::new();
+        for (g, m) in messages {
+            let e = offsets.entry((m.topic.to_string(), m.partition)).or_insert((*g, m.offset + 1));
+            e.0 = e.0.min(*g);
+            e.1 = e.1.max(m.offset + 1);
         }
         let member = self.inner.member.clone();
-        runtime::block_on(async move { member.commit(generation, &offsets).await }, timeout, None)
+        runtime::block_on(async move { member.commit_tagged(&offsets).await }, timeout, None)
     }
 
     /// Remembers offsets for the next periodic commit (commit interval > 0); they are also
