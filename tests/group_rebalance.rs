@@ -337,20 +337,23 @@ fn a_static_member_comes_back_without_a_rebalance_and_a_duplicate_is_fenced() {
     let g = topic("grp-static");
     create(&t, 6);
     let w = writer(&t);
-    let first: Vec<String> = (0..600).map(|i| format!("a{i}")).collect();
-    write(&w, &first, -1);
     let id_a = format!("{g}-a");
     let id_b = format!("{g}-b");
     // ReadMessage commits each message before returning it (commit interval 0).
     let a = reader(&g, &t, &[("group.instance.id", &id_a)]);
     let b = reader(&g, &t, &[("group.instance.id", &id_b)]);
-    let (msgs, events) = pump(&[&a, &b], 60, |m, e| {
-        m[0].len() + m[1].len() >= 600 && assigned_of(&e[0]).len() == 3 && assigned_of(&e[1]).len() == 3
-    });
-    assert_eq!(msgs[0].len() + msgs[1].len(), 600);
-    let a_generation = msgs[0].last().unwrap().generation;
+    let (_, events) =
+        pump(&[&a, &b], 60, |_, e| assigned_of(&e[0]).len() == 3 && assigned_of(&e[1]).len() == 3);
     let b_partitions = assigned_of(&events[1]);
-    let a_partitions = assigned_of(&events[0]);
+    // 600 messages over the 6 partitions, all read in the settled generation.
+    let first: Vec<String> = (0..600).map(|i| format!("a{i}")).collect();
+    for (p, chunk) in first.chunks(100).enumerate() {
+        write(&w, chunk, p as i32);
+    }
+    let (msgs, events) = pump(&[&a, &b], 60, |m, _| m[0].len() + m[1].len() >= 600);
+    assert_eq!(msgs[0].len() + msgs[1].len(), 600);
+    assert!(events.iter().all(Vec::is_empty), "{events:?}");
+    let a_generation = msgs[0].last().unwrap().generation;
     // Both generations match: the group is stable with both.
     assert_eq!(msgs[1].last().unwrap().generation, a_generation);
 
@@ -360,7 +363,9 @@ fn a_static_member_comes_back_without_a_rebalance_and_a_duplicate_is_fenced() {
     drop(b);
     let b2 = reader(&g, &t, &[("group.instance.id", &id_b)]);
     let second: Vec<String> = (0..600).map(|i| format!("b{i}")).collect();
-    write(&w, &second, -1);
+    for (p, chunk) in second.chunks(100).enumerate() {
+        write(&w, chunk, p as i32);
+    }
     let (msgs, events) = pump(&[&a, &b2], 60, |m, _| m[0].len() + m[1].len() >= 600);
     // Nothing was read twice: B2 resumed from B's commits.
     let values: BTreeSet<String> = msgs
@@ -394,7 +399,6 @@ fn a_static_member_comes_back_without_a_rebalance_and_a_duplicate_is_fenced() {
     assert_eq!(b2.read_batch(10, Some(Duration::from_millis(500)), None).unwrap_err().code(), 82);
     let (_, events3) = pump(&[&b3], 30, |_, e| !assigned_of(&e[0]).is_empty());
     assert_eq!(assigned_of(&events3[0]), b_partitions);
-    let _ = a_partitions;
     for r in [&a, &b2, &b3] {
         let _ = r.close(Some(Duration::from_secs(10)));
     }
