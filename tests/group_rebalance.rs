@@ -193,11 +193,19 @@ fn two_then_three(strategy: &str) -> Run {
     std::thread::sleep(Duration::from_secs(1));
     let before = vec![owned(&a), owned(&b), BTreeSet::new()];
     let marks = [a.lock().unwrap().events.len(), b.lock().unwrap().events.len()];
+    let read_before = a.lock().unwrap().messages.len() + b.lock().unwrap().messages.len();
+    let c_started = Instant::now();
     let (c, hc) = spawn_member(reader(&g, &t, &opts), stop.clone());
     wait_for("three members to split 6 partitions 2/2/2", 60, || {
         let o = [owned(&a), owned(&b), owned(&c)];
         o.iter().all(|x| x.len() == 2) && o.iter().flatten().collect::<BTreeSet<_>>().len() == 6
     });
+    // Reported, not asserted: how long the handover took and how much A and B read meanwhile.
+    let read_during = a.lock().unwrap().messages.len() + b.lock().unwrap().messages.len() - read_before;
+    eprintln!(
+        "{strategy}: third member settled in {:?}; A and B read {read_during} messages meanwhile",
+        c_started.elapsed()
+    );
     std::thread::sleep(Duration::from_secs(1));
     stop_writing.store(true, Ordering::SeqCst);
     producer.join().unwrap();

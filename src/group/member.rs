@@ -1,9 +1,13 @@
 //! Membership of a classic consumer group: find the coordinator, join, (as leader) assign,
 //! sync, heartbeat, rejoin on rebalance, leave; and the group's committed offsets.
 //!
-//! Assignments and revocations are reported as [`GroupEvent`]s in order. A commit names the
-//! generation it belongs to and is refused once that generation is over, so a commit from an
-//! old generation can never move an offset backwards.
+//! Assignments and revocations are reported as [`GroupEvent`]s in order. Eager assignors revoke
+//! everything before each rejoin; when every offered assignor is cooperative (KIP-429) the
+//! member keeps its partitions while rejoining and revokes only those it loses, then rejoins at
+//! once. A commit names the generation its messages were fetched in and is refused unless each
+//! partition has been ours without a break since then, so a commit from an old generation can
+//! never move an offset backwards. A static member (group.instance.id) sends no LeaveGroup, and
+//! stops for good when a newer member with its instance id fences it.
 
 use std::collections::BTreeMap;
 use std::sync::{Arc, Mutex};
