@@ -226,3 +226,67 @@ fn a_cooperative_group_shared_with_librdkafka_hands_over_incrementally() {
     drop(kcat);
     run(ours.remove(0).0.leave()).unwrap();
 }
+
+fn count(p: &Partitions) -> usize {
+    p.values().map(Vec::len).sum()
+}
+
+#[test]
+fn a_member_offering_an_eager_assignor_stays_eager_in_a_cooperative_group() {
+    let t = topic("g-coop-mixed");
+    let g = topic("group-coop-mixed");
+    create(&t, 6);
+    type Events = Vec<GroupEvent>;
+    // Waits until the members hold `want` partitions each (in order), logging their events.
+    fn until(
+        members: &mut [(Arc<GroupMember>, UnboundedReceiver<GroupEvent>)],
+        logs: &mut Vec<Events>,
+        want: &[usize],
+    ) {
+        let deadline = Instant::now() + Duration::from_secs(60);
+        logs.resize(members.len(), Vec::new());
+        loop {
+            for (i, (_, rx)) in members.iter_mut().enumerate() {
+                while let Ok(e) = rx.try_recv() {
+                    logs[i].push(e);
+                }
+            }
+            if members.iter().zip(want).all(|((m, _), w)| count(&m.assigned()) == *w)
+                && members.iter().all(|(m, _)| m.generation() == members[0].0.generation())
+            {
+                return;
+            }
+            assert!(Instant::now() < deadline, "no {want:?}: {logs:?}");
+            std::thread::sleep(Duration::from_millis(100));
+        }
+    }
+    let coop = || -> Vec<Arc<dyn Assignor>> { vec![Arc::new(CooperativeStickyAssignor)] };
+    let mixed =
+        || -> Vec<Arc<dyn Assignor>> { vec![Arc::new(RangeAssignor), Arc::new(CooperativeStickyAssignor)] };
+    let mut members = vec![member_with(&g, &t, coop())];
+    let mut logs: Vec<Events> = Vec::new();
+    until(&mut members, &mut logs, &[6]);
+    // B offers range first, so it is eager (Java's rule); the group can only agree on
+    // cooperative-sticky, which A alone offers.
+    members.push(member_with(&g, &t, mixed()));
+    until(&mut members, &mut logs, &[3, 3]);
+    let held_by_b = members[1].0.assigned();
+    let marks: Vec<usize> = logs.iter().map(Vec::len).collect();
+    members.push(member_with(&g, &t, mixed()));
+    until(&mut members, &mut logs, &[2, 2, 2]);
+    let revoked = |i: usize| -> Vec<Partitions> {
+        logs[i][marks.get(i).copied().unwrap_or(0)..]
+            .iter()
+            .filter_map(|e| match e {
+                GroupEvent::Revoked { partitions } => Some(partitions.clone()),
+                _ => None,
+            })
+            .collect()
+    };
+    // A (cooperative) gave up one partition and nothing else; B (eager) revoked all it held.
+    assert_eq!(revoked(0).iter().map(count).sum::<usize>(), 1, "A: {:?}", logs[0]);
+    assert_eq!(revoked(1).first(), Some(&held_by_b), "B: {:?}", logs[1]);
+    for (m, _) in &members {
+        run(m.leave()).unwrap();
+    }
+}
