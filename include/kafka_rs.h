@@ -68,13 +68,16 @@
 #define KAFKA_OFFSET_LAST -1
 
 /*
- The rebalance callback's `event`: partitions given to this member.
+ The rebalance callback's `event`: partitions given to this member. With the eager assignors
+ that is the whole new assignment; with cooperative-sticky only the partitions added (possibly
+ none: a rebalance that changed nothing here).
  */
 #define KAFKA_REBALANCE_ASSIGNED 1
 
 /*
  The rebalance callback's `event`: partitions taken away (no message of them is delivered
- after this).
+ after this). Eager assignors revoke everything at each rebalance; cooperative-sticky only
+ the partitions that move to another member.
  */
 #define KAFKA_REBALANCE_REVOKED 2
 
@@ -312,6 +315,12 @@ typedef void (*kafka_log_cb)(void *userdata, int32_t level, const char *message)
 #define KAFKA_ERR_MESSAGE_TOO_LARGE 10
 
 /*
+ Kafka broker error 22: the consumer-group generation is over (a commit of messages fetched
+ before a rebalance took their partition away).
+ */
+#define KAFKA_ERR_ILLEGAL_GENERATION 22
+
+/*
  Kafka broker error 36: the topic already exists.
  */
 #define KAFKA_ERR_TOPIC_ALREADY_EXISTS 36
@@ -320,6 +329,12 @@ typedef void (*kafka_log_cb)(void *userdata, int32_t level, const char *message)
  Kafka broker error 41: this broker is not the controller.
  */
 #define KAFKA_ERR_NOT_CONTROLLER 41
+
+/*
+ Kafka broker error 82: another group member joined with this reader's group.instance.id; this
+ reader left the group for good (every read fails with it; close it).
+ */
+#define KAFKA_ERR_FENCED_INSTANCE_ID 82
 
 /*
  Local: an argument was invalid (NULL handle, bad value).

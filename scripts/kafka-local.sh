@@ -46,6 +46,8 @@
 #   KAFKA_RS_TOOL_HEAP    java-tool / format heap              (default 256m)
 #   KAFKA_RS_START_TIMEOUT / KAFKA_RS_STOP_TIMEOUT  seconds    (default 90 / 30)
 #   KAFKA_RS_JAVA_OPTS    extra JVM options for brokers
+#   KAFKA_RS_RACKS        comma-separated broker.rack per node (node 1 first; the single node
+#                         takes the first); default none: no broker.rack is set
 #   KAFKA_RS_TOOL_JAVA_OPTS extra JVM options for java-tool
 #   KAFKA_RS_MVN_ARGS     extra mvn arguments for fetch (e.g. -Dmaven.repo.local=...)
 #
@@ -293,6 +295,12 @@ share.coordinator.state.topic.min.isr=$min_isr
 share.coordinator.state.topic.num.partitions=3
 EOF
     extra_listener_config "$kind" "$dir" >>"$dir/server.properties"
+    if [ -n "${KAFKA_RS_RACKS:-}" ]; then
+        local -a racks
+        IFS=', ' read -r -a racks <<<"$KAFKA_RS_RACKS"
+        [ -n "${racks[id - 1]:-}" ] && echo "broker.rack=${racks[id - 1]}" >>"$dir/server.properties"
+    fi
+    return 0
 }
 
 new_cluster_id() { # 16 random bytes, URL-safe base64 without padding (= Kafka Uuid format)

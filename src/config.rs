@@ -185,7 +185,7 @@ const KEYS: &[KeySpec] = &[
     ),
     // ---- Consumer groups ----
     key("group.id", Kind::Str, "", "Reader: the consumer group; set it to read the partitions the group assigns (reader.partition is then ignored)."),
-    key("group.instance.id", Kind::Str, "", "Reader: a static member id (KIP-345): restarts within session.timeout.ms keep the assignment."),
+    key("group.instance.id", Kind::Str, "", "Reader: a static member id (KIP-345): close sends no LeaveGroup, and a restart within session.timeout.ms keeps the assignment without a rebalance; a second member with the same id fences the first (FENCED_INSTANCE_ID)."),
     key("reader.topics", Kind::Str, "", "Reader in a group: comma-separated topics to subscribe to (default: reader.topic)."),
     key("session.timeout.ms", Kind::Int { min: 1000, max: 3_600_000 }, "45000", "Reader in a group: a member silent this long is removed."),
     key("heartbeat.interval.ms", Kind::Int { min: 1, max: 3_600_000 }, "3000", "Reader in a group: how often the member heartbeats."),
@@ -197,6 +197,18 @@ const KEYS: &[KeySpec] = &[
         "Reader in a group: comma-separated assignors in order of preference: range, roundrobin, cooperative-sticky, rack-affinity.",
     ),
     key("client.rack", Kind::Str, "", "Reader: this client's rack (for the rack-affinity assignor)."),
+    key(
+        "watch.partition.changes",
+        Kind::Bool,
+        "false",
+        "Reader in a group (kafka-go's WatchPartitionChanges): the group leader polls the subscribed topics' metadata and makes the group rebalance when a partition count changes, so new partitions get read.",
+    ),
+    key(
+        "topic.metadata.refresh.interval.ms",
+        Kind::Int { min: 100, max: 86_400_000 },
+        "5000",
+        "Reader in a group with watch.partition.changes: how often the leader polls (kafka-go's PartitionWatchInterval and its default; librdkafka's key, whose default is 300000).",
+    ),
     key(
         "auto.commit.interval.ms",
         Kind::Int { min: 0, max: 86_400_000 },

@@ -12,7 +12,7 @@ use std::time::{Duration, Instant};
 use common::*;
 use kafka_rs::cluster::ClusterClient;
 use kafka_rs::conn::{Conn, TopicSpec};
-use kafka_rs::group::assignor::{Assignor, RangeAssignor, RoundRobinAssignor};
+use kafka_rs::group::assignor::{Assignor, CooperativeStickyAssignor, RangeAssignor, RoundRobinAssignor};
 use kafka_rs::group::member::{GroupEvent, GroupMember, MemberSettings, Partitions};
 use kafka_rs::net::ConnectOptions;
 use tokio::sync::mpsc::UnboundedReceiver;
@@ -29,6 +29,14 @@ fn create(topic: &str, partitions: i32) {
 }
 
 fn member(group: &str, topic: &str) -> (Arc<GroupMember>, UnboundedReceiver<GroupEvent>) {
+    member_with(group, topic, vec![Arc::new(RangeAssignor), Arc::new(RoundRobinAssignor)])
+}
+
+fn member_with(
+    group: &str,
+    topic: &str,
+    assignors: Vec<Arc<dyn Assignor>>,
+) -> (Arc<GroupMember>, UnboundedReceiver<GroupEvent>) {
     let cluster =
         ClusterClient::new(vec![single()], ConnectOptions::default(), Duration::from_secs(60)).unwrap();
     let settings = MemberSettings {
@@ -40,8 +48,8 @@ fn member(group: &str, topic: &str) -> (Arc<GroupMember>, UnboundedReceiver<Grou
         heartbeat_interval: Duration::from_millis(300),
         rack: None,
         backoff: Duration::from_millis(100),
+        watch_partitions: None,
     };
-    let assignors: Vec<Arc<dyn Assignor>> = vec![Arc::new(RangeAssignor), Arc::new(RoundRobinAssignor)];
     GroupMember::start(cluster, settings, assignors).unwrap()
 }
 
@@ -54,11 +62,12 @@ fn settle(members: &mut [(Arc<GroupMember>, UnboundedReceiver<GroupEvent>)], n: 
         for (i, (_, rx)) in members.iter_mut().enumerate() {
             while let Ok(e) = rx.try_recv() {
                 match e {
-                    GroupEvent::Assigned { generation: g, partitions } => {
+                    GroupEvent::Assigned { generation: g, owned: now, .. } => {
                         generation[i] = g;
-                        owned[i] = partitions;
+                        owned[i] = now;
                     }
                     GroupEvent::Revoked { .. } => owned[i].clear(),
+                    GroupEvent::Failed { error } => panic!("membership failed: {error}"),
                 }
             }
         }
@@ -139,20 +148,17 @@ impl Drop for Kcat {
     }
 }
 
-#[test]
-fn a_group_shared_with_librdkafka_splits_the_partitions() {
-    let t = topic("g-mixed");
-    create(&t, 6);
-    // kcat's balanced consumer (librdkafka, range strategy) joins first. librdkafka 2.0 first
-    // joins with no topics and rejoins once its metadata arrives; now and then it never does,
-    // so a kcat that has not settled alone with all partitions in 20 s is replaced (new group).
-    let mut settled = None;
+/// Starts kcat's balanced consumer (librdkafka) with `strategy` on `t`, alone in a new group,
+/// and waits until it holds every partition. librdkafka 2.0 first joins with no topics and
+/// rejoins once its metadata arrives; now and then it never does, so a kcat that has not settled
+/// alone in 20 s is replaced (new group).
+fn kcat_alone(t: &str, strategy: &str) -> (String, Kcat) {
     for attempt in 0..3 {
         let g = topic(&format!("mixed{attempt}"));
         let kcat = Kcat(
             Command::new("kcat")
-                .args(["-b", &single(), "-G", &g, "-X", "partition.assignment.strategy=range"])
-                .args(["-X", "topic.metadata.refresh.interval.ms=1000", "-q", &t])
+                .args(["-b", &single(), "-G", &g, "-X", &format!("partition.assignment.strategy={strategy}")])
+                .args(["-X", "topic.metadata.refresh.interval.ms=1000", "-q", t])
                 .stdin(Stdio::null())
                 .stdout(Stdio::null())
                 .stderr(Stdio::null())
@@ -164,16 +170,123 @@ fn a_group_shared_with_librdkafka_splits_the_partitions() {
             std::thread::sleep(Duration::from_millis(200));
         }
         if kcat_owns_the_group(&g) {
-            settled = Some((g, kcat));
-            break;
+            return (g, kcat);
         }
         eprintln!("kcat did not settle in group {g}; trying a new one");
     }
-    let (g, kcat) = settled.expect("kcat never settled in a group of its own");
+    panic!("kcat never settled in a group of its own");
+}
+
+#[test]
+fn a_group_shared_with_librdkafka_splits_the_partitions() {
+    let t = topic("g-mixed");
+    create(&t, 6);
+    let (g, kcat) = kcat_alone(&t, "range");
     // Our member joins: the group rebalances and splits 6 partitions 3/3 (settle waits up to 60 s).
     let mut ours = vec![member(&g, &t)];
     let mine = settle(&mut ours, 3).remove(0);
     assert_eq!(mine.values().map(Vec::len).sum::<usize>(), 3, "{mine:?}");
     drop(kcat);
     run(ours[0].0.leave()).unwrap();
+}
+
+#[test]
+fn a_cooperative_group_shared_with_librdkafka_hands_over_incrementally() {
+    let t = topic("g-mixed-coop");
+    create(&t, 6);
+    let (g, kcat) = kcat_alone(&t, "cooperative-sticky");
+    // Our cooperative member joins: librdkafka (the leader) withholds the moving partitions for a
+    // round, revokes them from itself, and the next round gives them to us. We never revoke.
+    let mut ours = vec![member_with(&g, &t, vec![Arc::new(CooperativeStickyAssignor)])];
+    let deadline = Instant::now() + Duration::from_secs(60);
+    let mut owned = Partitions::new();
+    let mut events = Vec::new();
+    while owned.values().map(Vec::len).sum::<usize>() < 3 {
+        assert!(Instant::now() < deadline, "never got 3 partitions: {events:?}");
+        while let Ok(e) = ours[0].1.try_recv() {
+            if let GroupEvent::Assigned { owned: now, .. } = &e {
+                owned = now.clone();
+            }
+            events.push(e);
+        }
+        std::thread::sleep(Duration::from_millis(100));
+    }
+    assert_eq!(owned.values().map(Vec::len).sum::<usize>(), 3, "{owned:?}");
+    assert!(!events.iter().any(|e| matches!(e, GroupEvent::Revoked { .. })), "{events:?}");
+    // The group runs the cooperative protocol.
+    use kafka_rs::protocol::messages::DescribeGroupsRequest;
+    let protocol = run(async {
+        let conn = kafka_rs::net::BrokerConnection::connect(&single(), &ConnectOptions::default()).await?;
+        let resp =
+            conn.send(&DescribeGroupsRequest { groups: vec![g.clone()], ..Default::default() }).await?;
+        Ok(resp.groups.first().map(|d| d.protocol_data.clone()).unwrap_or_default())
+    })
+    .unwrap();
+    assert_eq!(protocol, "cooperative-sticky");
+    drop(kcat);
+    run(ours.remove(0).0.leave()).unwrap();
+}
+
+fn count(p: &Partitions) -> usize {
+    p.values().map(Vec::len).sum()
+}
+
+#[test]
+fn a_member_offering_an_eager_assignor_stays_eager_in_a_cooperative_group() {
+    let t = topic("g-coop-mixed");
+    let g = topic("group-coop-mixed");
+    create(&t, 6);
+    type Events = Vec<GroupEvent>;
+    // Waits until the members hold `want` partitions each (in order), logging their events.
+    fn until(
+        members: &mut [(Arc<GroupMember>, UnboundedReceiver<GroupEvent>)],
+        logs: &mut Vec<Events>,
+        want: &[usize],
+    ) {
+        let deadline = Instant::now() + Duration::from_secs(60);
+        logs.resize(members.len(), Vec::new());
+        loop {
+            for (i, (_, rx)) in members.iter_mut().enumerate() {
+                while let Ok(e) = rx.try_recv() {
+                    logs[i].push(e);
+                }
+            }
+            if members.iter().zip(want).all(|((m, _), w)| count(&m.assigned()) == *w)
+                && members.iter().all(|(m, _)| m.generation() == members[0].0.generation())
+            {
+                return;
+            }
+            assert!(Instant::now() < deadline, "no {want:?}: {logs:?}");
+            std::thread::sleep(Duration::from_millis(100));
+        }
+    }
+    let coop = || -> Vec<Arc<dyn Assignor>> { vec![Arc::new(CooperativeStickyAssignor)] };
+    let mixed =
+        || -> Vec<Arc<dyn Assignor>> { vec![Arc::new(RangeAssignor), Arc::new(CooperativeStickyAssignor)] };
+    let mut members = vec![member_with(&g, &t, coop())];
+    let mut logs: Vec<Events> = Vec::new();
+    until(&mut members, &mut logs, &[6]);
+    // B offers range first, so it is eager (Java's rule); the group can only agree on
+    // cooperative-sticky, which A alone offers.
+    members.push(member_with(&g, &t, mixed()));
+    until(&mut members, &mut logs, &[3, 3]);
+    let held_by_b = members[1].0.assigned();
+    let marks: Vec<usize> = logs.iter().map(Vec::len).collect();
+    members.push(member_with(&g, &t, mixed()));
+    until(&mut members, &mut logs, &[2, 2, 2]);
+    let revoked = |i: usize| -> Vec<Partitions> {
+        logs[i][marks.get(i).copied().unwrap_or(0)..]
+            .iter()
+            .filter_map(|e| match e {
+                GroupEvent::Revoked { partitions } => Some(partitions.clone()),
+                _ => None,
+            })
+            .collect()
+    };
+    // A (cooperative) gave up one partition and nothing else; B (eager) revoked all it held.
+    assert_eq!(revoked(0).iter().map(count).sum::<usize>(), 1, "A: {:?}", logs[0]);
+    assert_eq!(revoked(1).first(), Some(&held_by_b), "B: {:?}", logs[1]);
+    for (m, _) in &members {
+        run(m.leave()).unwrap();
+    }
 }

@@ -160,6 +160,11 @@ impl ClusterClient {
         Ok(info)
     }
 
+    /// The rack (broker.rack) of broker `id`, as the last metadata said; None without one.
+    pub fn broker_rack(&self, id: i32) -> Option<String> {
+        self.brokers.lock().unwrap_or_else(|p| p.into_inner()).get(&id).and_then(|b| b.rack.clone())
+    }
+
     /// Forgets a topic's cached metadata (after a leader change or an unknown-topic error).
     pub fn invalidate(&self, topic: &str) {
         self.topics.lock().unwrap_or_else(|p| p.into_inner()).remove(topic);

@@ -117,7 +117,7 @@ pub struct Message {
     pub value: Option<Bytes>,
     pub headers: Vec<(Bytes, Option<Bytes>)>,
     /// The consumer-group generation the message was fetched in (-1 outside a group); a commit
-    /// of the message is only accepted while that generation lasts.
+    /// of the message is only accepted while its partition stays ours since that generation.
     pub generation: i32,
 }
 

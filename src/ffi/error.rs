@@ -31,10 +31,16 @@ pub const KAFKA_ERR_NOT_LEADER_OR_FOLLOWER: kafka_err_t = 6;
 pub const KAFKA_ERR_REQUEST_TIMED_OUT: kafka_err_t = 7;
 /// Kafka broker error 10: a message is larger than the broker accepts.
 pub const KAFKA_ERR_MESSAGE_TOO_LARGE: kafka_err_t = 10;
+/// Kafka broker error 22: the consumer-group generation is over (a commit of messages fetched
+/// before a rebalance took their partition away).
+pub const KAFKA_ERR_ILLEGAL_GENERATION: kafka_err_t = 22;
 /// Kafka broker error 36: the topic already exists.
 pub const KAFKA_ERR_TOPIC_ALREADY_EXISTS: kafka_err_t = 36;
 /// Kafka broker error 41: this broker is not the controller.
 pub const KAFKA_ERR_NOT_CONTROLLER: kafka_err_t = 41;
+/// Kafka broker error 82: another group member joined with this reader's group.instance.id; this
+/// reader left the group for good (every read fails with it; close it).
+pub const KAFKA_ERR_FENCED_INSTANCE_ID: kafka_err_t = 82;
 /// Local: an argument was invalid (NULL handle, bad value).
 pub const KAFKA_ERR_INVALID_ARG: kafka_err_t = -100;
 /// Local: the operation did not finish within its timeout.
@@ -166,6 +172,8 @@ mod tests {
             (KAFKA_ERR_UNKNOWN_SERVER_ERROR, "UNKNOWN_SERVER_ERROR"),
             (KAFKA_ERR_UNKNOWN_TOPIC_OR_PARTITION, "UNKNOWN_TOPIC_OR_PARTITION"),
             (KAFKA_ERR_TOPIC_ALREADY_EXISTS, "TOPIC_ALREADY_EXISTS"),
+            (KAFKA_ERR_ILLEGAL_GENERATION, "ILLEGAL_GENERATION"),
+            (KAFKA_ERR_FENCED_INSTANCE_ID, "FENCED_INSTANCE_ID"),
             (KAFKA_ERR_TIMED_OUT, "TIMED_OUT"),
             (KAFKA_ERR_CANCELLED, "CANCELLED"),
             (KAFKA_ERR_CONFIG, "CONFIG"),

@@ -38,10 +38,13 @@ pub struct kafka_topic_partition_t {
     pub partition: i32,
 }
 
-/// The rebalance callback's `event`: partitions given to this member.
+/// The rebalance callback's `event`: partitions given to this member. With the eager assignors
+/// that is the whole new assignment; with cooperative-sticky only the partitions added (possibly
+/// none: a rebalance that changed nothing here).
 pub const KAFKA_REBALANCE_ASSIGNED: i32 = 1;
 /// The rebalance callback's `event`: partitions taken away (no message of them is delivered
-/// after this).
+/// after this). Eager assignors revoke everything at each rebalance; cooperative-sticky only
+/// the partitions that move to another member.
 pub const KAFKA_REBALANCE_REVOKED: i32 = 2;
 
 /// Receives a rebalance: `event` is KAFKA_REBALANCE_ASSIGNED or KAFKA_REBALANCE_REVOKED, with

@@ -1,8 +1,9 @@
 //! The Reader in a consumer group (`group.id`): membership through `group::member`, and one
 //! Fetch request per leader broker carrying every assigned partition it leads.
 //!
-//! Every assignment starts a new generation; messages fetched for an older one, or for a
-//! partition no longer assigned, are dropped before the application sees them. Commits carry the
+//! Every assignment starts a new generation; messages fetched in an older one are dropped before
+//! the application sees them unless their partition has stayed ours since (cooperative
+//! rebalancing keeps partitions across generations). Commits carry the
 //! generation of the messages they commit; the highest offset per partition wins.
 
 use std::collections::{BTreeMap, HashMap, VecDeque};
@@ -46,6 +47,19 @@ struct Positions {
     generation: i32,
     /// Next offset to fetch per partition of the current assignment.
     next: BTreeMap<(String, i32), i64>,
+    /// The generation since which each partition of `next` has been ours without a break (a
+    /// cooperative rebalance keeps partitions across generations).
+    since: BTreeMap<(String, i32), i32>,
+    /// Membership ended for good (fenced): every read fails with this.
+    failed: Option<Error>,
+}
+
+impl Positions {
+    /// Whether a message of `key` fetched in `generation` may still be delivered: the partition
+    /// has been ours without a break since then.
+    fn valid(&self, generation: i32, key: &(String, i32)) -> bool {
+        self.next.contains_key(key) && self.since.get(key).is_some_and(|s| *s <= generation)
+    }
 }
 
 struct Inner {
@@ -54,6 +68,8 @@ struct Inner {
     settings: GroupFetchSettings,
     positions: Mutex<Positions>,
     changed: Notify,
+    /// Wakes readers waiting for messages when membership fails.
+    failure: Notify,
     rebalances: Mutex<VecDeque<Rebalance>>,
     fetches: AtomicU64,
     messages: AtomicU64,
@@ -80,6 +96,7 @@ impl GroupReader {
             settings,
             positions: Mutex::new(Positions { generation: -1, ..Default::default() }),
             changed: Notify::new(),
+            failure: Notify::new(),
             rebalances: Mutex::default(),
             fetches: AtomicU64::new(0),
             messages: AtomicU64::new(0),
@@ -106,7 +123,11 @@ impl GroupReader {
 
     fn current(&self, generation: i32, m: &Message) -> bool {
         let pos = self.inner.positions.lock().unwrap_or_else(|p| p.into_inner());
-        pos.generation == generation && pos.next.contains_key(&(m.topic.to_string(), m.partition))
+        pos.valid(generation, &(m.topic.to_string(), m.partition))
+    }
+
+    fn failed(&self) -> Option<Error> {
+        self.inner.positions.lock().unwrap_or_else(|p| p.into_inner()).failed.clone()
     }
 
     /// Up to `max` messages with the generation they belong to, waiting up to `timeout` for the
@@ -132,7 +153,20 @@ impl GroupReader {
                             return Ok(front.drain(..n).collect());
                         }
                     }
-                    let Some(f) = rx.recv().await else {
+                    if let Some(e) = self.failed() {
+                        return Err(e);
+                    }
+                    let failure = self.inner.failure.notified();
+                    tokio::pin!(failure);
+                    failure.as_mut().enable();
+                    if let Some(e) = self.failed() {
+                        return Err(e);
+                    }
+                    let f = tokio::select! {
+                        f = rx.recv() => f,
+                        _ = failure => continue,
+                    };
+                    let Some(f) = f else {
                         return Err(Error::closed("the reader is closed"));
                     };
                     let mut front = self.front.lock().unwrap_or_else(|p| p.into_inner());
@@ -154,20 +188,23 @@ impl GroupReader {
     }
 
     /// Commits the offsets after `messages` now; the highest offset per partition wins. A
-    /// message from a finished generation makes the call fail with ILLEGAL_GENERATION (22),
-    /// committing nothing, so an old generation can never move an offset backwards.
+    /// message of a partition no longer held since its generation makes the call fail with
+    /// ILLEGAL_GENERATION (22), committing nothing, so an old generation can never move an offset
+    /// backwards.
     pub fn commit(&self, messages: &[(i32, &Message)], timeout: Option<Duration>) -> Result<()> {
-        let Some(generation) = messages.first().map(|(g, _)| *g) else { return Ok(()) };
-        if messages.iter().any(|(g, _)| *g != generation) {
-            return Err(Error::broker(22, "messages from different generations"));
+        if messages.is_empty() {
+            return Ok(());
         }
-        let mut offsets: BTreeMap<(String, i32), i64> = BTreeMap::new();
-        for (_, m) in messages {
-            let e = offsets.entry((m.topic.to_string(), m.partition)).or_insert(m.offset + 1);
-            *e = (*e).max(m.offset + 1);
+        // Per partition: the highest offset, and the oldest generation it was fetched in (all
+        // of them must still be ours; a cooperative rebalance can mix generations in a batch).
+        let mut offsets: BTreeMap<(String, i32), (i32, i64)> = BTreeMap::new();
+        for (g, m) in messages {
+            let e = offsets.entry((m.topic.to_string(), m.partition)).or_insert((*g, m.offset + 1));
+            e.0 = e.0.min(*g);
+            e.1 = e.1.max(m.offset + 1);
         }
         let member = self.inner.member.clone();
-        runtime::block_on(async move { member.commit(generation, &offsets).await }, timeout, None)
+        runtime::block_on(async move { member.commit_tagged(&offsets).await }, timeout, None)
     }
 
     /// Remembers offsets for the next periodic commit (commit interval > 0); they are also
@@ -226,8 +263,13 @@ async fn follow_group(inner: Arc<Inner>, mut events: mpsc::UnboundedReceiver<Gro
             GroupEvent::Revoked { partitions } => {
                 {
                     let mut pos = inner.positions.lock().unwrap_or_else(|p| p.into_inner());
-                    pos.next.clear();
-                    pos.generation = -1;
+                    for (t, ps) in &partitions {
+                        for p in ps {
+                            let key = (t.clone(), *p);
+                            pos.next.remove(&key);
+                            pos.since.remove(&key);
+                        }
+                    }
                 }
                 inner.changed.notify_one();
                 inner
@@ -236,7 +278,9 @@ async fn follow_group(inner: Arc<Inner>, mut events: mpsc::UnboundedReceiver<Gro
                     .unwrap_or_else(|p| p.into_inner())
                     .push_back(Rebalance::Revoked(partitions));
             }
-            GroupEvent::Assigned { generation, partitions } => {
+            GroupEvent::Assigned { generation, partitions, owned } => {
+                // Only added partitions start from their committed offsets; kept ones go on
+                // where they are.
                 let next = loop {
                     match start_positions(&inner, &partitions).await {
                         Ok(n) => break n,
@@ -246,7 +290,13 @@ async fn follow_group(inner: Arc<Inner>, mut events: mpsc::UnboundedReceiver<Gro
                 {
                     let mut pos = inner.positions.lock().unwrap_or_else(|p| p.into_inner());
                     pos.generation = generation;
-                    pos.next = next;
+                    let owns = |k: &(String, i32)| owned.get(&k.0).is_some_and(|ps| ps.contains(&k.1));
+                    pos.next.retain(|k, _| owns(k));
+                    pos.since.retain(|k, _| owns(k));
+                    for (k, o) in next {
+                        pos.since.insert(k.clone(), generation);
+                        pos.next.insert(k, o);
+                    }
                 }
                 inner.changed.notify_one();
                 inner
@@ -254,6 +304,16 @@ async fn follow_group(inner: Arc<Inner>, mut events: mpsc::UnboundedReceiver<Gro
                     .lock()
                     .unwrap_or_else(|p| p.into_inner())
                     .push_back(Rebalance::Assigned(partitions));
+            }
+            GroupEvent::Failed { error } => {
+                {
+                    let mut pos = inner.positions.lock().unwrap_or_else(|p| p.into_inner());
+                    pos.next.clear();
+                    pos.since.clear();
+                    pos.failed = Some(error);
+                }
+                inner.changed.notify_one();
+                inner.failure.notify_waiters();
             }
         }
     }
@@ -351,21 +411,23 @@ async fn fetch_loop(inner: Arc<Inner>, tx: mpsc::Sender<Fetched>) {
         inner.fetches.fetch_add(1, Ordering::Relaxed);
         {
             let mut pos = inner.positions.lock().unwrap_or_else(|p| p.into_inner());
-            if pos.generation != generation {
-                continue;
-            }
+            // Only partitions still ours since this round's generation move on (and deliver).
             for (k, o) in advanced {
-                if let Some(n) = pos.next.get_mut(&k) {
-                    *n = o;
+                if pos.valid(generation, &k) {
+                    if let Some(n) = pos.next.get_mut(&k) {
+                        *n = o;
+                    }
                 }
             }
+            fetched.retain(|m| pos.valid(generation, &(m.topic.to_string(), m.partition)));
         }
         if !fetched.is_empty() {
             inner.messages.fetch_add(fetched.len() as u64, Ordering::Relaxed);
             // The positions already moved past these messages: they may only be dropped when
-            // the generation really changed (a wake-up can be left over from an earlier change).
+            // their partition is no longer ours (a wake-up can be left over from an earlier
+            // change, and a cooperative rebalance keeps partitions).
             let mut pending = Some(Fetched { generation, messages: fetched });
-            while let Some(f) = pending.take() {
+            while let Some(mut f) = pending.take() {
                 let send = tx.reserve();
                 tokio::select! {
                     permit = send => match permit {
@@ -373,8 +435,9 @@ async fn fetch_loop(inner: Arc<Inner>, tx: mpsc::Sender<Fetched>) {
                         Err(_) => return,
                     },
                     _ = inner.changed.notified() => {
-                        let current = inner.positions.lock().unwrap_or_else(|p| p.into_inner()).generation;
-                        if current == generation {
+                        let pos = inner.positions.lock().unwrap_or_else(|p| p.into_inner());
+                        f.messages.retain(|m| pos.valid(generation, &(m.topic.to_string(), m.partition)));
+                        if !f.messages.is_empty() {
                             pending = Some(f);
                         }
                     }

@@ -559,6 +559,7 @@ fn group_config(cfg: &Config, settings: &ReaderSettings) -> Result<GroupConfig> 
         "" => vec![settings.topic.clone()],
         list => list.split(',').map(str::trim).filter(|t| !t.is_empty()).map(String::from).collect(),
     };
+    let rack = Some(cfg.get("client.rack")?).filter(|r| !r.is_empty()).map(String::from);
     let mut assignors: Vec<Arc<dyn Assignor>> = Vec::new();
     for name in cfg.get("partition.assignment.strategy")?.split(',').map(str::trim).filter(|n| !n.is_empty())
     {
@@ -566,7 +567,7 @@ fn group_config(cfg: &Config, settings: &ReaderSettings) -> Result<GroupConfig> 
             "range" => Arc::new(RangeAssignor),
             "roundrobin" => Arc::new(RoundRobinAssignor),
             "cooperative-sticky" => Arc::new(CooperativeStickyAssignor),
-            "rack-affinity" => Arc::new(RackAffinityAssignor::default()),
+            "rack-affinity" => Arc::new(RackAffinityAssignor::new(rack.clone())),
             other => {
                 return Err(Error::config(format!(
                     "partition.assignment.strategy: unknown assignor \"{other}\" (range, roundrobin, cooperative-sticky, rack-affinity)"
@@ -580,7 +581,6 @@ fn group_config(cfg: &Config, settings: &ReaderSettings) -> Result<GroupConfig> 
         return Err(Error::config("heartbeat.interval.ms must be below session.timeout.ms"));
     }
     let instance = cfg.get("group.instance.id")?;
-    let rack = cfg.get("client.rack")?;
     Ok(GroupConfig {
         member: MemberSettings {
             group_id: cfg.get("group.id")?.to_string(),
@@ -589,8 +589,13 @@ fn group_config(cfg: &Config, settings: &ReaderSettings) -> Result<GroupConfig> 
             session_timeout: session,
             rebalance_timeout: cfg.get_ms("max.poll.interval.ms")?,
             heartbeat_interval: heartbeat,
-            rack: (!rack.is_empty()).then(|| rack.to_string()),
+            rack,
             backoff: settings.backoff_min,
+            watch_partitions: if cfg.get_bool("watch.partition.changes")? {
+                Some(cfg.get_ms("topic.metadata.refresh.interval.ms")?)
+            } else {
+                None
+            },
         },
         assignors,
         commit_interval: cfg.get_ms("auto.commit.interval.ms")?,
