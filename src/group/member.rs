@@ -727,6 +727,10 @@ impl GroupMember {
                 }
             }
         }
+        // Offsets gathered earlier and now overtaken must not be committed later: that would
+        // move an offset backwards.
+        let mut staged = self.staged.lock().unwrap_or_else(|p| p.into_inner());
+        staged.retain(|k, (_, o)| offsets.get(k).is_none_or(|(_, done)| *o > *done));
         Ok(())
     }
 

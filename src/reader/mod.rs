@@ -685,11 +685,23 @@ impl Reader {
         if let Mode::Group(g) = &self.mode {
             let refs: Vec<(i32, &Message)> = msgs.iter().map(|m| (m.generation, m)).collect();
             if g.commit_interval.is_zero() {
-                if let Err(e) = g.reader.commit(&refs, timeout) {
-                    // Not committed, so not delivered: the next read returns them again
-                    // (kafka-go loses them here; a later commit would skip over them).
-                    g.reader.unread(msgs.into_iter().map(|m| (m.generation, m)).collect());
-                    return Err(e);
+                match g.reader.commit(&refs, timeout) {
+                    Ok(()) => {}
+                    Err(e) if e.code() > 0 => {
+                        // The broker (or the generation check) refused: nothing was committed,
+                        // so nothing is delivered and the next read returns them again
+                        // (kafka-go loses them here; a later commit would skip over them).
+                        g.reader.unread(msgs.into_iter().map(|m| (m.generation, m)).collect());
+                        return Err(e);
+                    }
+                    Err(_) => {
+                        // Timed out or the connection broke: the broker may have applied the
+                        // commit, and if the partition moved before the next read nobody would
+                        // deliver these. So they are delivered now and their offsets go with
+                        // the next commit (before a rebalance and on close at the latest):
+                        // at least once, never lost.
+                        g.reader.stage_commit(&refs);
+                    }
                 }
             } else {
                 g.reader.stage_commit(&refs);
