@@ -13,7 +13,8 @@
  *   kafka_perf -C -t topic [-b brokers] [-n count] [-G group]
  *       consume count messages from the earliest offset: partition 0 with a partition
  *       reader, or every partition of the topic as a member of consumer group `group`
- *       (offsets committed every second). Throughput counts from the first message.
+ *       (offsets committed every second). Time and CPU count from creating the reader
+ *       (connecting and joining included) to the last message.
  *   kafka_perf -E -t topic [-b brokers] [-n count] [-s size] [-r rate] [-a acks]
  *       end-to-end latency: a thread produces count messages at rate msgs/s (default 10000)
  *       to partition 0, each carrying its send time; a reader in the same process reads
@@ -218,11 +219,11 @@ static kafka_reader_t *new_reader(const struct opts *o, int partition) {
 }
 
 static int run_consume(const struct opts *o) {
-    kafka_reader_t *r = new_reader(o, o->partition);
     enum { MAX = 1000 };
     static kafka_message_t *msgs[MAX];
     long got = 0;
-    double bytes = 0, t0 = 0, cpu0 = 0, start = now_s();
+    double bytes = 0, first = 0, start = now_s(), cpu0 = cpu_s();
+    kafka_reader_t *r = new_reader(o, o->partition);
     while (got < o->count) {
         size_t n = 0;
         kafka_err_t err = kafka_reader_read_batch(r, MAX, 30000, NULL, msgs, &n);
@@ -231,10 +232,8 @@ static int run_consume(const struct opts *o) {
             return 1;
         }
         CHECK(err);
-        if (got == 0 && n > 0) {
-            t0 = now_s();
-            cpu0 = cpu_s();
-        }
+        if (got == 0 && n > 0)
+            first = now_s();
         for (size_t i = 0; i < n; i++) {
             size_t len;
             kafka_message_value(msgs[i], &len);
@@ -243,10 +242,10 @@ static int run_consume(const struct opts *o) {
         }
         got += n;
     }
-    double secs = now_s() - t0, cpu = cpu_s() - cpu0;
+    double secs = now_s() - start, cpu = cpu_s() - cpu0;
     printf("mode=consume client=kafka_rs count=%ld group=%s secs=%.3f first_msg_after_s=%.3f msgs_per_s=%.0f "
            "mb_per_s=%.2f cpu_s=%.3f cpu_s_per_million=%.3f max_rss_mb=%.1f\n",
-           got, o->group ? o->group : "-", secs, t0 - start, got / secs, bytes / secs / 1e6, cpu, cpu / got * 1e6,
+           got, o->group ? o->group : "-", secs, first - start, got / secs, bytes / secs / 1e6, cpu, cpu / got * 1e6,
            max_rss_mb());
     kafka_reader_close(r, 10000);
     return 0;

@@ -190,9 +190,9 @@ static int run_produce(const struct opts *o) {
 }
 
 static int run_consume(const struct opts *o) {
-    rd_kafka_t *rk = new_consumer(o);
     long got = 0;
-    double bytes = 0, t0 = 0, cpu0 = 0, start = now_s(), last = now_s();
+    double bytes = 0, first = 0, start = now_s(), cpu0 = cpu_s(), last = now_s();
+    rd_kafka_t *rk = new_consumer(o);
     while (got < o->count) {
         rd_kafka_message_t *m = rd_kafka_consumer_poll(rk, 1000);
         if (!m) {
@@ -208,19 +208,17 @@ static int run_consume(const struct opts *o) {
             rd_kafka_message_destroy(m);
             continue;
         }
-        if (got == 0) {
-            t0 = now_s();
-            cpu0 = cpu_s();
-        }
+        if (got == 0)
+            first = now_s();
         last = now_s();
         bytes += m->len;
         got++;
         rd_kafka_message_destroy(m);
     }
-    double secs = now_s() - t0, cpu = cpu_s() - cpu0;
+    double secs = now_s() - start, cpu = cpu_s() - cpu0;
     printf("mode=consume client=librdkafka count=%ld group=%s secs=%.3f first_msg_after_s=%.3f msgs_per_s=%.0f "
            "mb_per_s=%.2f cpu_s=%.3f cpu_s_per_million=%.3f max_rss_mb=%.1f\n",
-           got, o->group ? o->group : "-", secs, t0 - start, got / secs, bytes / secs / 1e6, cpu, cpu / got * 1e6,
+           got, o->group ? o->group : "-", secs, first - start, got / secs, bytes / secs / 1e6, cpu, cpu / got * 1e6,
            max_rss_mb());
     rd_kafka_consumer_close(rk);
     rd_kafka_destroy(rk);
