@@ -5,6 +5,8 @@
  *
  *   kafka_perf -T -t topic -p partitions [-b brokers]
  *       create the topic with that many partitions (replication factor 1).
+ *   kafka_perf -X -t topic [-b brokers]
+ *       delete the topic.
  *   kafka_perf -P -t topic [-b brokers] [-n count] [-s size] [-p partitions] [-a acks]
  *              [-z codec] [-l linger_ms] [-B batch_messages] [-I]
  *       produce count messages of size bytes asynchronously (the topic is created with the
@@ -94,10 +96,9 @@ static uint8_t *make_payload(long size) {
     return p;
 }
 
-static void create_topic(const char *brokers, const char *topic, int partitions, int must_create) {
+static kafka_conn_t *dial_first(const char *brokers) {
     kafka_config_t *cfg;
     kafka_conn_t *conn;
-    kafka_new_topic_t *nt;
     char first[256];
     snprintf(first, sizeof first, "%s", brokers);
     char *comma = strchr(first, ',');
@@ -105,6 +106,19 @@ static void create_topic(const char *brokers, const char *topic, int partitions,
         *comma = 0;
     CHECK(kafka_config_new(&cfg));
     CHECK(kafka_conn_dial(cfg, first, 10000, NULL, &conn));
+    kafka_config_free(cfg);
+    return conn;
+}
+
+static void delete_topic(const char *brokers, const char *topic) {
+    kafka_conn_t *conn = dial_first(brokers);
+    CHECK(kafka_conn_delete_topics(conn, &topic, 1, 30000, NULL));
+    kafka_conn_close(conn);
+}
+
+static void create_topic(const char *brokers, const char *topic, int partitions, int must_create) {
+    kafka_conn_t *conn = dial_first(brokers);
+    kafka_new_topic_t *nt;
     CHECK(kafka_new_topic_new(topic, partitions, 1, &nt));
     kafka_err_t err = kafka_conn_create_topics(conn, (const kafka_new_topic_t *const *)&nt, 1, 30000, NULL);
     if (err != KAFKA_OK && (must_create || err != KAFKA_ERR_TOPIC_ALREADY_EXISTS)) {
@@ -112,8 +126,29 @@ static void create_topic(const char *brokers, const char *topic, int partitions,
         exit(1);
     }
     kafka_new_topic_free(nt);
+    /* Wait until the broker's metadata has every partition with a leader: some clients
+     * (kafka-go) fail at once on a topic the broker does not know yet. */
+    for (int tries = 0;; tries++) {
+        kafka_partition_list_t *list = NULL;
+        size_t led = 0;
+        if (kafka_conn_read_partitions(conn, &topic, 1, 10000, NULL, &list) == KAFKA_OK) {
+            for (size_t i = 0; i < kafka_partition_list_count(list); i++) {
+                int32_t leader = -1;
+                if (kafka_partition_list_get(list, i, NULL, NULL, &leader) == KAFKA_OK && leader >= 0)
+                    led++;
+            }
+            kafka_partition_list_free(list);
+        }
+        if (led >= (size_t)partitions)
+            break;
+        if (tries == 200) {
+            fprintf(stderr, "topic %s: %zu of %d partitions have a leader after 10 s\n", topic, led, partitions);
+            exit(1);
+        }
+        struct timespec ts = {0, 50000000};
+        nanosleep(&ts, NULL);
+    }
     kafka_conn_close(conn);
-    kafka_config_free(cfg);
 }
 
 static long delivered, failed;
@@ -370,9 +405,9 @@ static int run_sync(const struct opts *o) {
 int main(int argc, char **argv) {
     struct opts o = {"127.0.0.1:9092", NULL, "all", "none", NULL, NULL, NULL, 1000000, 100, 10000, 1, 0, 0, 10};
     int mode = 'P', opt;
-    while ((opt = getopt(argc, argv, "TPCELt:b:n:s:p:a:z:l:B:G:r:d:I")) != -1) {
+    while ((opt = getopt(argc, argv, "TXPCELt:b:n:s:p:a:z:l:B:G:r:d:I")) != -1) {
         switch (opt) {
-        case 'T': case 'P': case 'C': case 'E': case 'L': mode = opt; break;
+        case 'T': case 'X': case 'P': case 'C': case 'E': case 'L': mode = opt; break;
         case 't': o.topic = optarg; break;
         case 'b': o.brokers = optarg; break;
         case 'n': o.count = atol(optarg); break;
@@ -390,7 +425,7 @@ int main(int argc, char **argv) {
         }
     }
     if (!o.topic || o.count <= 0 || o.size < 0 || o.rate <= 0 || (mode == 'E' && o.size < 8)) {
-        fprintf(stderr, "usage: %s -T|-P|-C|-E|-L -t topic [-b brokers] [-n count] [-s size] ...\n"
+        fprintf(stderr, "usage: %s -T|-X|-P|-C|-E|-L -t topic [-b brokers] [-n count] [-s size] ...\n"
                         "(see the comment at the top of kafka_perf.c)\n", argv[0]);
         return 2;
     }
@@ -398,6 +433,7 @@ int main(int argc, char **argv) {
         create_topic(o.brokers, o.topic, o.partitions, 0);
     switch (mode) {
     case 'T': create_topic(o.brokers, o.topic, o.partitions, 1); return 0;
+    case 'X': delete_topic(o.brokers, o.topic); return 0;
     case 'P': return run_produce(&o);
     case 'C': return run_consume(&o);
     case 'E': return run_e2e(&o);
