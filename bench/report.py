@@ -168,7 +168,7 @@ def main():
           (["size B", "reader", "codec"], lambda c: [c[1], "partition 0" if c[5] == "partition" else "group, 6 partitions", c[4]]))
 
     for kind, head in (("e2e", "End-to-end latency, 100 B at 10,000 messages/s, acks=all, 1 partition"),
-                       ("sync", "Synchronous single-message write (100 B), default settings")):
+                       ("sync", "Synchronous single-message write (100 B), default settings; messages/s = writes/s")):
         ks = [c for c in cells if c[0] == kind]
         if not ks:
             continue

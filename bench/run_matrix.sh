@@ -121,16 +121,20 @@ run_client() {
                 --bootstrap-server "$BROKER" --command-property acks="$acks" compression.type="$codec" \
                 linger.ms=5 batch.size=1048576 enable.idempotence=false 2>/dev/null | grep 'records sent' | tail -1)
             # "N records sent, X records/sec (Y MB/sec), ..."
-            local rate
+            local rate sent
             rate=$(sed -n 's/.* records sent, \([0-9.]*\) records\/sec.*/\1/p' <<<"$line")
+            sent=$(sed -n 's/^\([0-9]*\) records sent.*/\1/p' <<<"$line")
+            [ "$sent" = "$count" ] || { echo "ProducerPerformance: '$line'" >&2; return 1; }
             echo "count=$count msgs_per_s=$rate mb_per_s=$(python3 -c "print(f'{$rate*$size/1e6:.2f}')")"
         else
-            local -a grp=(--group "${group:-java-$topic}")
+            # ConsumerPerformance always joins a group: a fresh one per run in the partition cells too
+            local -a grp=(--group "${group:-java-$topic-$(date +%s%N)}")
             line=$(scripts/kafka-local.sh java-tool org.apache.kafka.tools.ConsumerPerformance --topic "$topic" \
                 --num-records "$count" --bootstrap-server "$BROKER" "${grp[@]}" --hide-header \
                 --command-property auto.commit.interval.ms=1000 auto.offset.reset=earliest 2>/dev/null | tail -1)
             # start, end, MB, MB/s, nMsg, nMsg/s, rebalance ms, fetch ms, fetch MB/s, fetch nMsg/s
             IFS=, read -r _ _ _ _ n rate _ _ _ _ <<<"$line"
+            [ "${n// /}" = "$count" ] || { echo "ConsumerPerformance: '$line'" >&2; return 1; }
             echo "count=${n// /} msgs_per_s=${rate// /} mb_per_s=$(python3 -c "print(f'{${rate// /}*$size/1e6:.2f}')")"
         fi ;;
     esac
