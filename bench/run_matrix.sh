@@ -20,7 +20,8 @@
 #   4. writes bench/results/<UTC date-time>.md and .csv (medians, ratio to librdkafka) and
 #      -raw.csv (every run).
 #
-# Needs: bash, python3, cargo, a C compiler, Go >= 1.24, Java >= 17 and mvn (the broker script
+# Needs: bash, python3, cargo, a C compiler, Go >= 1.21 (franz-go v1.22.3 needs Go 1.26: an older go
+# fetches that toolchain itself, GOTOOLCHAIN=auto), Java >= 17 and mvn (the broker script
 # installs the last two with apt-get when missing), root or sudo for apt-get.
 # Environment: BENCH_REPS (3), BENCH_N100 (200000 messages of 100 B), BENCH_N1K (50000 of 1 KB),
 # BENCH_C100 / BENCH_C1K (consume: 1000000 / 250000, more because consuming is quicker),
@@ -57,7 +58,7 @@ if [ ${#missing[@]} -gt 0 ]; then
     as_root apt-get update -qq
     as_root env DEBIAN_FRONTEND=noninteractive apt-get install -y -qq "${missing[@]}" >/dev/null
 fi
-command -v go >/dev/null || { log "Go (>= 1.24) is needed: https://go.dev/dl/"; exit 1; }
+command -v go >/dev/null || { log "Go (>= 1.21) is needed: https://go.dev/dl/"; exit 1; }
 mkdir -p "$BIN" "$OUT"
 log "building libkafka_rs (release), the C programs and the Go peers"
 cargo build --release --lib --quiet
