@@ -121,9 +121,29 @@ impl GroupReader {
         self.inner.rebalances.lock().unwrap_or_else(|p| p.into_inner()).drain(..).collect()
     }
 
-    fn current(&self, generation: i32, m: &Message) -> bool {
+    /// Takes up to `max` messages off the front, dropping those of revoked partitions or
+    /// finished generations on the way. Only what is taken is checked (a message stays valid
+    /// until a rebalance, and a rebalance is checked again at the next take), under one lock,
+    /// and a run of one partition's messages is checked once.
+    fn take_current(&self, front: &mut VecDeque<(i32, Message)>, max: usize) -> Vec<(i32, Message)> {
         let pos = self.inner.positions.lock().unwrap_or_else(|p| p.into_inner());
-        pos.valid(generation, &(m.topic.to_string(), m.partition))
+        let mut out = Vec::with_capacity(max.min(front.len()));
+        let mut last: Option<(Arc<str>, i32, i32, bool)> = None;
+        while out.len() < max {
+            let Some((g, m)) = front.pop_front() else { break };
+            let ok = match &last {
+                Some((t, p, lg, ok)) if *lg == g && *p == m.partition && **t == *m.topic => *ok,
+                _ => {
+                    let ok = pos.valid(g, &(m.topic.to_string(), m.partition));
+                    last = Some((m.topic.clone(), m.partition, g, ok));
+                    ok
+                }
+            };
+            if ok {
+                out.push((g, m));
+            }
+        }
+        out
     }
 
     fn failed(&self) -> Option<Error> {
@@ -147,10 +167,9 @@ impl GroupReader {
                 loop {
                     {
                         let mut front = self.front.lock().unwrap_or_else(|p| p.into_inner());
-                        front.retain(|(g, m)| self.current(*g, m));
-                        if !front.is_empty() {
-                            let n = max.min(front.len());
-                            return Ok(front.drain(..n).collect());
+                        let taken = self.take_current(&mut front, max);
+                        if !taken.is_empty() {
+                            return Ok(taken);
                         }
                     }
                     if let Some(e) = self.failed() {
