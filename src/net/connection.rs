@@ -488,7 +488,7 @@ async fn read_frame(rd: &mut (impl AsyncRead + Unpin), max_frame: usize) -> Resu
         if e.kind() == std::io::ErrorKind::UnexpectedEof {
             Error::transport("connection closed by broker")
         } else {
-            Error::from(e)
+            io_error(e)
         }
     })?;
     if looks_like_tls_record(len) {
@@ -507,7 +507,7 @@ async fn read_frame(rd: &mut (impl AsyncRead + Unpin), max_frame: usize) -> Resu
             buf.reserve((len - buf.len()).min(buf.len().max(64 << 10)));
         }
         let want = len - buf.len();
-        let n = (&mut *rd).take(want as u64).read_buf(&mut buf).await.map_err(Error::from)?;
+        let n = (&mut *rd).take(want as u64).read_buf(&mut buf).await.map_err(io_error)?;
         if n == 0 {
             return Err(Error::transport(format!(
                 "connection closed by broker in the middle of a {len}-byte frame"
@@ -515,6 +515,15 @@ async fn read_frame(rd: &mut (impl AsyncRead + Unpin), max_frame: usize) -> Resu
         }
     }
     Ok(buf.freeze())
+}
+
+/// An I/O error of the transport; a TLS failure after the handshake (a broker that refuses our
+/// client certificate says so with an alert on the first read) is a TLS error naming it.
+fn io_error(e: std::io::Error) -> Error {
+    if e.get_ref().is_some_and(|inner| inner.is::<rustls::Error>()) {
+        return Error::new(code::TLS, tls::describe(&e, ""));
+    }
+    Error::from(e)
 }
 
 /// The first four bytes of a TLS record (alert 0x15 or handshake 0x16, version 3.x) read as a
@@ -549,7 +558,7 @@ async fn write_loop(
             result = wr.flush().await;
         }
         if let Err(e) = result {
-            shared.fail_all(Error::from(e).context(format!("write to broker {addr}")));
+            shared.fail_all(io_error(e).context(format!("write to broker {addr}")));
             return;
         }
         for n in written.drain(..) {
