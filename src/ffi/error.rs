@@ -31,10 +31,15 @@ pub const KAFKA_ERR_NOT_LEADER_OR_FOLLOWER: kafka_err_t = 6;
 pub const KAFKA_ERR_REQUEST_TIMED_OUT: kafka_err_t = 7;
 /// Kafka broker error 10: a message is larger than the broker accepts.
 pub const KAFKA_ERR_MESSAGE_TOO_LARGE: kafka_err_t = 10;
+/// Kafka broker error 33: the listener does not enable the SASL mechanism asked for.
+pub const KAFKA_ERR_UNSUPPORTED_SASL_MECHANISM: kafka_err_t = 33;
 /// Kafka broker error 36: the topic already exists.
 pub const KAFKA_ERR_TOPIC_ALREADY_EXISTS: kafka_err_t = 36;
 /// Kafka broker error 41: this broker is not the controller.
 pub const KAFKA_ERR_NOT_CONTROLLER: kafka_err_t = 41;
+/// Kafka broker error 58: the broker refused the SASL login (wrong user or password); the
+/// message starts with "authentication failed".
+pub const KAFKA_ERR_SASL_AUTHENTICATION_FAILED: kafka_err_t = 58;
 /// Local: an argument was invalid (NULL handle, bad value).
 pub const KAFKA_ERR_INVALID_ARG: kafka_err_t = -100;
 /// Local: the operation did not finish within its timeout.
@@ -47,7 +52,8 @@ pub const KAFKA_ERR_CLOSED: kafka_err_t = -103;
 pub const KAFKA_ERR_TRANSPORT: kafka_err_t = -104;
 /// Local: TLS handshake or certificate failure.
 pub const KAFKA_ERR_TLS: kafka_err_t = -105;
-/// Local: SASL authentication failed.
+/// Local: SASL authentication failed on this side (e.g. the broker's SCRAM signature is wrong);
+/// a login the broker refuses is KAFKA_ERR_SASL_AUTHENTICATION_FAILED.
 pub const KAFKA_ERR_AUTHENTICATION: kafka_err_t = -106;
 /// Local: the broker and this library share no version of a needed API.
 pub const KAFKA_ERR_UNSUPPORTED_VERSION: kafka_err_t = -107;
@@ -166,6 +172,9 @@ mod tests {
             (KAFKA_ERR_UNKNOWN_SERVER_ERROR, "UNKNOWN_SERVER_ERROR"),
             (KAFKA_ERR_UNKNOWN_TOPIC_OR_PARTITION, "UNKNOWN_TOPIC_OR_PARTITION"),
             (KAFKA_ERR_TOPIC_ALREADY_EXISTS, "TOPIC_ALREADY_EXISTS"),
+            (KAFKA_ERR_UNSUPPORTED_SASL_MECHANISM, "UNSUPPORTED_SASL_MECHANISM"),
+            (KAFKA_ERR_SASL_AUTHENTICATION_FAILED, "SASL_AUTHENTICATION_FAILED"),
+            (KAFKA_ERR_TLS, "TLS"),
             (KAFKA_ERR_TIMED_OUT, "TIMED_OUT"),
             (KAFKA_ERR_CANCELLED, "CANCELLED"),
             (KAFKA_ERR_CONFIG, "CONFIG"),
