@@ -202,17 +202,41 @@ fn a_broker_certificate_from_an_untrusted_ca_is_a_tls_error_naming_unknown_issue
 
 #[test]
 fn without_a_ca_the_system_roots_are_used_and_do_not_trust_the_test_ca() {
-    let pairs = vec![("security.protocol", "sasl_ssl".to_string())]
-        .into_iter()
-        .chain(
-            sasl("sasl_ssl", "PLAIN", SASL_PASSWORD)
-                .into_iter()
-                .filter(|(k, _)| *k != "ssl.ca.location" && *k != "security.protocol"),
-        )
-        .collect::<Vec<_>>();
-    let (e, _) = dial_error(&sasl_ssl(), &pairs);
+    let pairs = [
+        ("security.protocol", "sasl_ssl"),
+        ("sasl.mechanisms", "PLAIN"),
+        ("sasl.username", SASL_USER),
+        ("sasl.password", SASL_PASSWORD),
+        ("socket.connection.setup.timeout.ms", "10000"),
+    ];
+    let settings = match ConnSettings::from_config(&config("", &pairs)) {
+        Ok(s) => s,
+        // A machine without a system trust store: that is the clear error to expect.
+        Err(e) => {
+            assert_eq!(e.code(), code::CONFIG, "{e}");
+            assert!(e.message().contains("system's trust store"), "{e}");
+            return;
+        }
+    };
+    let e = run(Conn::dial(&sasl_ssl(), settings)).map(drop).unwrap_err();
     assert_eq!(e.code(), code::TLS, "{e}");
     assert!(e.message().contains("UnknownIssuer"), "{e}");
+}
+
+#[test]
+fn an_encrypted_key_needs_its_password_at_creation() {
+    let mut pairs = mtls();
+    pairs[3].1 = tls_file("client-encrypted.key");
+    let e = ConnSettings::from_config(&config("", &borrow(&pairs))).unwrap_err();
+    assert_eq!(e.code(), code::CONFIG, "{e}");
+    assert!(e.message().contains("set ssl.key.password"), "{e}");
+    pairs.push(("ssl.key.password", "wrong-key-pw".into()));
+    let e = ConnSettings::from_config(&config("", &borrow(&pairs))).unwrap_err();
+    assert!(e.message().contains("cannot decrypt") && !e.message().contains("wrong-key-pw"), "{e}");
+    pairs.last_mut().unwrap().1 = CLIENT_KEY_PASSWORD.into();
+    let conn =
+        run(Conn::dial(&ssl(), ConnSettings::from_config(&config("", &borrow(&pairs))).unwrap())).unwrap();
+    assert!(!run(conn.brokers()).unwrap().is_empty());
 }
 
 #[test]
