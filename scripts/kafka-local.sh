@@ -288,7 +288,7 @@ extra_ready_ports() {
 # make_tls_material <dir>: CA, broker and client certificates (EC P-256, 10 days) with openssl.
 make_tls_material() {
     local d=$1/tls san
-    command -v openssl >/dev/null 2>&1 || die "openssl is needed for the TLS listeners"
+    command -v openssl >/dev/null 2>&1 || apt_install openssl
     mkdir -p "$d"
     if [[ $HOST =~ ^[0-9.]+$ ]]; then san="IP:$HOST"; else san="DNS:$HOST"; fi
     (
