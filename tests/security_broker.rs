@@ -304,6 +304,7 @@ fn plaintext_against_a_sasl_listener_fails_clearly_without_hanging() {
     let e = r.expect_err("a SASL listener must refuse unauthenticated requests");
     eprintln!("plaintext client -> SASL listener: {e}");
     assert_ne!(e.code(), code::TIMED_OUT, "{e}");
+    assert!(e.message().contains("if this is a SASL listener"), "{e}");
 }
 
 /// A failed login with a distinctive password, through a Writer with debug logging, a Reader

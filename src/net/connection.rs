@@ -206,8 +206,13 @@ impl BrokerConnection {
         let (read_half, write_half) = tokio::io::split(transport);
         let shared = Arc::new(Shared::default());
         let (frames_tx, frames_rx) = mpsc::channel::<Outgoing>(256);
-        let reader =
-            tokio::spawn(read_loop(read_half, shared.clone(), opts.max_response_bytes, addr.to_string()));
+        let reader = tokio::spawn(read_loop(
+            read_half,
+            shared.clone(),
+            opts.max_response_bytes,
+            addr.to_string(),
+            !opts.security.protocol.uses_sasl(),
+        ));
         let writer = tokio::spawn(write_loop(write_half, frames_rx, shared.clone(), addr.to_string()));
         BrokerConnection {
             addr: addr.to_string(),
@@ -455,15 +460,20 @@ fn wrong_protocol_hint(security: &Security) -> &'static str {
     }
 }
 
+/// `sasl_hint`: this connection does not use SASL, so a broker that closes it right after
+/// ApiVersions is probably a SASL listener refusing an unauthenticated request.
 async fn read_loop(
     mut rd: tokio::io::ReadHalf<Box<dyn TransportBox>>,
     shared: Arc<Shared>,
     max_frame: usize,
     addr: String,
+    sasl_hint: bool,
 ) {
+    let mut frames = 0u64;
     let err = loop {
         match read_frame(&mut rd, max_frame).await {
             Ok(mut frame) => {
+                frames += 1;
                 if frame.len() < 4 {
                     break Error::malformed(format!("broker {addr} sent a {}-byte frame", frame.len()));
                 }
@@ -474,6 +484,12 @@ async fn read_loop(
                 if let Some(w) = waiter {
                     let _ = w.send(Ok(body));
                 }
+            }
+            Err(e) if sasl_hint && frames == 1 && e.code() == code::TRANSPORT => {
+                break e.context(format!("read from broker {addr}")).context(
+                    "closed after ApiVersions (if this is a SASL listener, set security.protocol to \
+                     sasl_plaintext or sasl_ssl and the sasl.* keys)",
+                )
             }
             Err(e) => break e.context(format!("read from broker {addr}")),
         }
