@@ -14,6 +14,28 @@ static inline const char *broker_addr(void) {
     return addr ? addr : "127.0.0.1:9092";
 }
 
+/* The path of a file of the local test broker's TLS material (ca.pem, client.pem, client.key)
+ * in `buf`: $KAFKA_TLS_DIR, else $KAFKA_RS_RUN/single/tls, else the default run dir's. */
+static inline const char *tls_file(char *buf, size_t size, const char *name) {
+    const char *dir = getenv("KAFKA_TLS_DIR");
+    const char *run = getenv("KAFKA_RS_RUN");
+    if (dir)
+        snprintf(buf, size, "%s/%s", dir, name);
+    else
+        snprintf(buf, size, "%s/single/tls/%s", run ? run : "/tmp/libkafka_rs-kafka", name);
+    return buf;
+}
+
+/* SASL credentials: $KAFKA_SASL_USER / $KAFKA_SASL_PASSWORD, else the local test broker's user. */
+static inline const char *sasl_user(void) {
+    const char *u = getenv("KAFKA_SASL_USER");
+    return u ? u : "kafkars";
+}
+static inline const char *sasl_password(void) {
+    const char *p = getenv("KAFKA_SASL_PASSWORD");
+    return p ? p : "kafkars-secret";
+}
+
 /* Milliseconds since the epoch, for deadlines. */
 static inline int64_t now_ms(void) {
     struct timespec ts;

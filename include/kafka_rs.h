@@ -321,6 +321,11 @@ typedef void (*kafka_log_cb)(void *userdata, int32_t level, const char *message)
 #define KAFKA_ERR_ILLEGAL_GENERATION 22
 
 /*
+ Kafka broker error 33: the listener does not enable the SASL mechanism asked for.
+ */
+#define KAFKA_ERR_UNSUPPORTED_SASL_MECHANISM 33
+
+/*
  Kafka broker error 36: the topic already exists.
  */
 #define KAFKA_ERR_TOPIC_ALREADY_EXISTS 36
@@ -329,6 +334,12 @@ typedef void (*kafka_log_cb)(void *userdata, int32_t level, const char *message)
  Kafka broker error 41: this broker is not the controller.
  */
 #define KAFKA_ERR_NOT_CONTROLLER 41
+
+/*
+ Kafka broker error 58: the broker refused the SASL login (wrong user or password); the
+ message starts with "authentication failed".
+ */
+#define KAFKA_ERR_SASL_AUTHENTICATION_FAILED 58
 
 /*
  Kafka broker error 82: another group member joined with this reader's group.instance.id; this
@@ -367,7 +378,8 @@ typedef void (*kafka_log_cb)(void *userdata, int32_t level, const char *message)
 #define KAFKA_ERR_TLS -105
 
 /*
- Local: SASL authentication failed.
+ Local: SASL authentication failed on this side (e.g. the broker's SCRAM signature is wrong);
+ a login the broker refuses is KAFKA_ERR_SASL_AUTHENTICATION_FAILED.
  */
 #define KAFKA_ERR_AUTHENTICATION -106
 

@@ -8,7 +8,9 @@
 #   fetch                 download the jars (mvn dependency:copy-dependencies) into the
 #                         cache; no-op when the cache is already complete
 #   start                 single combined broker+controller node:
-#                           PLAINTEXT 127.0.0.1:9092, CONTROLLER 127.0.0.1:9093
+#                           PLAINTEXT 127.0.0.1:9092, CONTROLLER 127.0.0.1:9093,
+#                           SASL_PLAINTEXT 9094, SSL (mTLS) 9095, SASL_SSL 9096
+#                           (users, certificates: see "Secured listeners" below)
 #   start --cluster3      three combined nodes, one cluster id, static voters:
 #                           PLAINTEXT 127.0.0.1:9192,9292,9392; CONTROLLER 9193,9293,9393;
 #                           auto.create.topics.enable=false (the single node has it on)
@@ -41,6 +43,7 @@
 #   KAFKA_RS_RUN          run dir: configs, data, logs, pid files (default /tmp/libkafka_rs-kafka)
 #   KAFKA_RS_HOST         listen/advertise address             (default 127.0.0.1)
 #   KAFKA_RS_PORT / KAFKA_RS_CONTROLLER_PORT                    (default 9092 / 9093)
+#   KAFKA_RS_SASL_PORT / KAFKA_RS_SSL_PORT / KAFKA_RS_SASL_SSL_PORT (default 9094 / 9095 / 9096)
 #   KAFKA_RS_CLUSTER_PORTS / KAFKA_RS_CLUSTER_CONTROLLER_PORTS  (default 9192,9292,9392 / 9193,9293,9393)
 #   KAFKA_RS_HEAP         broker heap, -Xms and -Xmx           (default 512m)
 #   KAFKA_RS_TOOL_HEAP    java-tool / format heap              (default 256m)
@@ -234,28 +237,117 @@ ensure_libs() {
 # ---------------------------------------------------------------------------
 # broker configuration
 # ---------------------------------------------------------------------------
-# Reserved for the secured listeners added by a later issue (single node only):
-#   SASL_PLAINTEXT://127.0.0.1:9094   PLAIN + SCRAM-SHA-256/512
-#   SSL://127.0.0.1:9095              self-signed CA, PKCS12 keystore/truststore
-#   SASL_SSL://127.0.0.1:9096
-# They plug in here, and nothing else in the script needs to know about them:
+# Secured listeners (single node only; the 3-node cluster stays PLAINTEXT):
+#   SASL_PLAINTEXT://$HOST:$KAFKA_RS_SASL_PORT (9094)      PLAIN, SCRAM-SHA-256, SCRAM-SHA-512
+#   SSL://$HOST:$KAFKA_RS_SSL_PORT (9095)                  mutual TLS: a client certificate is required
+#   SASL_SSL://$HOST:$KAFKA_RS_SASL_SSL_PORT (9096)        TLS (server certificate only) + the SASL users
+# Key material is made at every fresh start in <node dir>/tls (single: $KAFKA_RS_RUN/single/tls):
+#   ca.pem                 the test CA that signed the broker and client certificates
+#   broker.pem/.key/.p12   broker certificate: CN and SAN = $HOST only (so dialing "localhost"
+#                          is a real hostname mismatch), keystore password "broker-secret"
+#   client.pem, client.key mTLS client certificate and its PKCS#8 key
+#   client-encrypted.key   the same key as encrypted PKCS#8 (PBES2/AES-256), password "client-key-secret"
+#   untrusted-ca.pem       a CA that signed nothing the broker uses (unknown-CA tests)
+# SASL test users (fixed test values, not secrets):
+#   PLAIN (listener JAAS):           kafkars / kafkars-secret
+#   SCRAM-SHA-256 and -512 (format): kafkars / kafkars-secret
+# Hook contract (nothing else in the script knows about them):
 #   extra_listeners <kind>       prints ",NAME://host:port,..." appended to both
 #                                listeners= and advertised.listeners=
 #   extra_protocol_map <kind>    prints ",NAME:PROTOCOL,..." appended to
 #                                listener.security.protocol.map=
 #   extra_listener_config <kind> <dir>
-#                                prints further server.properties lines
-#                                (sasl.enabled.mechanisms, listener.name.*.sasl.jaas.config,
-#                                ssl.keystore.*, ...); <dir> is the node dir for key material
-#   extra_format_args <kind>     prints extra StorageTool format args (e.g. --add-scram ...)
+#                                prints further server.properties lines and makes the key
+#                                material in <dir>/tls
+#   extra_format_args <kind>     prints extra StorageTool format args (--add-scram ...)
 #   extra_ready_ports <kind>     prints further ports that must accept before "ready"
 # <kind> is "single" or "cluster3". PLAINTEXT stays the inter-broker listener.
-# All of them print nothing for now.
-extra_listeners() { :; }
-extra_protocol_map() { :; }
-extra_listener_config() { :; }
-extra_format_args() { :; }
-extra_ready_ports() { :; }
+SASL_PORT=${KAFKA_RS_SASL_PORT:-9094}
+SSL_PORT=${KAFKA_RS_SSL_PORT:-9095}
+SASL_SSL_PORT=${KAFKA_RS_SASL_SSL_PORT:-9096}
+TEST_USER=kafkars
+TEST_PASSWORD=kafkars-secret
+KEYSTORE_PASSWORD=broker-secret
+CLIENT_KEY_PASSWORD=client-key-secret
+
+extra_listeners() {
+    [ "$1" = single ] || return 0
+    printf ',SASL_PLAINTEXT://%s:%s,SSL://%s:%s,SASL_SSL://%s:%s' \
+        "$HOST" "$SASL_PORT" "$HOST" "$SSL_PORT" "$HOST" "$SASL_SSL_PORT"
+}
+extra_protocol_map() {
+    [ "$1" = single ] || return 0
+    printf ',SASL_PLAINTEXT:SASL_PLAINTEXT,SSL:SSL,SASL_SSL:SASL_SSL'
+}
+extra_format_args() {
+    [ "$1" = single ] || return 0
+    printf -- '--add-scram SCRAM-SHA-256=[name=%s,password=%s] --add-scram SCRAM-SHA-512=[name=%s,password=%s]' \
+        "$TEST_USER" "$TEST_PASSWORD" "$TEST_USER" "$TEST_PASSWORD"
+}
+extra_ready_ports() {
+    [ "$1" = single ] || return 0
+    echo "$SASL_PORT $SSL_PORT $SASL_SSL_PORT"
+}
+
+# make_tls_material <dir>: CA, broker and client certificates (EC P-256, 10 days) with openssl.
+make_tls_material() {
+    local d=$1/tls san
+    command -v openssl >/dev/null 2>&1 || apt_install openssl
+    mkdir -p "$d"
+    if [[ $HOST =~ ^[0-9.]+$ ]]; then san="IP:$HOST"; else san="DNS:$HOST"; fi
+    (
+        cd "$d"
+        set -e
+        key() { openssl genpkey -algorithm EC -pkeyopt ec_paramgen_curve:P-256 -out "$1"; }
+        key ca.key
+        openssl req -x509 -new -key ca.key -days 10 -subj "/CN=libkafka_rs test CA" -out ca.pem
+        key untrusted-ca.key
+        openssl req -x509 -new -key untrusted-ca.key -days 10 -subj "/CN=libkafka_rs untrusted CA" \
+            -out untrusted-ca.pem
+        key broker.key
+        openssl req -new -key broker.key -subj "/CN=$HOST" -out broker.csr
+        printf 'subjectAltName=%s\nextendedKeyUsage=serverAuth\n' "$san" >broker.ext
+        openssl x509 -req -in broker.csr -CA ca.pem -CAkey ca.key -CAcreateserial -days 10 \
+            -extfile broker.ext -out broker.pem
+        openssl pkcs12 -export -in broker.pem -inkey broker.key -certfile ca.pem -name broker \
+            -passout "pass:$KEYSTORE_PASSWORD" -out broker.p12
+        key client.key
+        openssl req -new -key client.key -subj "/CN=kafkars-client" -out client.csr
+        printf 'extendedKeyUsage=clientAuth\n' >client.ext
+        openssl x509 -req -in client.csr -CA ca.pem -CAkey ca.key -CAcreateserial -days 10 \
+            -extfile client.ext -out client.pem
+        openssl pkcs8 -topk8 -in client.key -v2 aes-256-cbc -passout "pass:$CLIENT_KEY_PASSWORD" \
+            -out client-encrypted.key
+        rm -f ./*.csr ./*.ext ./*.srl
+    ) >"$1/logs/tls.log" 2>&1 || { cat "$1/logs/tls.log" >&2; die "making the TLS test certificates failed"; }
+}
+
+extra_listener_config() {
+    [ "$1" = single ] || return 0
+    local dir=$2 l m
+    make_tls_material "$dir"
+    local plain="org.apache.kafka.common.security.plain.PlainLoginModule required user_$TEST_USER=\"$TEST_PASSWORD\";"
+    local scram="org.apache.kafka.common.security.scram.ScramLoginModule required;"
+    cat <<EOF
+
+# Secured listeners (scripts/kafka-local.sh extra_listener_config).
+sasl.enabled.mechanisms=PLAIN,SCRAM-SHA-256,SCRAM-SHA-512
+ssl.keystore.type=PKCS12
+ssl.keystore.location=$dir/tls/broker.p12
+ssl.keystore.password=$KEYSTORE_PASSWORD
+ssl.key.password=$KEYSTORE_PASSWORD
+ssl.truststore.type=PEM
+ssl.truststore.location=$dir/tls/ca.pem
+listener.name.ssl.ssl.client.auth=required
+listener.name.sasl_ssl.ssl.client.auth=none
+EOF
+    for l in sasl_plaintext sasl_ssl; do
+        echo "listener.name.$l.plain.sasl.jaas.config=$plain"
+        for m in scram-sha-256 scram-sha-512; do
+            echo "listener.name.$l.$m.sasl.jaas.config=$scram"
+        done
+    done
+}
 
 # write_config <kind> <dir> <node.id> <client port> <controller port> <voters> <internal RF>
 write_config() {

@@ -10,8 +10,7 @@ use crate::error::{Error, Result};
 #[derive(Clone, Copy, Debug)]
 enum Kind {
     Str,
-    /// A secret string: never echoed back in errors (the SASL and TLS keys use it).
-    #[allow(dead_code)]
+    /// A secret string: never echoed back in errors or `Debug` (the SASL and TLS keys use it).
     Secret,
     Int {
         min: i64,
@@ -64,9 +63,36 @@ const KEYS: &[KeySpec] = &[
     ),
     key(
         "security.protocol",
-        Kind::Enum(&["plaintext"]),
+        Kind::Enum(&["plaintext", "ssl", "sasl_plaintext", "sasl_ssl"]),
         "plaintext",
-        "Transport security (TLS/SASL: coming).",
+        "Transport security: TLS (ssl), SASL (sasl_plaintext), both (sasl_ssl) or neither. Case-insensitive.",
+    ),
+    key(
+        "sasl.mechanisms",
+        Kind::Enum(&["PLAIN", "SCRAM-SHA-256", "SCRAM-SHA-512"]),
+        "PLAIN",
+        "SASL mechanism for sasl_plaintext/sasl_ssl (librdkafka's default GSSAPI is not supported).",
+    ),
+    key("sasl.username", Kind::Str, "", "SASL username (required with sasl_plaintext/sasl_ssl)."),
+    key("sasl.password", Kind::Secret, "", "SASL password; never logged or shown in errors."),
+    key("ssl.ca.location", Kind::Str, "", "File of PEM CA certificates that brokers' certificates must chain to (default: the system's trust store)."),
+    key("ssl.ca.pem", Kind::Str, "", "The same as PEM text, instead of a file."),
+    key("ssl.certificate.location", Kind::Str, "", "Client certificate (PEM, leaf first) for mutual TLS; needs ssl.key.*."),
+    key("ssl.certificate.pem", Kind::Str, "", "The client certificate as PEM text, instead of a file."),
+    key("ssl.key.location", Kind::Str, "", "Client private key file (PEM: PKCS#8, RSA, EC, or encrypted PKCS#8 with ssl.key.password)."),
+    key("ssl.key.pem", Kind::Secret, "", "The client private key as PEM text, instead of a file."),
+    key("ssl.key.password", Kind::Secret, "", "Password of an encrypted PKCS#8 client key (PBES2: PBKDF2 or scrypt with AES-CBC)."),
+    key(
+        "enable.ssl.certificate.verification",
+        Kind::Bool,
+        "true",
+        "false = INSECURE: accept any broker certificate (no CA or hostname check). For tests against throwaway brokers only.",
+    ),
+    key(
+        "ssl.endpoint.identification.algorithm",
+        Kind::Enum(&["https", "none"]),
+        "https",
+        "https: the broker's certificate must name the host dialed (hostname verification; SNI is always sent for DNS names). none: skip only the hostname check.",
     ),
     key(
         "log_level",
@@ -225,6 +251,7 @@ const ALIASES: &[(&str, &str)] = &[
     ("queue.buffering.max.ms", "linger.ms"),
     ("partitioner", "balancer"),
     ("request.required.acks", "acks"),
+    ("sasl.mechanism", "sasl.mechanisms"),
 ];
 
 fn spec(name: &str) -> Option<&'static KeySpec> {
@@ -273,9 +300,21 @@ fn parse_bool(v: &str) -> Option<bool> {
 }
 
 /// A set of configuration values. Unset keys read as their defaults.
-#[derive(Clone, Debug, Default)]
+#[derive(Clone, Default)]
 pub struct Config {
     values: BTreeMap<&'static str, String>,
+}
+
+/// Shows every key set, with the values of secret keys hidden.
+impl std::fmt::Debug for Config {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        let mut m = f.debug_map();
+        for (k, v) in &self.values {
+            let secret = spec(k).is_some_and(|s| matches!(s.kind, Kind::Secret));
+            m.entry(k, if secret { &"(hidden)" } else { v as &dyn std::fmt::Debug });
+        }
+        m.finish()
+    }
 }
 
 impl Config {
@@ -414,5 +453,11 @@ mod tests {
         check_value(&s, "hunter2").unwrap();
         let s = KeySpec { name: "x", kind: Kind::Secret, default: "", doc: "" };
         assert!(check_value(&s, "anything").is_ok());
+        let mut c = Config::new();
+        c.set("sasl.password", "hunter2").unwrap();
+        c.set("ssl.key.password", "hunter3").unwrap();
+        c.set("sasl.username", "alice").unwrap();
+        let d = format!("{c:?}");
+        assert!(d.contains("alice") && !d.contains("hunter2") && !d.contains("hunter3"), "{d}");
     }
 }

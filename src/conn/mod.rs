@@ -11,7 +11,7 @@ pub use crate::cluster::fetch::{FetchedBatch, Message};
 use crate::cluster::{self, BrokerInfo, ClusterMetadata, PartitionInfo};
 use crate::config::Config;
 use crate::error::{code, Error, Result};
-use crate::net::{BrokerConnection, ConnectOptions};
+use crate::net::{BrokerConnection, ConnectOptions, Security};
 use crate::protocol::compression::Compression;
 use crate::protocol::messages::create_topics_request::{
     CreatableReplicaAssignment, CreatableTopic, CreatableTopicConfig,
@@ -50,6 +50,7 @@ impl ConnSettings {
                 connect_timeout: cfg.get_ms("socket.connection.setup.timeout.ms")?,
                 request_timeout: cfg.get_ms("socket.timeout.ms")?,
                 max_response_bytes: cfg.get_int("receive.message.max.bytes")? as usize,
+                security: Security::from_config(cfg)?,
             },
             allow_auto_create_topics: cfg.get_bool("allow.auto.create.topics")?,
         })

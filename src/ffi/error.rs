@@ -34,10 +34,15 @@ pub const KAFKA_ERR_MESSAGE_TOO_LARGE: kafka_err_t = 10;
 /// Kafka broker error 22: the consumer-group generation is over (a commit of messages fetched
 /// before a rebalance took their partition away).
 pub const KAFKA_ERR_ILLEGAL_GENERATION: kafka_err_t = 22;
+/// Kafka broker error 33: the listener does not enable the SASL mechanism asked for.
+pub const KAFKA_ERR_UNSUPPORTED_SASL_MECHANISM: kafka_err_t = 33;
 /// Kafka broker error 36: the topic already exists.
 pub const KAFKA_ERR_TOPIC_ALREADY_EXISTS: kafka_err_t = 36;
 /// Kafka broker error 41: this broker is not the controller.
 pub const KAFKA_ERR_NOT_CONTROLLER: kafka_err_t = 41;
+/// Kafka broker error 58: the broker refused the SASL login (wrong user or password); the
+/// message starts with "authentication failed".
+pub const KAFKA_ERR_SASL_AUTHENTICATION_FAILED: kafka_err_t = 58;
 /// Kafka broker error 82: another group member joined with this reader's group.instance.id; this
 /// reader left the group for good (every read fails with it; close it).
 pub const KAFKA_ERR_FENCED_INSTANCE_ID: kafka_err_t = 82;
@@ -53,7 +58,8 @@ pub const KAFKA_ERR_CLOSED: kafka_err_t = -103;
 pub const KAFKA_ERR_TRANSPORT: kafka_err_t = -104;
 /// Local: TLS handshake or certificate failure.
 pub const KAFKA_ERR_TLS: kafka_err_t = -105;
-/// Local: SASL authentication failed.
+/// Local: SASL authentication failed on this side (e.g. the broker's SCRAM signature is wrong);
+/// a login the broker refuses is KAFKA_ERR_SASL_AUTHENTICATION_FAILED.
 pub const KAFKA_ERR_AUTHENTICATION: kafka_err_t = -106;
 /// Local: the broker and this library share no version of a needed API.
 pub const KAFKA_ERR_UNSUPPORTED_VERSION: kafka_err_t = -107;
@@ -174,6 +180,9 @@ mod tests {
             (KAFKA_ERR_TOPIC_ALREADY_EXISTS, "TOPIC_ALREADY_EXISTS"),
             (KAFKA_ERR_ILLEGAL_GENERATION, "ILLEGAL_GENERATION"),
             (KAFKA_ERR_FENCED_INSTANCE_ID, "FENCED_INSTANCE_ID"),
+            (KAFKA_ERR_UNSUPPORTED_SASL_MECHANISM, "UNSUPPORTED_SASL_MECHANISM"),
+            (KAFKA_ERR_SASL_AUTHENTICATION_FAILED, "SASL_AUTHENTICATION_FAILED"),
+            (KAFKA_ERR_TLS, "TLS"),
             (KAFKA_ERR_TIMED_OUT, "TIMED_OUT"),
             (KAFKA_ERR_CANCELLED, "CANCELLED"),
             (KAFKA_ERR_CONFIG, "CONFIG"),

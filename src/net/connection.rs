@@ -15,7 +15,9 @@ use tokio::net::TcpStream;
 use tokio::sync::{mpsc, oneshot};
 use tokio::task::JoinHandle;
 
+use super::security::Security;
 use super::versions::VersionTable;
+use super::{sasl, tls};
 use crate::error::{code, Error, Result};
 use crate::protocol::header::{encode_request_header, skip_response_header_rest};
 use crate::protocol::messages::{ApiVersionsRequest, ApiVersionsResponse};
@@ -31,6 +33,8 @@ pub struct ConnectOptions {
     pub request_timeout: Duration,
     /// The largest response frame accepted; a broker announcing more is treated as broken.
     pub max_response_bytes: usize,
+    /// TLS and SASL; plaintext by default.
+    pub security: Security,
 }
 
 impl Default for ConnectOptions {
@@ -40,11 +44,12 @@ impl Default for ConnectOptions {
             connect_timeout: Duration::from_secs(10),
             request_timeout: Duration::from_secs(30),
             max_response_bytes: 256 << 20,
+            security: Security::default(),
         }
     }
 }
 
-/// Anything the connection can run over: a TCP stream now, a TLS stream with the security issue.
+/// Anything the connection can run over: a TCP stream or a TLS stream over one.
 pub trait Transport: AsyncRead + AsyncWrite + Send + Unpin + 'static {}
 impl<T: AsyncRead + AsyncWrite + Send + Unpin + 'static> Transport for T {}
 
@@ -147,20 +152,48 @@ impl std::fmt::Debug for BrokerConnection {
 }
 
 impl BrokerConnection {
-    /// Connects to `addr` ("host:port"), then negotiates API versions. Must run on the shared
-    /// runtime.
+    /// Connects to `addr` ("host:port"): TCP, TLS when configured, ApiVersions negotiation,
+    /// then SASL authentication when configured. The whole setup is bounded by
+    /// `connect_timeout` (as librdkafka's socket.connection.setup.timeout.ms), so a listener
+    /// that speaks another protocol fails the connect instead of hanging it. Must run on the
+    /// shared runtime.
     pub async fn connect(addr: &str, opts: &ConnectOptions) -> Result<Arc<BrokerConnection>> {
-        let stream =
-            tokio::time::timeout(opts.connect_timeout, connect_tcp(addr)).await.map_err(|_| {
-                Error::timed_out(format!(
-                    "connect to {addr}: no answer within {} ms",
-                    opts.connect_timeout.as_millis()
-                ))
-            })??;
+        match tokio::time::timeout(opts.connect_timeout, Self::setup(addr, opts)).await {
+            Ok(result) => result,
+            Err(_) => {
+                let mut steps = "TCP connect".to_string();
+                if opts.security.protocol.uses_tls() {
+                    steps.push_str(", TLS handshake");
+                }
+                steps.push_str(", ApiVersions");
+                if opts.security.protocol.uses_sasl() {
+                    steps.push_str(", SASL authentication");
+                }
+                Err(Error::timed_out(format!(
+                    "connect to {addr}: connection setup ({steps}) not done within {} ms{}",
+                    opts.connect_timeout.as_millis(),
+                    wrong_protocol_hint(&opts.security)
+                )))
+            }
+        }
+    }
+
+    async fn setup(addr: &str, opts: &ConnectOptions) -> Result<Arc<BrokerConnection>> {
+        let stream = connect_tcp(addr).await?;
         let peer = stream.peer_addr().ok();
-        let transport = establish(stream).await?;
+        let transport = establish(addr, stream, &opts.security).await?;
         let mut conn = BrokerConnection::start(addr, peer, transport, opts);
-        conn.versions = conn.negotiate_versions().await.map_err(|e| e.context(format!("broker {addr}")))?;
+        conn.versions = conn.negotiate_versions().await.map_err(|e| {
+            let e = if matches!(e.code(), code::TRANSPORT | code::MALFORMED) {
+                e.context(wrong_protocol_hint(&opts.security).trim_start_matches(' '))
+            } else {
+                e
+            };
+            e.context(format!("broker {addr}"))
+        })?;
+        if let Some(creds) = &opts.security.sasl {
+            sasl::authenticate(&conn, creds).await.map_err(|e| e.context(format!("broker {addr}")))?;
+        }
         Ok(Arc::new(conn))
     }
 
@@ -173,8 +206,13 @@ impl BrokerConnection {
         let (read_half, write_half) = tokio::io::split(transport);
         let shared = Arc::new(Shared::default());
         let (frames_tx, frames_rx) = mpsc::channel::<Outgoing>(256);
-        let reader =
-            tokio::spawn(read_loop(read_half, shared.clone(), opts.max_response_bytes, addr.to_string()));
+        let reader = tokio::spawn(read_loop(
+            read_half,
+            shared.clone(),
+            opts.max_response_bytes,
+            addr.to_string(),
+            !opts.security.protocol.uses_sasl(),
+        ));
         let writer = tokio::spawn(write_loop(write_half, frames_rx, shared.clone(), addr.to_string()));
         BrokerConnection {
             addr: addr.to_string(),
@@ -401,21 +439,41 @@ async fn connect_tcp(addr: &str) -> Result<TcpStream> {
 trait TransportBox: Transport {}
 impl<T: Transport> TransportBox for T {}
 
-/// Turns a TCP stream into the transport requests run over. TLS wrapping and SASL
-/// authentication belong here (the security issue); plaintext passes through.
-async fn establish(stream: TcpStream) -> Result<Box<dyn TransportBox>> {
-    Ok(Box::new(stream))
+/// Turns a TCP stream into the transport requests run over: a TLS stream when the protocol
+/// uses TLS, else the stream itself. (SASL runs as Kafka requests once the connection is up.)
+async fn establish(addr: &str, stream: TcpStream, security: &Security) -> Result<Box<dyn TransportBox>> {
+    match &security.tls {
+        Some(config) => Ok(Box::new(tls::handshake(addr, stream, config.clone()).await?)),
+        None => Ok(Box::new(stream)),
+    }
 }
 
+/// What to tell a user whose first exchange with a broker failed in a way that suggests the
+/// listener speaks another security protocol.
+fn wrong_protocol_hint(security: &Security) -> &'static str {
+    match (security.protocol.uses_tls(), security.protocol.uses_sasl()) {
+        (false, false) => {
+            " (is this a TLS or SASL listener? set security.protocol to ssl, sasl_plaintext or sasl_ssl)"
+        }
+        (false, true) => " (is this a TLS listener? set security.protocol=sasl_ssl)",
+        (true, _) => " (is the listener plaintext, or does it need a client certificate?)",
+    }
+}
+
+/// `sasl_hint`: this connection does not use SASL, so a broker that closes it right after
+/// ApiVersions is probably a SASL listener refusing an unauthenticated request.
 async fn read_loop(
     mut rd: tokio::io::ReadHalf<Box<dyn TransportBox>>,
     shared: Arc<Shared>,
     max_frame: usize,
     addr: String,
+    sasl_hint: bool,
 ) {
+    let mut frames = 0u64;
     let err = loop {
         match read_frame(&mut rd, max_frame).await {
             Ok(mut frame) => {
+                frames += 1;
                 if frame.len() < 4 {
                     break Error::malformed(format!("broker {addr} sent a {}-byte frame", frame.len()));
                 }
@@ -426,6 +484,12 @@ async fn read_loop(
                 if let Some(w) = waiter {
                     let _ = w.send(Ok(body));
                 }
+            }
+            Err(e) if sasl_hint && frames == 1 && e.code() == code::TRANSPORT => {
+                break e.context(format!("read from broker {addr}")).context(
+                    "closed after ApiVersions (if this is a SASL listener, set security.protocol to \
+                     sasl_plaintext or sasl_ssl and the sasl.* keys)",
+                )
             }
             Err(e) => break e.context(format!("read from broker {addr}")),
         }
@@ -440,9 +504,15 @@ async fn read_frame(rd: &mut (impl AsyncRead + Unpin), max_frame: usize) -> Resu
         if e.kind() == std::io::ErrorKind::UnexpectedEof {
             Error::transport("connection closed by broker")
         } else {
-            Error::from(e)
+            io_error(e)
         }
     })?;
+    if looks_like_tls_record(len) {
+        return Err(Error::new(
+            code::TLS,
+            "the broker answered with a TLS record: this is a TLS listener, set security.protocol=ssl (or sasl_ssl)",
+        ));
+    }
     if len < 0 || len as usize > max_frame {
         return Err(Error::malformed(format!("response frame of {len} bytes (limit {max_frame})")));
     }
@@ -453,7 +523,7 @@ async fn read_frame(rd: &mut (impl AsyncRead + Unpin), max_frame: usize) -> Resu
             buf.reserve((len - buf.len()).min(buf.len().max(64 << 10)));
         }
         let want = len - buf.len();
-        let n = (&mut *rd).take(want as u64).read_buf(&mut buf).await.map_err(Error::from)?;
+        let n = (&mut *rd).take(want as u64).read_buf(&mut buf).await.map_err(io_error)?;
         if n == 0 {
             return Err(Error::transport(format!(
                 "connection closed by broker in the middle of a {len}-byte frame"
@@ -461,6 +531,22 @@ async fn read_frame(rd: &mut (impl AsyncRead + Unpin), max_frame: usize) -> Resu
         }
     }
     Ok(buf.freeze())
+}
+
+/// An I/O error of the transport; a TLS failure after the handshake (a broker that refuses our
+/// client certificate says so with an alert on the first read) is a TLS error naming it.
+fn io_error(e: std::io::Error) -> Error {
+    if e.get_ref().is_some_and(|inner| inner.is::<rustls::Error>()) {
+        return Error::new(code::TLS, tls::describe(&e, ""));
+    }
+    Error::from(e)
+}
+
+/// The first four bytes of a TLS record (alert 0x15 or handshake 0x16, version 3.x) read as a
+/// Kafka frame length are 350+ MB, which no plaintext response has.
+fn looks_like_tls_record(len: i32) -> bool {
+    let b = len.to_be_bytes();
+    matches!(b[0], 0x15 | 0x16) && b[1] == 0x03 && b[2] <= 0x04
 }
 
 async fn write_loop(
@@ -488,7 +574,7 @@ async fn write_loop(
             result = wr.flush().await;
         }
         if let Err(e) = result {
-            shared.fail_all(Error::from(e).context(format!("write to broker {addr}")));
+            shared.fail_all(io_error(e).context(format!("write to broker {addr}")));
             return;
         }
         for n in written.drain(..) {
@@ -511,6 +597,14 @@ mod tests {
         assert_eq!(e.code(), code::TRANSPORT, "{e}");
         let neg: &[u8] = &[0xff, 0xff, 0xff, 0xfe];
         assert_eq!(read_frame(&mut &neg[..], 1 << 20).await.unwrap_err().code(), code::MALFORMED);
+    }
+
+    #[tokio::test]
+    async fn a_tls_alert_instead_of_a_frame_says_tls() {
+        let alert: &[u8] = &[0x15, 0x03, 0x03, 0x00, 0x02, 0x02, 0x0a];
+        let e = read_frame(&mut &alert[..], usize::MAX).await.unwrap_err();
+        assert_eq!(e.code(), code::TLS);
+        assert!(e.message().contains("security.protocol=ssl"), "{e}");
     }
 
     #[tokio::test]

@@ -48,3 +48,33 @@ pub fn settings_with(pairs: &[(&str, &str)]) -> ConnSettings {
 pub fn run<T>(fut: impl Future<Output = Result<T>>) -> Result<T> {
     block_on(fut, Some(Duration::from_secs(60)), None)
 }
+
+/// The single node's SASL_PLAINTEXT listener (PLAIN, SCRAM-SHA-256/512).
+pub fn sasl_plaintext() -> String {
+    std::env::var("KAFKA_SASL_BOOTSTRAP").unwrap_or_else(|_| "127.0.0.1:9094".into())
+}
+
+/// The single node's SSL listener (mutual TLS: a client certificate is required).
+pub fn ssl() -> String {
+    std::env::var("KAFKA_SSL_BOOTSTRAP").unwrap_or_else(|_| "127.0.0.1:9095".into())
+}
+
+/// The single node's SASL_SSL listener (TLS with the server certificate only, plus SASL).
+pub fn sasl_ssl() -> String {
+    std::env::var("KAFKA_SASL_SSL_BOOTSTRAP").unwrap_or_else(|_| "127.0.0.1:9096".into())
+}
+
+/// The test users scripts/kafka-local.sh creates (fixed test values).
+pub const SASL_USER: &str = "kafkars";
+pub const SASL_PASSWORD: &str = "kafkars-secret";
+pub const CLIENT_KEY_PASSWORD: &str = "client-key-secret";
+
+/// A file of the single node's TLS material (ca.pem, client.pem, client.key, ...):
+/// $KAFKA_TLS_DIR, else $KAFKA_RS_RUN/single/tls, else the default run dir's.
+pub fn tls_file(name: &str) -> String {
+    let dir = std::env::var("KAFKA_TLS_DIR").unwrap_or_else(|_| {
+        let run = std::env::var("KAFKA_RS_RUN").unwrap_or_else(|_| "/tmp/libkafka_rs-kafka".into());
+        format!("{run}/single/tls")
+    });
+    format!("{dir}/{name}")
+}
