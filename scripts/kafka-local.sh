@@ -50,7 +50,9 @@
 #   KAFKA_RS_START_TIMEOUT / KAFKA_RS_STOP_TIMEOUT  seconds    (default 90 / 30)
 #   KAFKA_RS_JAVA_OPTS    extra JVM options for brokers
 #   KAFKA_RS_RACKS        comma-separated broker.rack per node (node 1 first; the single node
-#                         takes the first); default none: no broker.rack is set
+#                         takes the first); default: none for the single node, r1,r2,r3 for
+#                         the 3-node cluster (so rack-aware assignment has real racks); set it
+#                         to "none" for no broker.rack anywhere
 #   KAFKA_RS_TOOL_JAVA_OPTS extra JVM options for java-tool
 #   KAFKA_RS_MVN_ARGS     extra mvn arguments for fetch (e.g. -Dmaven.repo.local=...)
 #
@@ -387,9 +389,11 @@ share.coordinator.state.topic.min.isr=$min_isr
 share.coordinator.state.topic.num.partitions=3
 EOF
     extra_listener_config "$kind" "$dir" >>"$dir/server.properties"
-    if [ -n "${KAFKA_RS_RACKS:-}" ]; then
+    local rack_list=${KAFKA_RS_RACKS:-}
+    [ -z "$rack_list" ] && [ "$kind" = cluster3 ] && rack_list=r1,r2,r3
+    if [ -n "$rack_list" ] && [ "$rack_list" != none ]; then
         local -a racks
-        IFS=', ' read -r -a racks <<<"$KAFKA_RS_RACKS"
+        IFS=', ' read -r -a racks <<<"$rack_list"
         [ -n "${racks[id - 1]:-}" ] && echo "broker.rack=${racks[id - 1]}" >>"$dir/server.properties"
     fi
     return 0

@@ -489,17 +489,11 @@ fn new_partitions_are_not_read_unwatched() {
     r.close(Some(Duration::from_secs(10))).unwrap();
 }
 
-/// The rack-affinity assignor with real broker racks. Needs a cluster whose brokers set
-/// broker.rack (the default test brokers set none), e.g. a private one:
-/// `KAFKA_RS_RUN=/tmp/kr-racks KAFKA_RS_CLUSTER_PORTS=19192,19292,19392
-/// KAFKA_RS_CLUSTER_CONTROLLER_PORTS=19193,19293,19393 KAFKA_RS_RACKS=r1,r2,r3
-/// scripts/kafka-local.sh start --cluster3`, then
-/// `KAFKA_RS_RACK_BOOTSTRAP=127.0.0.1:19192 cargo test --test group_rebalance -- --ignored`
-/// (scripts/test.sh does this).
+/// The rack-affinity assignor with real broker racks: the 3-node test cluster sets broker.rack
+/// r1, r2, r3 (scripts/kafka-local.sh); `KAFKA_RS_RACK_BOOTSTRAP` points the test elsewhere.
 #[test]
-#[ignore = "needs brokers with broker.rack: see the comment"]
 fn rack_affinity_gives_each_member_the_partitions_led_in_its_rack() {
-    let bootstrap = std::env::var("KAFKA_RS_RACK_BOOTSTRAP").expect("KAFKA_RS_RACK_BOOTSTRAP");
+    let bootstrap = std::env::var("KAFKA_RS_RACK_BOOTSTRAP").unwrap_or_else(|_| cluster()[0].clone());
     let t = topic("g-rack");
     let g = topic("grp-rack");
     let conn = run(Conn::dial(&bootstrap, settings())).unwrap();
