@@ -41,6 +41,9 @@ pub struct ConnSettings {
     pub allow_auto_create_topics: bool,
 }
 
+/// How often `dial_leader` asks a new leader whether it serves the partition yet (about 5 s).
+const LEADER_READY_ATTEMPTS: u32 = 14;
+
 impl ConnSettings {
     pub fn from_config(cfg: &Config) -> Result<Self> {
         let client_id = cfg.get("client.id")?;
@@ -139,6 +142,20 @@ impl Conn {
         } else {
             BrokerConnection::connect(&leader.addr(), &settings.connect).await?
         };
+        // Right after a topic is created the metadata names its leader before that broker has
+        // taken the partition up; ask the leader itself, so the first read or write does not
+        // fail with NOT_LEADER_OR_FOLLOWER or UNKNOWN_TOPIC_OR_PARTITION.
+        let mut backoff = std::time::Duration::from_millis(20);
+        for attempt in 1.. {
+            match cluster::list_offset(&broker, topic, partition, -1, false).await {
+                Ok(_) => break,
+                Err(e) if e.code() > 0 && e.is_retriable() && attempt < LEADER_READY_ATTEMPTS => {
+                    tokio::time::sleep(backoff).await;
+                    backoff = (backoff * 2).min(std::time::Duration::from_millis(500));
+                }
+                Err(e) => return Err(e),
+            }
+        }
         let binding = Binding { topic: topic.to_string(), topic_id: info.id, partition };
         Ok(Conn::new(broker, Some(binding)))
     }
