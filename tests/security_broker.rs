@@ -349,3 +349,28 @@ fn a_failed_login_leaks_the_password_nowhere() {
     assert!(all.contains("authentication failed"), "the failure should be reported: {all}");
     assert!(!all.contains(CANARY), "the password leaked:\n{all}");
 }
+
+/// A Writer whose login is refused fails its messages with the authentication error at once,
+/// not when message.timeout.ms (here two minutes, longer than the write waits) runs out. Both
+/// the idempotent writer (InitProducerId first) and the plain one.
+#[test]
+fn a_writer_with_a_wrong_password_fails_its_messages_with_the_login_error() {
+    for idempotent in ["true", "false"] {
+        let pairs = sasl("sasl_plaintext", "SCRAM-SHA-256", "not-the-password");
+        let t = topic("sec-wrongpw");
+        let mut wpairs = borrow(&pairs);
+        wpairs.extend([
+            ("writer.topic", t.as_str()),
+            ("message.timeout.ms", "120000"),
+            ("enable.idempotence", idempotent),
+        ]);
+        let w = Writer::new(&config(&sasl_plaintext(), &wpairs)).unwrap();
+        let results = w
+            .write(&[OutRecord { value: Some(b"x"), partition: -1, ..Default::default() }], T, None)
+            .unwrap();
+        let e = results[0].as_ref().expect_err("a write with a wrong password must fail");
+        assert_eq!(e.code(), 58, "idempotence {idempotent}: {e}");
+        assert!(e.message().contains("authentication failed"), "{e}");
+        w.close(T, &mut |_| {}).ok();
+    }
+}

@@ -35,6 +35,19 @@ pub(super) async fn run(shared: Arc<Shared>) {
                         shared.log(7, format!("producer id {} epoch {}", id.0, id.1));
                         shared.state.lock().unwrap_or_else(|p| p.into_inner()).producer = Some(id);
                     }
+                    Err(e) if !e.is_retriable() => {
+                        // A refused login, a TLS failure, a missing permission: trying again
+                        // cannot help, so the waiting messages fail now with that error (Java's
+                        // producer does the same) instead of when message.timeout.ms runs out.
+                        shared.log(3, format!("InitProducerId failed: {}", e.message()));
+                        shared.state.lock().unwrap_or_else(|p| p.into_inner()).fail_older(
+                            &shared,
+                            Duration::ZERO,
+                            e,
+                        );
+                        tokio::time::sleep(shared.settings.backoff_min).await;
+                        continue;
+                    }
                     Err(e) => {
                         shared.log(4, format!("InitProducerId failed, retrying: {}", e.message()));
                         if let Some(max) = shared.settings.message_timeout {

@@ -206,7 +206,11 @@ impl State {
     /// Fails every message older than `max` that is not in flight, with `cause` as the reason
     /// (used while nothing can be sent at all, e.g. no broker answers).
     pub(crate) fn expire_all(&mut self, shared: &Shared, max: Duration, cause: &Error) {
-        let err = cause.clone().context("message.timeout.ms passed; last error");
+        self.fail_older(shared, max, cause.clone().context("message.timeout.ms passed; last error"));
+    }
+
+    /// Fails every message waiting for at least `max` with `err`.
+    pub(crate) fn fail_older(&mut self, shared: &Shared, max: Duration, err: Error) {
         let names: Vec<Arc<str>> = self.topics.keys().cloned().collect();
         for name in names {
             self.fail_unassigned(shared, &name, &err, Some(max));
