@@ -7,7 +7,8 @@
 //! * a group reader committing periodically loses nothing (at-least-once) and flushes on close;
 //! * a single-partition reader reconnects and continues at its own position.
 //!
-//! Ports: KAFKA_RESTART_PORT / KAFKA_RESTART_CONTROLLER_PORT (default 9492 / 9493); run dir
+//! Ports: KAFKA_RESTART_PORT / KAFKA_RESTART_CONTROLLER_PORT (default 9492 / 9493) and
+//! KAFKA_RESTART_SASL_PORT / _SSL_PORT / _SASL_SSL_PORT (9494 / 9495 / 9496); run dir
 //! `$KAFKA_RS_RUN-restart` (default /tmp/libkafka_rs-kafka-restart).
 
 mod common;
@@ -25,6 +26,10 @@ use kafka_rs::reader::Reader;
 struct Broker {
     env: Vec<(&'static str, String)>,
     bootstrap: String,
+}
+
+fn var_or(name: &str, default: &str) -> String {
+    std::env::var(name).unwrap_or_else(|_| default.into())
 }
 
 impl Broker {
@@ -50,6 +55,11 @@ impl Broker {
                 ("KAFKA_RS_RUN", run),
                 ("KAFKA_RS_PORT", port.clone()),
                 ("KAFKA_RS_CONTROLLER_PORT", cport),
+                // The single node also opens SASL and TLS listeners: keep them off the shared
+                // broker's ports.
+                ("KAFKA_RS_SASL_PORT", var_or("KAFKA_RESTART_SASL_PORT", "9494")),
+                ("KAFKA_RS_SSL_PORT", var_or("KAFKA_RESTART_SSL_PORT", "9495")),
+                ("KAFKA_RS_SASL_SSL_PORT", var_or("KAFKA_RESTART_SASL_SSL_PORT", "9496")),
                 ("KAFKA_RS_HEAP", "384m".into()),
             ],
             bootstrap: format!("127.0.0.1:{port}"),
