@@ -102,7 +102,8 @@ impl ReaderSettings {
 /// What the fetch task hands to the application: messages or an error, tagged with the seek
 /// generation they belong to.
 enum Fetched {
-    Messages { generation: u64, messages: Vec<Message> },
+    /// `next`: where the fetch task goes on from (past skipped markers and aborted records).
+    Messages { generation: u64, messages: Vec<Message>, next: i64 },
     Error { generation: u64, error: Error },
 }
 
@@ -166,6 +167,9 @@ struct Front {
     generation: u64,
     queue: VecDeque<Message>,
     offset: i64,
+    /// Where the fetch that filled the queue ended: the offset once the queue is drained
+    /// (past transaction markers and aborted records that were never delivered).
+    queue_end: i64,
 }
 
 /// Reads one topic partition. Calls may come from any thread; reads are serialized.
@@ -202,7 +206,7 @@ impl PartitionReader {
         Ok(PartitionReader {
             shared,
             rx: tokio::sync::Mutex::new(rx),
-            front: Mutex::new(Front { generation: 0, queue: VecDeque::new(), offset: start }),
+            front: Mutex::new(Front { generation: 0, queue: VecDeque::new(), offset: start, queue_end: start }),
             task: Mutex::new(Some(task)),
         })
     }
@@ -242,10 +246,14 @@ impl PartitionReader {
                     };
                     let current = self.shared.position.lock().unwrap_or_else(|p| p.into_inner()).generation;
                     match f {
-                        Fetched::Messages { generation, messages } if generation == current => {
+                        Fetched::Messages { generation, messages, next } if generation == current => {
                             let mut front = self.front.lock().unwrap_or_else(|p| p.into_inner());
                             if front.generation == generation {
                                 front.queue.extend(messages);
+                                front.queue_end = front.queue_end.max(next);
+                                if front.queue.is_empty() {
+                                    front.offset = front.offset.max(next);
+                                }
                             }
                         }
                         Fetched::Error { generation, error } if generation == current => return Err(error),
@@ -268,6 +276,9 @@ impl PartitionReader {
         let out: Vec<Message> = front.queue.drain(..n).collect();
         if let Some(last) = out.last() {
             front.offset = last.offset + 1;
+            if front.queue.is_empty() {
+                front.offset = front.offset.max(front.queue_end);
+            }
         }
         Some(out)
     }
@@ -289,6 +300,7 @@ impl PartitionReader {
             front.generation = generation;
             front.queue.clear();
             front.offset = offset;
+            front.queue_end = offset;
         }
         self.shared.seek.notify_one();
         Ok(())
@@ -504,11 +516,13 @@ async fn fetch_loop(shared: Arc<Shared>, tx: mpsc::Sender<Fetched>) {
                     }
                     p.offset = next;
                 }
-                if messages.is_empty() {
+                // A fetch of nothing new is not passed on; one that only skipped markers or
+                // aborted records is, so the application's offset moves past them.
+                if messages.is_empty() && next <= pos.offset {
                     continue;
                 }
                 shared.stats.messages.fetch_add(messages.len() as u64, Ordering::Relaxed);
-                let send = tx.send(Fetched::Messages { generation: pos.generation, messages });
+                let send = tx.send(Fetched::Messages { generation: pos.generation, messages, next });
                 tokio::select! {
                     r = send => if r.is_err() { return },
                     _ = shared.seek.notified() => {}
