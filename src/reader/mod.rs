@@ -103,8 +103,15 @@ impl ReaderSettings {
 /// generation they belong to.
 enum Fetched {
     /// `next`: where the fetch task goes on from (past skipped markers and aborted records).
-    Messages { generation: u64, messages: Vec<Message>, next: i64 },
-    Error { generation: u64, error: Error },
+    Messages {
+        generation: u64,
+        messages: Vec<Message>,
+        next: i64,
+    },
+    Error {
+        generation: u64,
+        error: Error,
+    },
 }
 
 /// Where the fetch task should read next. A seek bumps the generation.
@@ -206,7 +213,12 @@ impl PartitionReader {
         Ok(PartitionReader {
             shared,
             rx: tokio::sync::Mutex::new(rx),
-            front: Mutex::new(Front { generation: 0, queue: VecDeque::new(), offset: start, queue_end: start }),
+            front: Mutex::new(Front {
+                generation: 0,
+                queue: VecDeque::new(),
+                offset: start,
+                queue_end: start,
+            }),
             task: Mutex::new(Some(task)),
         })
     }
