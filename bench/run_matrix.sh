@@ -23,7 +23,7 @@
 # Needs: bash, python3, cargo, a C compiler, Go >= 1.21 (franz-go v1.22.3 needs Go 1.26: an older go
 # fetches that toolchain itself, GOTOOLCHAIN=auto), Java >= 17 and mvn (the broker script
 # installs the last two with apt-get when missing), root or sudo for apt-get.
-# Environment: BENCH_REPS (3), BENCH_N100 (200000 messages of 100 B), BENCH_N1K (50000 of 1 KB),
+# Environment: BENCH_REPS (3), BENCH_N100 (500000 messages of 100 B), BENCH_N1K (125000 of 1 KB),
 # BENCH_C100 / BENCH_C1K (consume: 1000000 / 250000, more because consuming is quicker),
 # BENCH_E2E_N (30000 at 10000/s), BENCH_SYNC_N (2000 writes, at most 3 s per client),
 # BENCH_CLIENTS (all: "kafka_rs librdkafka kafka-go franz-go java"), BENCH_QUICK (1 = 100 B,
@@ -32,8 +32,8 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 ROOT=$PWD
 REPS=${BENCH_REPS:-3}
-N100=${BENCH_N100:-200000}
-N1K=${BENCH_N1K:-50000}
+N100=${BENCH_N100:-500000}
+N1K=${BENCH_N1K:-125000}
 C100=${BENCH_C100:-1000000}
 C1K=${BENCH_C1K:-250000}
 E2E_N=${BENCH_E2E_N:-30000}
