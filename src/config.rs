@@ -33,7 +33,7 @@ const fn key(name: &'static str, kind: Kind, default: &'static str, doc: &'stati
 
 const MAX_MS: i64 = i32::MAX as i64;
 
-/// Every key the library understands. Later issues add the Writer, Reader and security keys.
+/// Every key the library understands: connection and security, Writer, Reader and group keys.
 const KEYS: &[KeySpec] = &[
     key("bootstrap.servers", Kind::Str, "", "Comma-separated host:port list of brokers to start from."),
     key("client.id", Kind::Str, "libkafka_rs", "Client id sent to brokers (logs, quotas)."),
