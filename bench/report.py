@@ -130,38 +130,28 @@ def main():
         ks = sorted((c for c in cells if c[0] == kind), key=cell_key)
         if not ks:
             return
-        md.append("")
-        md.append(f"### {head}: throughput")
-        md.append("")
-        md.append("| " + " | ".join(keycols[0] + present) + " |")
-        md.append("|" + "---|" * (len(keycols[0]) + len(present)))
-        for c in ks:
-            base = cells[c].get("librdkafka", {})
-            row = keycols[1](c)
-            for cl in present:
-                v = cells[c].get(cl)
-                if not v or v["msgs_per_s"] is None:
-                    row.append("—")
-                else:
-                    row.append(f"{fmt_rate(v['msgs_per_s'])} · {fmt(v['mb_per_s'], '.1f')} MB/s"
-                               + fmt_ratio(ratio(v["msgs_per_s"], base.get("msgs_per_s"))))
-            md.append("| " + " | ".join(row) + " |")
-        md.append("")
-        md.append(f"### {head}: CPU s per 1M messages · peak RSS MB")
-        md.append("")
-        md.append("| " + " | ".join(keycols[0] + present) + " |")
-        md.append("|" + "---|" * (len(keycols[0]) + len(present)))
-        for c in ks:
-            base = cells[c].get("librdkafka", {})
-            row = keycols[1](c)
-            for cl in present:
-                v = cells[c].get(cl)
-                if not v or v["cpu_s_per_million"] is None:
-                    row.append("—")
-                else:
-                    row.append(f"{v['cpu_s_per_million']:.2f}{fmt_ratio(ratio(v['cpu_s_per_million'], base.get('cpu_s_per_million')))}"
-                               f" · {fmt(v['max_rss_mb'], '.0f')}")
-            md.append("| " + " | ".join(row) + " |")
+
+        def section(title, field, render):
+            md.append("")
+            md.append(f"### {head}: {title}")
+            md.append("")
+            md.append("| " + " | ".join(keycols[0] + present) + " |")
+            md.append("|" + "---|" * (len(keycols[0]) + len(present)))
+            for c in ks:
+                base = cells[c].get("librdkafka", {})
+                row = keycols[1](c)
+                for cl in present:
+                    v = cells[c].get(cl)
+                    row.append("—" if not v or v[field] is None else render(v, base))
+                md.append("| " + " | ".join(row) + " |")
+
+        section("throughput", "msgs_per_s",
+                lambda v, base: f"{fmt_rate(v['msgs_per_s'])} · {fmt(v['mb_per_s'], '.1f')} MB/s"
+                + fmt_ratio(ratio(v["msgs_per_s"], base.get("msgs_per_s"))))
+        section("CPU s per 1M messages · peak RSS MB", "cpu_s_per_million",
+                lambda v, base: f"{v['cpu_s_per_million']:.2f}"
+                f"{fmt_ratio(ratio(v['cpu_s_per_million'], base.get('cpu_s_per_million')))}"
+                f" · {fmt(v['max_rss_mb'], '.0f')}")
 
     table("produce", "Produce", (["size B", "partitions", "acks", "codec"], lambda c: [c[1], c[2], c[3], c[4]]))
     table("consume", "Consume (from the earliest offset, time from creating the consumer to the last message)",
