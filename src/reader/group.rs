@@ -60,6 +60,31 @@ impl Positions {
     fn valid(&self, generation: i32, key: &(String, i32)) -> bool {
         self.next.contains_key(key) && self.since.get(key).is_some_and(|s| *s <= generation)
     }
+
+    /// [`Positions::valid`] for a stream of messages: a run of one partition's messages of one
+    /// generation is checked once, with no allocation per message.
+    fn runs(&self) -> RunCheck<'_> {
+        RunCheck { pos: self, last: None }
+    }
+}
+
+struct RunCheck<'a> {
+    pos: &'a Positions,
+    /// The last run: topic, partition, generation, and whether it is valid.
+    last: Option<(Arc<str>, i32, i32, bool)>,
+}
+
+impl RunCheck<'_> {
+    fn valid(&mut self, generation: i32, m: &Message) -> bool {
+        match &self.last {
+            Some((t, p, g, ok)) if *g == generation && *p == m.partition && **t == *m.topic => *ok,
+            _ => {
+                let ok = self.pos.valid(generation, &(m.topic.to_string(), m.partition));
+                self.last = Some((m.topic.clone(), m.partition, generation, ok));
+                ok
+            }
+        }
+    }
 }
 
 struct Inner {
@@ -127,19 +152,11 @@ impl GroupReader {
     /// and a run of one partition's messages is checked once.
     fn take_current(&self, front: &mut VecDeque<(i32, Message)>, max: usize) -> Vec<(i32, Message)> {
         let pos = self.inner.positions.lock().unwrap_or_else(|p| p.into_inner());
+        let mut runs = pos.runs();
         let mut out = Vec::with_capacity(max.min(front.len()));
-        let mut last: Option<(Arc<str>, i32, i32, bool)> = None;
         while out.len() < max {
             let Some((g, m)) = front.pop_front() else { break };
-            let ok = match &last {
-                Some((t, p, lg, ok)) if *lg == g && *p == m.partition && **t == *m.topic => *ok,
-                _ => {
-                    let ok = pos.valid(g, &(m.topic.to_string(), m.partition));
-                    last = Some((m.topic.clone(), m.partition, g, ok));
-                    ok
-                }
-            };
-            if ok {
+            if runs.valid(g, &m) {
                 out.push((g, m));
             }
         }
@@ -382,9 +399,14 @@ async fn fetch_loop(inner: Arc<Inner>, tx: mpsc::Sender<Fetched>) {
         // Group partitions by leader.
         let mut by_leader: HashMap<i32, Vec<FetchPosition>> = HashMap::new();
         let mut failed = false;
+        // `next` is ordered by topic: one metadata lookup (or refresh) per topic.
+        let mut topic: Option<(&str, Option<Arc<crate::cluster::TopicInfo>>)> = None;
         for ((t, p), o) in &next {
-            match inner.cluster.topic(t, refresh, false).await {
-                Ok(info) => {
+            if topic.as_ref().is_none_or(|(name, _)| *name != t.as_str()) {
+                topic = Some((t.as_str(), inner.cluster.topic(t, refresh, false).await.ok()));
+            }
+            match topic.as_ref().and_then(|(_, info)| info.as_ref()) {
+                Some(info) => {
                     let leader = info.partitions.iter().find(|x| x.id == *p).map_or(-1, |x| x.leader);
                     by_leader.entry(leader).or_default().push(FetchPosition {
                         topic: t.clone(),
@@ -393,7 +415,7 @@ async fn fetch_loop(inner: Arc<Inner>, tx: mpsc::Sender<Fetched>) {
                         offset: *o,
                     });
                 }
-                Err(_) => failed = true,
+                None => failed = true,
             }
         }
         refresh = false;
@@ -414,31 +436,25 @@ async fn fetch_loop(inner: Arc<Inner>, tx: mpsc::Sender<Fetched>) {
             r = all => r,
             _ = inner.changed.notified() => continue,
         };
+        inner.fetches.fetch_add(1, Ordering::Relaxed);
         let mut fetched = Vec::new();
-        let mut advanced: BTreeMap<(String, i32), i64> = BTreeMap::new();
-        for r in results {
-            match r {
-                Ok(parts) => {
-                    for (key, next_offset, msgs) in parts {
-                        advanced.insert(key, next_offset);
+        {
+            let mut pos = inner.positions.lock().unwrap_or_else(|p| p.into_inner());
+            for r in results {
+                let Ok(parts) = r else {
+                    failed = true;
+                    continue;
+                };
+                // Only partitions still ours since this round's generation move on (and deliver).
+                for (key, next_offset, msgs) in parts {
+                    if pos.valid(generation, &key) {
+                        if let Some(n) = pos.next.get_mut(&key) {
+                            *n = next_offset;
+                        }
                         fetched.extend(msgs);
                     }
                 }
-                Err(_) => failed = true,
             }
-        }
-        inner.fetches.fetch_add(1, Ordering::Relaxed);
-        {
-            let mut pos = inner.positions.lock().unwrap_or_else(|p| p.into_inner());
-            // Only partitions still ours since this round's generation move on (and deliver).
-            for (k, o) in advanced {
-                if pos.valid(generation, &k) {
-                    if let Some(n) = pos.next.get_mut(&k) {
-                        *n = o;
-                    }
-                }
-            }
-            fetched.retain(|m| pos.valid(generation, &(m.topic.to_string(), m.partition)));
         }
         if !fetched.is_empty() {
             inner.messages.fetch_add(fetched.len() as u64, Ordering::Relaxed);
@@ -455,7 +471,8 @@ async fn fetch_loop(inner: Arc<Inner>, tx: mpsc::Sender<Fetched>) {
                     },
                     _ = inner.changed.notified() => {
                         let pos = inner.positions.lock().unwrap_or_else(|p| p.into_inner());
-                        f.messages.retain(|m| pos.valid(generation, &(m.topic.to_string(), m.partition)));
+                        let mut runs = pos.runs();
+                        f.messages.retain(|m| runs.valid(generation, m));
                         if !f.messages.is_empty() {
                             pending = Some(f);
                         }
