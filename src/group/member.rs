@@ -18,6 +18,7 @@ use tokio::sync::{mpsc, Notify};
 use super::assignor::{Assignor, Member, PartitionRacks, RebalanceProtocol};
 use super::protocol::{
     decode_assignment, decode_subscription, encode_assignment, encode_subscription, Assignment, Subscription,
+    PROTOCOL_TYPE,
 };
 use crate::cluster::ClusterClient;
 use crate::error::{code, Error, Result};
@@ -37,7 +38,7 @@ use crate::protocol::messages::{
 };
 
 /// Topic -> partitions.
-pub type Partitions = BTreeMap<String, Vec<i32>>;
+pub use super::protocol::TopicPartitions as Partitions;
 
 /// What the group tells its member, in order.
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -328,7 +329,7 @@ impl GroupMember {
             rebalance_timeout_ms: s.rebalance_timeout.as_millis() as i32,
             member_id: self.member_id(),
             group_instance_id: s.instance_id.clone(),
-            protocol_type: "consumer".into(),
+            protocol_type: PROTOCOL_TYPE.into(),
             protocols,
             ..Default::default()
         };
@@ -359,7 +360,7 @@ impl GroupMember {
             generation_id: resp.generation_id,
             member_id: resp.member_id.clone(),
             group_instance_id: s.instance_id.clone(),
-            protocol_type: Some("consumer".into()),
+            protocol_type: Some(PROTOCOL_TYPE.into()),
             protocol_name: Some(protocol.clone()),
             assignments,
             ..Default::default()
@@ -368,11 +369,7 @@ impl GroupMember {
         if sresp.error_code != 0 {
             return Err(Error::broker(sresp.error_code, format!("sync group {}", s.group_id)));
         }
-        let assignment = if sresp.assignment.is_empty() {
-            Assignment::default()
-        } else {
-            decode_assignment(&sresp.assignment)?
-        };
+        let assignment = decode_assignment(&sresp.assignment)?;
         let mine: Partitions = assignment
             .partitions
             .into_iter()
@@ -442,15 +439,7 @@ impl GroupMember {
                     topics.push(t.clone());
                 }
             }
-            decoded.push(Member {
-                id: m.member_id.clone(),
-                instance_id: m.group_instance_id.clone(),
-                topics: sub.topics,
-                owned: sub.owned_partitions,
-                generation: sub.generation_id,
-                rack: sub.rack_id,
-                user_data: sub.user_data,
-            });
+            decoded.push(Member::from_subscription(m.member_id.clone(), m.group_instance_id.clone(), sub));
         }
         let mut partitions: Partitions = BTreeMap::new();
         let mut racks = PartitionRacks::new();
