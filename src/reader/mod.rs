@@ -48,6 +48,11 @@ pub struct ReaderSettings {
 }
 
 impl ReaderSettings {
+    /// The broker pool a reader fetches through.
+    fn cluster(&self) -> Result<Arc<ClusterClient>> {
+        ClusterClient::new(self.bootstrap.clone(), self.conn.connect.clone(), self.metadata_max_age)
+    }
+
     pub fn from_config(cfg: &Config) -> Result<Self> {
         let bootstrap = cfg.bootstrap_servers()?;
         if bootstrap.is_empty() {
@@ -192,13 +197,8 @@ const PREFETCH: usize = 4;
 
 impl PartitionReader {
     /// Creates a reader; fetching starts in the background at once.
-    pub fn new(cfg: &Config) -> Result<PartitionReader> {
-        let settings = ReaderSettings::from_config(cfg)?;
-        let cluster = ClusterClient::new(
-            settings.bootstrap.clone(),
-            settings.conn.connect.clone(),
-            settings.metadata_max_age,
-        )?;
+    fn new(settings: ReaderSettings) -> Result<PartitionReader> {
+        let cluster = settings.cluster()?;
         let start = settings.reset;
         let shared = Arc::new(Shared {
             settings,
@@ -660,16 +660,13 @@ fn not_in_group(what: &str) -> Error {
 impl Reader {
     /// Creates a reader from the configuration; with `group.id` it joins the group.
     pub fn new(cfg: &Config) -> Result<Reader> {
+        // Parsed once: the security settings read and check key and certificate files.
         let settings = ReaderSettings::from_config(cfg)?;
         if cfg.get("group.id")?.is_empty() {
-            return Ok(Reader { settings, mode: Mode::Partition(PartitionReader::new(cfg)?) });
+            return Ok(Reader { mode: Mode::Partition(PartitionReader::new(settings.clone())?), settings });
         }
         let g = group_config(cfg, &settings)?;
-        let cluster = ClusterClient::new(
-            settings.bootstrap.clone(),
-            settings.conn.connect.clone(),
-            settings.metadata_max_age,
-        )?;
+        let cluster = settings.cluster()?;
         let (member, events) = GroupMember::start(cluster.clone(), g.member, g.assignors)?;
         let fetch = group::GroupFetchSettings {
             reset: settings.reset,
