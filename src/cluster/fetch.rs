@@ -77,6 +77,26 @@ pub fn fetch_request(opts: &FetchOptions, parts: &[FetchPosition]) -> FetchReque
     }
 }
 
+/// One Fetch for a single partition: its data, or the broker's error for it.
+pub async fn fetch_one(
+    conn: &BrokerConnection,
+    opts: &FetchOptions,
+    pos: &FetchPosition,
+) -> Result<PartitionData> {
+    let (_, p) = fetch(conn, opts, std::slice::from_ref(pos))
+        .await?
+        .into_iter()
+        .next()
+        .ok_or_else(|| Error::malformed("Fetch response does not mention the partition"))?;
+    if p.error_code != 0 {
+        return Err(Error::broker(
+            p.error_code,
+            format!("fetch {}/{} at {}", pos.topic, pos.partition, pos.offset),
+        ));
+    }
+    Ok(p)
+}
+
 /// Sends one Fetch for `parts` to `conn` and pairs each partition of the answer with the index
 /// of the position it answers (topics are named by name or, from v13, by id). Partitions the
 /// broker adds that were not asked for are ignored.

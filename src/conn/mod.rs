@@ -5,7 +5,7 @@ use std::sync::atomic::{AtomicI16, AtomicI64, Ordering};
 use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 
-use crate::cluster::fetch::{fetch, FetchOptions, FetchPosition};
+use crate::cluster::fetch::{fetch_one, FetchOptions, FetchPosition};
 pub use crate::cluster::fetch::{FetchedBatch, Message};
 
 use crate::cluster::{self, BrokerInfo, ClusterMetadata, PartitionInfo};
@@ -503,17 +503,7 @@ impl Conn {
         let opts = FetchOptions { min_bytes, max_bytes, max_wait, read_committed };
         let pos =
             FetchPosition { topic: b.topic.clone(), topic_id: b.topic_id, partition: b.partition, offset };
-        let (_, p) = fetch(&self.broker, &opts, std::slice::from_ref(&pos))
-            .await?
-            .into_iter()
-            .next()
-            .ok_or_else(|| Error::malformed("Fetch response does not mention the partition"))?;
-        if p.error_code != 0 {
-            return Err(Error::broker(
-                p.error_code,
-                format!("fetch {}/{} at {offset}", b.topic, b.partition),
-            ));
-        }
+        let p = fetch_one(&self.broker, &opts, &pos).await?;
         Ok(FetchedBatch::from_partition(Arc::from(b.topic.as_str()), offset, p, &opts, self.offset.clone()))
     }
 

@@ -14,7 +14,7 @@ use tokio::task::JoinHandle;
 
 use self::group::GroupReader;
 pub use self::group::Rebalance;
-use crate::cluster::fetch::{fetch, FetchOptions, FetchPosition, FetchedBatch, Message};
+use crate::cluster::fetch::{fetch_one, FetchOptions, FetchPosition, FetchedBatch, Message};
 use crate::cluster::{ClusterClient, TopicInfo};
 use crate::config::Config;
 use crate::conn::ConnSettings;
@@ -468,14 +468,7 @@ async fn fetch_once(shared: &Shared, offset: i64, refresh: bool) -> Result<(i64,
         read_committed: s.read_committed,
     };
     let pos = FetchPosition { topic: t.name.clone(), topic_id: t.id, partition: s.partition, offset };
-    let (_, p) = fetch(&conn, &opts, std::slice::from_ref(&pos))
-        .await?
-        .into_iter()
-        .next()
-        .ok_or_else(|| Error::malformed("Fetch response does not mention the partition"))?;
-    if p.error_code != 0 {
-        return Err(Error::broker(p.error_code, format!("fetch {}/{} at {offset}", t.name, s.partition)));
-    }
+    let p = fetch_one(&conn, &opts, &pos).await?;
     // What lag counts to: the high watermark, or with read_committed the last stable offset
     // (as ListOffsets answers read_lag), since nothing beyond it can be read yet.
     let hwm =
