@@ -104,6 +104,11 @@ pub fn timeout_from_ms(ms: i32) -> Option<Duration> {
     (ms >= 0).then(|| Duration::from_millis(ms as u64))
 }
 
+/// min(attempt² · min, max), kafka-go's retry backoff.
+pub(crate) fn backoff(min: Duration, max: Duration, attempt: u32) -> Duration {
+    min.saturating_mul(attempt.saturating_mul(attempt)).min(max)
+}
+
 /// Runs `fut` to completion with an optional deadline and cancellation token.
 pub async fn with_limits<T>(
     fut: impl Future<Output = Result<T>>,
@@ -155,6 +160,14 @@ pub fn block_on<T>(
 mod tests {
     use super::*;
     use std::time::Instant;
+
+    #[test]
+    fn backoff_grows_quadratically_to_its_cap() {
+        let (a, b) = (Duration::from_millis(100), Duration::from_secs(1));
+        assert_eq!(backoff(a, b, 1), Duration::from_millis(100));
+        assert_eq!(backoff(a, b, 2), Duration::from_millis(400));
+        assert_eq!(backoff(a, b, 4), Duration::from_secs(1));
+    }
 
     #[test]
     fn block_on_times_out() {

@@ -555,8 +555,7 @@ async fn fetch_loop(shared: Arc<Shared>, tx: mpsc::Sender<Fetched>) {
                     return;
                 }
                 let s = &shared.settings;
-                let backoff =
-                    s.backoff_min.saturating_mul(failures.saturating_mul(failures)).min(s.backoff_max);
+                let backoff = runtime::backoff(s.backoff_min, s.backoff_max, failures);
                 tokio::select! {
                     _ = tokio::time::sleep(backoff) => {}
                     _ = shared.seek.notified() => {}

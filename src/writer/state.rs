@@ -426,7 +426,7 @@ impl State {
                     let expired = s.message_timeout.is_some_and(|max| b.created.elapsed() >= max);
                     if retriable(&e) && b.attempts < s.max_retries && !expired && !self.closed {
                         b.attempts += 1;
-                        let backoff = backoff(s.backoff_min, s.backoff_max, b.attempts);
+                        let backoff = crate::runtime::backoff(s.backoff_min, s.backoff_max, b.attempts);
                         b.retry_at = Some(Instant::now() + backoff);
                         shared.stats.retried();
                         shared.log(
@@ -668,11 +668,6 @@ fn earliest(a: Option<Instant>, b: Instant) -> Option<Instant> {
     Some(a.map_or(b, |a| a.min(b)))
 }
 
-/// min(attempt² · min, max), kafka-go's backoff.
-fn backoff(min: Duration, max: Duration, attempt: u32) -> Duration {
-    min.saturating_mul(attempt.saturating_mul(attempt)).min(max)
-}
-
 fn retriable(e: &Error) -> bool {
     // 45 OUT_OF_ORDER_SEQUENCE_NUMBER: a later batch overtook one that is being retried;
     // 47 INVALID_PRODUCER_EPOCH and 59 UNKNOWN_PRODUCER_ID: retried under a new producer id.
@@ -681,17 +676,4 @@ fn retriable(e: &Error) -> bool {
 
 fn needs_metadata(e: &Error) -> bool {
     matches!(e.code(), 3 | 5 | 6 | 74 | 75 | 100 | 108 | crate::error::code::TRANSPORT)
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn backoff_grows_quadratically_to_its_cap() {
-        let (a, b) = (Duration::from_millis(100), Duration::from_secs(1));
-        assert_eq!(backoff(a, b, 1), Duration::from_millis(100));
-        assert_eq!(backoff(a, b, 2), Duration::from_millis(400));
-        assert_eq!(backoff(a, b, 4), Duration::from_secs(1));
-    }
 }
