@@ -66,13 +66,15 @@ pub(crate) struct ReaderHandle {
 }
 
 impl ReaderHandle {
+    /// The C string of a topic name, made once per topic (no allocation per message).
     fn topic_c(&self, name: &str) -> Arc<CString> {
-        self.topics
-            .lock()
-            .unwrap_or_else(|p| p.into_inner())
-            .entry(name.to_string())
-            .or_insert_with(|| Arc::new(CString::new(name).unwrap_or_default()))
-            .clone()
+        let mut topics = self.topics.lock().unwrap_or_else(|p| p.into_inner());
+        if let Some(t) = topics.get(name) {
+            return t.clone();
+        }
+        let t = Arc::new(CString::new(name).unwrap_or_default());
+        topics.insert(name.to_string(), t.clone());
+        t
     }
 
     /// Calls the rebalance callback for every rebalance since the last call, on this thread.
