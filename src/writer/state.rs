@@ -70,9 +70,27 @@ struct PartitionQueue {
 
 struct TopicQueue {
     name: Arc<str>,
-    meta: Option<Arc<TopicInfo>>,
+    meta: Option<Arc<TopicMeta>>,
     partitions: HashMap<i32, PartitionQueue>,
     unassigned: Vec<Unassigned>,
+}
+
+/// A topic's metadata with what every message and every plan looks up in it, worked out once
+/// per metadata update.
+struct TopicMeta {
+    info: Arc<TopicInfo>,
+    /// Partition ids, in metadata order (what the balancer chooses from).
+    ids: Vec<i32>,
+    /// Leader broker per partition.
+    leaders: HashMap<i32, i32>,
+}
+
+impl TopicMeta {
+    fn new(info: Arc<TopicInfo>) -> Self {
+        let ids = info.partitions.iter().map(|p| p.id).collect();
+        let leaders = info.partitions.iter().map(|p| (p.id, p.leader)).collect();
+        TopicMeta { info, ids, leaders }
+    }
 }
 
 /// What the sender should do next.
@@ -147,6 +165,7 @@ impl State {
     /// New metadata for a topic: remember it and place the messages that waited for it.
     pub(crate) fn set_metadata(&mut self, shared: &Shared, meta: Arc<TopicInfo>) {
         let Some(t) = self.topics.get_mut(meta.name.as_str()) else { return };
+        let meta = Arc::new(TopicMeta::new(meta));
         t.meta = Some(meta.clone());
         let waiting = std::mem::take(&mut t.unassigned);
         let mut failed = Vec::new();
@@ -277,7 +296,7 @@ impl State {
                 continue;
             };
             for (&p, q) in t.partitions.iter_mut() {
-                let leader = meta.partitions.iter().find(|x| x.id == p).map_or(-1, |x| x.leader);
+                let leader = meta.leaders.get(&p).copied().unwrap_or(-1);
                 let broker_busy = self.broker_in_flight.get(&leader).copied().unwrap_or(0) >= s.max_in_flight;
                 // After a producer reset, batches stamped with the old id get new sequence
                 // numbers, in order, once none of this partition's batches is in flight.
@@ -303,7 +322,7 @@ impl State {
                     while let Some(full) = q.full.pop_front() {
                         q.ready.push_back(seal(
                             &t.name,
-                            meta.id,
+                            meta.info.id,
                             p,
                             full,
                             pid,
@@ -325,7 +344,7 @@ impl State {
                         let open = q.open.take().expect("checked");
                         q.ready.push_back(seal(
                             &t.name,
-                            meta.id,
+                            meta.info.id,
                             p,
                             open,
                             pid,
@@ -580,25 +599,24 @@ fn report(
 
 fn choose_partition(
     shared: &Shared,
-    meta: &TopicInfo,
+    meta: &TopicMeta,
     wanted: i32,
     key: Option<&[u8]>,
     value: Option<&[u8]>,
 ) -> Result<i32> {
     if wanted >= 0 {
-        if meta.partitions.iter().any(|p| p.id == wanted) {
+        if meta.leaders.contains_key(&wanted) {
             return Ok(wanted);
         }
-        return Err(Error::broker(3, format!("topic {} has no partition {wanted}", meta.name)));
+        return Err(Error::broker(3, format!("topic {} has no partition {wanted}", meta.info.name)));
     }
-    let ids: Vec<i32> = meta.partitions.iter().map(|p| p.id).collect();
     let size = key.map_or(0, <[u8]>::len) + value.map_or(0, <[u8]>::len);
-    let p = shared.balancer.balance(key, size, &ids);
-    if !ids.contains(&p) {
+    let p = shared.balancer.balance(key, size, &meta.ids);
+    if !meta.leaders.contains_key(&p) {
         return Err(Error::invalid_arg(format!(
             "the balancer chose partition {p}, which topic {} does not have (it has {})",
-            meta.name,
-            ids.len()
+            meta.info.name,
+            meta.ids.len()
         )));
     }
     Ok(p)
