@@ -8,7 +8,7 @@
 //! abandoned by a timeout or a cancel, the next call waits until that fetch's max_wait ran out.
 
 use std::ffi::c_char;
-use std::time::{Duration, Instant, SystemTime, UNIX_EPOCH};
+use std::time::{Duration, Instant};
 
 use super::batch::{into_c_batch, kafka_batch_t};
 use super::broker_list::{self, kafka_broker_list_t};
@@ -424,8 +424,7 @@ fn deadline(unix_ms: i64) -> Option<Instant> {
     if unix_ms <= 0 {
         return None;
     }
-    let now_ms = SystemTime::now().duration_since(UNIX_EPOCH).map_or(0, |d| d.as_millis() as i64);
-    let left = Duration::from_millis(unix_ms.saturating_sub(now_ms).max(0) as u64);
+    let left = Duration::from_millis(unix_ms.saturating_sub(crate::runtime::now_ms()).max(0) as u64);
     Instant::now().checked_add(left)
 }
 

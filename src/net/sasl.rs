@@ -59,12 +59,8 @@ async fn scram(conn: &BrokerConnection, creds: &SaslCredentials, hash: ScramHash
 
 /// One SaslAuthenticate round trip; the broker's answer bytes, or its refusal as an error.
 async fn step(conn: &BrokerConnection, creds: &SaslCredentials, token: Vec<u8>) -> Result<Bytes> {
-    let version = conn.versions().pick::<SaslAuthenticateRequest>()?;
     let resp = conn
-        .send_version(
-            &SaslAuthenticateRequest { auth_bytes: Bytes::from(token), ..Default::default() },
-            version,
-        )
+        .send(&SaslAuthenticateRequest { auth_bytes: Bytes::from(token), ..Default::default() })
         .await
         .map_err(|e| e.context("SaslAuthenticate"))?;
     if resp.error_code != 0 {
