@@ -11,22 +11,10 @@ use std::time::{Duration, Instant};
 
 use common::*;
 use kafka_rs::cluster::ClusterClient;
-use kafka_rs::conn::{Conn, TopicSpec};
 use kafka_rs::group::assignor::{Assignor, CooperativeStickyAssignor, RangeAssignor, RoundRobinAssignor};
 use kafka_rs::group::member::{GroupEvent, GroupMember, MemberSettings, Partitions};
 use kafka_rs::net::ConnectOptions;
 use tokio::sync::mpsc::UnboundedReceiver;
-
-fn create(topic: &str, partitions: i32) {
-    let conn = run(Conn::dial(&single(), settings())).unwrap();
-    let spec = TopicSpec {
-        name: topic.into(),
-        num_partitions: partitions,
-        replication_factor: 1,
-        ..Default::default()
-    };
-    run(conn.create_topics(&[spec], Duration::from_secs(30))).unwrap();
-}
 
 fn member(group: &str, topic: &str) -> (Arc<GroupMember>, UnboundedReceiver<GroupEvent>) {
     member_with(group, topic, vec![Arc::new(RangeAssignor), Arc::new(RoundRobinAssignor)])
@@ -92,7 +80,7 @@ fn flat(owned: &[Partitions]) -> Vec<i32> {
 fn members_split_the_partitions_and_rebalance_when_one_leaves() {
     let t = topic("g-split");
     let g = topic("group");
-    create(&t, 6);
+    create_topic(&t, 6);
     let mut members: Vec<_> = (0..3).map(|_| member(&g, &t)).collect();
     let owned = settle(&mut members, 6);
     assert_eq!(flat(&owned), vec![0, 1, 2, 3, 4, 5]);
@@ -180,7 +168,7 @@ fn kcat_alone(t: &str, strategy: &str) -> (String, Kcat) {
 #[test]
 fn a_group_shared_with_librdkafka_splits_the_partitions() {
     let t = topic("g-mixed");
-    create(&t, 6);
+    create_topic(&t, 6);
     let (g, kcat) = kcat_alone(&t, "range");
     // Our member joins: the group rebalances and splits 6 partitions 3/3 (settle waits up to 60 s).
     let mut ours = vec![member(&g, &t)];
@@ -193,7 +181,7 @@ fn a_group_shared_with_librdkafka_splits_the_partitions() {
 #[test]
 fn a_cooperative_group_shared_with_librdkafka_hands_over_incrementally() {
     let t = topic("g-mixed-coop");
-    create(&t, 6);
+    create_topic(&t, 6);
     let (g, kcat) = kcat_alone(&t, "cooperative-sticky");
     // Our cooperative member joins: librdkafka (the leader) withholds the moving partitions for a
     // round, revokes them from itself, and the next round gives them to us. We never revoke.
@@ -235,7 +223,7 @@ fn count(p: &Partitions) -> usize {
 fn a_member_offering_an_eager_assignor_stays_eager_in_a_cooperative_group() {
     let t = topic("g-coop-mixed");
     let g = topic("group-coop-mixed");
-    create(&t, 6);
+    create_topic(&t, 6);
     type Events = Vec<GroupEvent>;
     // Waits until the members hold `want` partitions each (in order), logging their events.
     fn until(

@@ -22,17 +22,6 @@ use kafka_rs::writer::{OutRecord, Writer};
 
 type Key = (String, i32);
 
-fn create(topic: &str, partitions: i32) {
-    let conn = run(Conn::dial(&single(), settings())).unwrap();
-    let spec = TopicSpec {
-        name: topic.into(),
-        num_partitions: partitions,
-        replication_factor: 1,
-        ..Default::default()
-    };
-    run(conn.create_topics(&[spec], Duration::from_secs(30))).unwrap();
-}
-
 fn writer(topic: &str) -> Writer {
     let mut c = Config::new();
     c.set("bootstrap.servers", &single()).unwrap();
@@ -164,7 +153,7 @@ struct Run {
 fn two_then_three(strategy: &str) -> Run {
     let t = topic("g-coop");
     let g = topic("grp-coop");
-    create(&t, 6);
+    create_topic(&t, 6);
     let opts = [("partition.assignment.strategy", strategy), ("auto.commit.interval.ms", "200")];
     let stop_writing = Arc::new(AtomicBool::new(false));
     let produced = Arc::new(AtomicUsize::new(0));
@@ -343,7 +332,7 @@ fn assigned_of(events: &[Rebalance]) -> BTreeSet<Key> {
 fn a_static_member_comes_back_without_a_rebalance_and_a_duplicate_is_fenced() {
     let t = topic("g-static");
     let g = topic("grp-static");
-    create(&t, 6);
+    create_topic(&t, 6);
     let w = writer(&t);
     let id_a = format!("{g}-a");
     let id_b = format!("{g}-b");
@@ -425,7 +414,7 @@ fn partitions_of(keys: &BTreeSet<Key>) -> kafka_rs::group::member::Partitions {
 fn new_partitions_are_read_when_watched() {
     let t = topic("g-watch");
     let g = topic("grp-watch");
-    create(&t, 2);
+    create_topic(&t, 2);
     let w = writer(&t);
     write(&w, &["p0".to_string()], 0);
     write(&w, &["p1".to_string()], 1);
@@ -464,7 +453,7 @@ fn new_partitions_are_not_read_unwatched() {
     // kafka-go's default: without watch.partition.changes the assignment stays as it was.
     let t = topic("g-nowatch");
     let g = topic("grp-nowatch");
-    create(&t, 1);
+    create_topic(&t, 1);
     let r = reader(&g, &t, &[("topic.metadata.refresh.interval.ms", "500")]);
     let (_, events) = pump(&[&r], 60, |_, e| !assigned_of(&e[0]).is_empty());
     assert_eq!(assigned_of(&events[0]).len(), 1);
@@ -564,7 +553,7 @@ fn rack_affinity_gives_each_member_the_partitions_led_in_its_rack() {
 fn explicit_commits_span_cooperative_generations_of_a_kept_partition() {
     let t = topic("g-coop-commit");
     let g = topic("grp-coop-commit");
-    create(&t, 2);
+    create_topic(&t, 2);
     let w = writer(&t);
     for p in 0..2 {
         write(&w, &(0..10).map(|i| format!("{p}-{i}")).collect::<Vec<_>>(), p);

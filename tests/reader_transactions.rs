@@ -14,7 +14,6 @@ use std::time::{Duration, Instant};
 use bytes::Bytes;
 use common::*;
 use kafka_rs::config::Config;
-use kafka_rs::conn::{Conn, TopicSpec};
 use kafka_rs::error::code;
 use kafka_rs::net::BrokerConnection;
 use kafka_rs::protocol::compression::Compression;
@@ -214,13 +213,6 @@ fn v(name: &str) -> String {
     format!("{name}:{}", "x".repeat(600))
 }
 
-fn create(topic: &str) {
-    let conn = run(Conn::dial(&single(), settings())).unwrap();
-    let spec =
-        TopicSpec { name: topic.into(), num_partitions: 1, replication_factor: 1, ..Default::default() };
-    run(conn.create_topics(&[spec], Duration::from_secs(30))).unwrap();
-}
-
 fn reader(topic: &str, isolation: &str, extra: &[(&str, &str)]) -> Reader {
     let mut c = Config::new();
     c.set("bootstrap.servers", &single()).unwrap();
@@ -291,7 +283,7 @@ impl Log {
 
 /// Writes the interleaving; returns what each isolation level must see.
 fn write_mix(topic: &str) -> (Log, TxnProducer, i64) {
-    create(topic);
+    create_topic(topic, 1);
     let mut p1 = TxnProducer::new(&single(), topic, &format!("{topic}-p1"));
     let mut p2 = TxnProducer::new(&single(), topic, &format!("{topic}-p2"));
     let leader = connect(&single());

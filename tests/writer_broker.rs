@@ -37,21 +37,10 @@ fn read_topic(topic: &str, partitions: i32) -> HashMap<i32, Vec<Vec<u8>>> {
     out
 }
 
-fn create(topic: &str, partitions: i32) {
-    let conn = run(Conn::dial(&single(), settings())).unwrap();
-    let spec = kafka_rs::conn::TopicSpec {
-        name: topic.into(),
-        num_partitions: partitions,
-        replication_factor: 1,
-        ..Default::default()
-    };
-    run(conn.create_topics(&[spec], Duration::from_secs(30))).unwrap();
-}
-
 #[test]
 fn a_synchronous_write_returns_offsets_in_order() {
     let t = topic("w-sync");
-    create(&t, 1);
+    create_topic(&t, 1);
     let w = writer(&[("writer.topic", &t)]);
     for round in 0..3 {
         let msgs = [
@@ -72,7 +61,7 @@ fn a_synchronous_write_returns_offsets_in_order() {
 #[test]
 fn async_produce_over_six_partitions_delivers_everything_in_order() {
     let t = topic("w-async");
-    create(&t, 6);
+    create_topic(&t, 6);
     let w = writer(&[("writer.topic", &t), ("compression.type", "lz4"), ("balancer", "murmur2")]);
     let n = 20_000usize;
     let values: Vec<Vec<u8>> = (0..n).map(|i| format!("{i:08}").into_bytes()).collect();
@@ -166,8 +155,8 @@ fn a_missing_topic_fails_without_auto_create_and_is_created_when_allowed() {
 #[test]
 fn messages_may_name_their_topics() {
     let (a, b) = (topic("w-multi-a"), topic("w-multi-b"));
-    create(&a, 1);
-    create(&b, 2);
+    create_topic(&a, 1);
+    create_topic(&b, 2);
     let w = writer(&[("acks", "1")]);
     let msgs = [
         OutRecord { topic: Some(&a), value: Some(b"1"), partition: -1, ..Default::default() },
@@ -182,7 +171,7 @@ fn messages_may_name_their_topics() {
 #[test]
 fn close_delivers_everything_still_queued() {
     let t = topic("w-close");
-    create(&t, 3);
+    create_topic(&t, 3);
     let w = writer(&[("writer.topic", &t), ("linger.ms", "60000")]);
     let values: Vec<Vec<u8>> = (0..5000).map(|i| format!("{i}").into_bytes()).collect();
     let msgs: Vec<OutRecord> =
@@ -222,7 +211,7 @@ fn an_unreachable_cluster_fails_each_message_after_the_delivery_timeout() {
 #[test]
 fn a_full_queue_refuses_more_until_polled() {
     let t = topic("w-queue");
-    create(&t, 1);
+    create_topic(&t, 1);
     let w = writer(&[("writer.topic", &t), ("queue.buffering.max.messages", "10")]);
     let msgs = [OutRecord { value: Some(b"x"), partition: -1, ..Default::default() }; 10];
     w.produce(&msgs, &[0; 10]).unwrap();
@@ -237,7 +226,7 @@ fn a_full_queue_refuses_more_until_polled() {
 fn every_acks_mode_delivers_and_reports_offsets_when_it_can() {
     for (acks, expect_offsets) in [("0", false), ("1", true), ("all", true)] {
         let t = topic(&format!("w-acks{acks}"));
-        create(&t, 1);
+        create_topic(&t, 1);
         let w = writer(&[("writer.topic", &t), ("acks", acks)]);
         let msgs = [OutRecord { value: Some(b"a"), partition: -1, ..Default::default() }; 5];
         let r = w.write(&msgs, Some(Duration::from_secs(20)), None).unwrap();
@@ -264,7 +253,7 @@ fn every_acks_mode_delivers_and_reports_offsets_when_it_can() {
 #[test]
 fn a_message_for_a_partition_that_does_not_exist_fails_alone() {
     let t = topic("w-nopart");
-    create(&t, 2);
+    create_topic(&t, 2);
     let w = writer(&[("writer.topic", &t)]);
     let msgs = [
         OutRecord { value: Some(b"ok"), partition: 1, ..Default::default() },

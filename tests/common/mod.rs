@@ -7,7 +7,7 @@ use std::sync::atomic::{AtomicU32, Ordering};
 use std::time::{Duration, SystemTime, UNIX_EPOCH};
 
 use kafka_rs::config::Config;
-use kafka_rs::conn::ConnSettings;
+use kafka_rs::conn::{Conn, ConnSettings, TopicSpec};
 use kafka_rs::runtime::block_on;
 use kafka_rs::Result;
 
@@ -77,4 +77,16 @@ pub fn tls_file(name: &str) -> String {
         format!("{run}/single/tls")
     });
     format!("{dir}/{name}")
+}
+
+/// Creates `topic` with `partitions` partitions (replication factor 1) on the single node.
+pub fn create_topic(topic: &str, partitions: i32) {
+    let conn = run(Conn::dial(&single(), settings())).unwrap();
+    let spec = TopicSpec {
+        name: topic.into(),
+        num_partitions: partitions,
+        replication_factor: 1,
+        ..Default::default()
+    };
+    run(conn.create_topics(&[spec], Duration::from_secs(30))).unwrap();
 }
