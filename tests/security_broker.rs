@@ -27,10 +27,6 @@ fn config(bootstrap: &str, pairs: &[(&str, &str)]) -> Config {
     c
 }
 
-fn conn_settings(pairs: &[(&str, &str)]) -> ConnSettings {
-    ConnSettings::from_config(&config("", pairs)).unwrap()
-}
-
 /// Mutual TLS with the test CA and client certificate.
 fn mtls() -> Vec<(&'static str, String)> {
     vec![
@@ -164,7 +160,7 @@ fn dial_error(addr: &str, pairs: &[(&'static str, String)]) -> (Error, Duration)
     let mut pairs = borrow(pairs);
     pairs.push(("socket.connection.setup.timeout.ms", "10000"));
     let start = Instant::now();
-    let e = run(Conn::dial(addr, conn_settings(&pairs))).map(drop).expect_err("the dial should fail");
+    let e = run(Conn::dial(addr, settings_with(&pairs))).map(drop).expect_err("the dial should fail");
     (e, start.elapsed())
 }
 
@@ -251,7 +247,7 @@ fn a_certificate_for_another_host_is_a_tls_error_unless_hostname_checks_are_off(
 
     let mut pairs = mtls();
     pairs.push(("ssl.endpoint.identification.algorithm", "none".into()));
-    let conn = run(Conn::dial(&by_name, conn_settings(&borrow(&pairs)))).unwrap();
+    let conn = run(Conn::dial(&by_name, settings_with(&borrow(&pairs)))).unwrap();
     assert!(!run(conn.brokers()).unwrap().is_empty());
     // The chain is still checked with the hostname check off.
     pairs[1].1 = tls_file("untrusted-ca.pem");
@@ -263,7 +259,7 @@ fn disabling_verification_accepts_an_untrusted_certificate() {
     let mut pairs = mtls();
     pairs[1].1 = tls_file("untrusted-ca.pem");
     pairs.push(("enable.ssl.certificate.verification", "false".into()));
-    run(Conn::dial(&ssl(), conn_settings(&borrow(&pairs)))).unwrap();
+    run(Conn::dial(&ssl(), settings_with(&borrow(&pairs)))).unwrap();
 }
 
 #[test]
@@ -296,7 +292,7 @@ fn plaintext_against_a_tls_listener_fails_clearly_without_hanging() {
 
 #[test]
 fn plaintext_against_a_sasl_listener_fails_clearly_without_hanging() {
-    let settings = conn_settings(&[("socket.connection.setup.timeout.ms", "10000")]);
+    let settings = settings_with(&[("socket.connection.setup.timeout.ms", "10000")]);
     let r = run(async {
         let c = Conn::dial(&sasl_plaintext(), settings).await?;
         c.brokers().await
