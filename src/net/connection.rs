@@ -85,6 +85,11 @@ impl Shared {
     fn failure(&self) -> Option<Error> {
         self.failure.lock().unwrap_or_else(|p| p.into_inner()).clone()
     }
+
+    /// Why a request could not be sent or answered: the recorded failure, else "closed".
+    fn closed_error(&self) -> Error {
+        self.failure().unwrap_or_else(|| Error::closed("connection closed"))
+    }
 }
 
 /// A request whose frame is queued for writing; await [`PendingResponse::response`] for the
@@ -101,20 +106,23 @@ pub struct PendingResponse<R: Request> {
 impl<R: Request> PendingResponse<R> {
     /// Waits for the response (up to the connection's request timeout) and decodes it.
     pub async fn response(self) -> Result<R::Response> {
+        let version = self.version;
+        decode_response::<R>(self.body().await?, version)
+    }
+
+    /// Waits for the response body, undecoded (up to the connection's request timeout).
+    async fn body(self) -> Result<Bytes> {
         let shared = self.guard.shared.clone();
-        let body = match tokio::time::timeout(self.timeout, self.rx).await {
-            Ok(Ok(result)) => result?,
-            Ok(Err(_)) => return Err(shared.failure().unwrap_or_else(|| Error::closed("connection closed"))),
-            Err(_) => {
-                return Err(Error::timed_out(format!(
-                    "{} request to {} got no response within {} ms",
-                    R::NAME,
-                    self.addr,
-                    self.timeout.as_millis()
-                )))
-            }
-        };
-        decode_response::<R>(body, self.version)
+        match tokio::time::timeout(self.timeout, self.rx).await {
+            Ok(Ok(result)) => result,
+            Ok(Err(_)) => Err(shared.closed_error()),
+            Err(_) => Err(Error::timed_out(format!(
+                "{} request to {} got no response within {} ms",
+                R::NAME,
+                self.addr,
+                self.timeout.as_millis()
+            ))),
+        }
     }
 }
 
@@ -291,11 +299,8 @@ impl BrokerConnection {
     pub async fn send_no_response<R: Request>(&self, req: &R, version: i16) -> Result<()> {
         let (_, frame) = self.frame(req, version)?;
         let (tx, rx) = oneshot::channel();
-        self.frames
-            .send((frame, Some(tx)))
-            .await
-            .map_err(|_| self.shared.failure().unwrap_or_else(|| Error::closed("connection closed")))?;
-        rx.await.map_err(|_| self.shared.failure().unwrap_or_else(|| Error::closed("connection closed")))
+        self.frames.send((frame, Some(tx))).await.map_err(|_| self.shared.closed_error())?;
+        rx.await.map_err(|_| self.shared.closed_error())
     }
 
     /// Closes the connection: requests in flight fail with CLOSED.
@@ -320,24 +325,7 @@ impl BrokerConnection {
     }
 
     async fn queue(&self, frame: Bytes) -> Result<()> {
-        self.frames
-            .send((frame, None))
-            .await
-            .map_err(|_| self.shared.failure().unwrap_or_else(|| Error::closed("connection closed")))
-    }
-
-    /// The undecoded response body, for ApiVersions whose body version may differ from ours.
-    async fn raw_roundtrip<R: Request>(&self, req: &R, version: i16) -> Result<Bytes> {
-        let (correlation_id, frame) = self.frame(req, version)?;
-        let (tx, rx) = oneshot::channel();
-        self.shared.pending.lock().unwrap_or_else(|p| p.into_inner()).insert(correlation_id, tx);
-        let _guard = PendingGuard { shared: self.shared.clone(), correlation_id };
-        self.queue(frame).await?;
-        match tokio::time::timeout(self.request_timeout, rx).await {
-            Ok(Ok(result)) => result,
-            Ok(Err(_)) => Err(self.shared.failure().unwrap_or_else(|| Error::closed("connection closed"))),
-            Err(_) => Err(Error::timed_out(format!("{} to {}: no response", R::NAME, self.addr))),
-        }
+        self.frames.send((frame, None)).await.map_err(|_| self.shared.closed_error())
     }
 
     /// ApiVersions at our highest version; a broker that does not know it answers with error 35
@@ -351,7 +339,8 @@ impl BrokerConnection {
         };
         let mut version = ApiVersionsRequest::MAX_VERSION;
         for _ in 0..2 {
-            let body = self.raw_roundtrip(&req, version).await?;
+            // Undecoded: a broker that does not know our version answers in v0.
+            let body = self.enqueue(&req, version).await?.body().await?;
             let resp = match decode_response::<ApiVersionsRequest>(body.clone(), version) {
                 Ok(r) if r.error_code != 35 => r,
                 _ => decode_response::<ApiVersionsRequest>(body, 0)?,
