@@ -512,6 +512,8 @@ impl State {
         }
     }
 
+    /// Reports a batch written at `base`: message i landed at base + i (-1 when the broker did
+    /// not say, as with acks=0).
     fn settle_offsets(
         &mut self,
         shared: &Shared,
@@ -520,20 +522,12 @@ impl State {
         partition: i32,
         base: i64,
     ) {
-        let n = completions.len();
-        let mut reports = Vec::new();
-        for (i, (c, ts)) in completions.into_iter().enumerate() {
-            let offset = if base < 0 { -1 } else { base + i as i64 };
-            report(&mut reports, c, topic, partition, ts, Ok(offset));
-        }
-        self.pending -= n;
-        if !reports.is_empty() {
-            shared.push_event(Event::Delivery(reports));
-        } else {
-            shared.notify_waiters();
-        }
+        self.settle_each(shared, completions, topic, partition, |i| {
+            Ok(if base < 0 { -1 } else { base + i as i64 })
+        });
     }
 
+    /// Reports the same result for every message.
     fn settle(
         &mut self,
         shared: &Shared,
@@ -542,10 +536,21 @@ impl State {
         partition: i32,
         result: Result<i64>,
     ) {
+        self.settle_each(shared, completions, topic, partition, |_| result.clone());
+    }
+
+    fn settle_each(
+        &mut self,
+        shared: &Shared,
+        completions: Vec<(Completion, i64)>,
+        topic: &Arc<str>,
+        partition: i32,
+        result: impl Fn(usize) -> Result<i64>,
+    ) {
         let n = completions.len();
         let mut reports = Vec::new();
-        for (c, ts) in completions {
-            report(&mut reports, c, topic, partition, ts, result.clone());
+        for (i, (c, ts)) in completions.into_iter().enumerate() {
+            report(&mut reports, c, topic, partition, ts, result(i));
         }
         self.pending -= n;
         if !reports.is_empty() {
