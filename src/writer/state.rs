@@ -635,12 +635,15 @@ fn append_to(
     completion: Completion,
 ) -> Result<()> {
     let s = &shared.settings;
-    if let Some(open) = q.open.as_ref() {
-        let size = open.builder.record_size(ts, m.key, m.value, m.headers)?;
-        if open.builder.len() >= s.batch_messages || open.builder.size_in_bytes() + size > s.batch_bytes {
-            let full = q.open.take().expect("checked");
-            q.full.push_back(full);
+    if let Some(open) = q.open.as_mut() {
+        if open.builder.len() < s.batch_messages
+            && open.builder.append_within(ts, m.key, m.value, m.headers, s.batch_bytes)?
+        {
+            open.completions.push((completion, ts));
+            return Ok(());
         }
+        let full = q.open.take().expect("checked");
+        q.full.push_back(full);
     }
     let open = q.open.get_or_insert_with(|| OpenBatch {
         builder: RecordBatchBuilder::with_capacity(

@@ -164,6 +164,20 @@ impl RecordBatchBuilder {
         value: Option<&[u8]>,
         headers: &[RecordHeader<'_>],
     ) -> Result<()> {
+        self.append_within(timestamp_ms, key, value, headers, usize::MAX).map(drop)
+    }
+
+    /// Appends one record if the batch then stays within `max_bytes` ([`Self::size_in_bytes`]);
+    /// `Ok(false)` (and nothing appended) when it would not. The record's size is worked out
+    /// once, for the check and the append. On error nothing is appended.
+    pub fn append_within(
+        &mut self,
+        timestamp_ms: i64,
+        key: Option<&[u8]>,
+        value: Option<&[u8]>,
+        headers: &[RecordHeader<'_>],
+        max_bytes: usize,
+    ) -> Result<bool> {
         let offset_delta = self.count;
         if offset_delta == i32::MAX {
             return Err(ProtocolError::Encode("record batch is full".into()));
@@ -171,6 +185,9 @@ impl RecordBatchBuilder {
         let ts_delta = if offset_delta == 0 { 0 } else { timestamp_ms.wrapping_sub(self.base_timestamp) };
         let body = Self::body_size(ts_delta, offset_delta, key, value, headers)?;
         let total = varint_len(body) + body as usize;
+        if self.buf.len().saturating_add(total) > max_bytes {
+            return Ok(false);
+        }
         if self.buf.len() - LOG_OVERHEAD + total > i32::MAX as usize {
             return Err(ProtocolError::Encode("record batch would exceed 2 GiB".into()));
         }
@@ -215,7 +232,7 @@ impl RecordBatchBuilder {
             self.max_timestamp = timestamp_ms;
         }
         self.count += 1;
-        Ok(())
+        Ok(true)
     }
 
     /// Seals the batch: compresses the records section if a codec is set and fills the header.

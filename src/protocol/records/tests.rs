@@ -663,3 +663,16 @@ fn types_cross_threads_and_debug_is_compact() {
     let dbg = format!("{batch:?}");
     assert!(dbg.len() < 400 && dbg.contains("record_count: 1"), "{dbg}");
 }
+
+#[test]
+fn append_within_appends_only_what_fits() {
+    let mut b = RecordBatchBuilder::new(BatchOptions::default());
+    b.append(1, Some(b"k"), Some(b"v"), &[]).unwrap();
+    let size = b.record_size(2, None, Some(b"0123456789"), &[]).unwrap();
+    let limit = b.size_in_bytes() + size;
+    assert!(!b.append_within(2, None, Some(b"0123456789"), &[], limit - 1).unwrap());
+    assert_eq!(b.len(), 1, "a record that does not fit is not appended");
+    assert!(b.append_within(2, None, Some(b"0123456789"), &[], limit).unwrap());
+    assert_eq!((b.len(), b.size_in_bytes()), (2, limit));
+    assert_eq!(read_all(b.finish().unwrap()).len(), 2);
+}
