@@ -37,11 +37,6 @@ pub enum Rebalance {
     Revoked(Partitions),
 }
 
-struct Fetched {
-    generation: i32,
-    messages: Vec<Message>,
-}
-
 #[derive(Default)]
 struct Positions {
     generation: i32,
@@ -75,12 +70,13 @@ struct RunCheck<'a> {
 }
 
 impl RunCheck<'_> {
-    fn valid(&mut self, generation: i32, m: &Message) -> bool {
+    /// Whether `m` (tagged with the generation it was fetched in) may still be delivered.
+    fn valid(&mut self, m: &Message) -> bool {
         match &self.last {
-            Some((t, p, g, ok)) if *g == generation && *p == m.partition && **t == *m.topic => *ok,
+            Some((t, p, g, ok)) if *g == m.generation && *p == m.partition && **t == *m.topic => *ok,
             _ => {
-                let ok = self.pos.valid(generation, &(m.topic.to_string(), m.partition));
-                self.last = Some((m.topic.clone(), m.partition, generation, ok));
+                let ok = self.pos.valid(m.generation, &(m.topic.to_string(), m.partition));
+                self.last = Some((m.topic.clone(), m.partition, m.generation, ok));
                 ok
             }
         }
@@ -103,8 +99,8 @@ struct Inner {
 /// Reads the partitions a consumer group assigns to this member.
 pub struct GroupReader {
     inner: Arc<Inner>,
-    rx: tokio::sync::Mutex<mpsc::Receiver<Fetched>>,
-    front: Mutex<VecDeque<(i32, Message)>>,
+    rx: tokio::sync::Mutex<mpsc::Receiver<Vec<Message>>>,
+    front: Mutex<VecDeque<Message>>,
     tasks: Mutex<Vec<tokio::task::JoinHandle<()>>>,
 }
 
@@ -150,14 +146,14 @@ impl GroupReader {
     /// finished generations on the way. Only what is taken is checked (a message stays valid
     /// until a rebalance, and a rebalance is checked again at the next take), under one lock,
     /// and a run of one partition's messages is checked once.
-    fn take_current(&self, front: &mut VecDeque<(i32, Message)>, max: usize) -> Vec<(i32, Message)> {
+    fn take_current(&self, front: &mut VecDeque<Message>, max: usize) -> Vec<Message> {
         let pos = self.inner.positions.lock().unwrap_or_else(|p| p.into_inner());
         let mut runs = pos.runs();
         let mut out = Vec::with_capacity(max.min(front.len()));
         while out.len() < max {
-            let Some((g, m)) = front.pop_front() else { break };
-            if runs.valid(g, &m) {
-                out.push((g, m));
+            let Some(m) = front.pop_front() else { break };
+            if runs.valid(&m) {
+                out.push(m);
             }
         }
         out
@@ -167,14 +163,15 @@ impl GroupReader {
         self.inner.positions.lock().unwrap_or_else(|p| p.into_inner()).failed.clone()
     }
 
-    /// Up to `max` messages with the generation they belong to, waiting up to `timeout` for the
-    /// first. Messages of revoked partitions or finished generations are never returned.
+    /// Up to `max` messages (each tagged with the generation it belongs to), waiting up to
+    /// `timeout` for the first. Messages of revoked partitions or finished generations are never
+    /// returned.
     pub fn read_batch(
         &self,
         max: usize,
         timeout: Option<Duration>,
         cancel: Option<&CancelToken>,
-    ) -> Result<Vec<(i32, Message)>> {
+    ) -> Result<Vec<Message>> {
         if max == 0 {
             return Err(Error::invalid_arg("max must be at least 1"));
         }
@@ -205,8 +202,7 @@ impl GroupReader {
                     let Some(f) = f else {
                         return Err(Error::closed("the reader is closed"));
                     };
-                    let mut front = self.front.lock().unwrap_or_else(|p| p.into_inner());
-                    front.extend(f.messages.into_iter().map(|m| (f.generation, m)));
+                    self.front.lock().unwrap_or_else(|p| p.into_inner()).extend(f);
                 }
             },
             timeout,
@@ -216,7 +212,7 @@ impl GroupReader {
 
     /// Puts messages back at the front, to be returned again by the next read (a read whose
     /// commit failed must not lose them).
-    pub fn unread(&self, messages: Vec<(i32, Message)>) {
+    pub fn unread(&self, messages: Vec<Message>) {
         let mut front = self.front.lock().unwrap_or_else(|p| p.into_inner());
         for m in messages.into_iter().rev() {
             front.push_front(m);
@@ -227,16 +223,16 @@ impl GroupReader {
     /// message of a partition no longer held since its generation makes the call fail with
     /// ILLEGAL_GENERATION (22), committing nothing, so an old generation can never move an offset
     /// backwards.
-    pub fn commit(&self, messages: &[(i32, &Message)], timeout: Option<Duration>) -> Result<()> {
+    pub fn commit(&self, messages: &[&Message], timeout: Option<Duration>) -> Result<()> {
         if messages.is_empty() {
             return Ok(());
         }
         // Per partition: the highest offset, and the oldest generation it was fetched in (all
         // of them must still be ours; a cooperative rebalance can mix generations in a batch).
         let mut offsets: BTreeMap<(String, i32), (i32, i64)> = BTreeMap::new();
-        for (g, m) in messages {
-            let e = offsets.entry((m.topic.to_string(), m.partition)).or_insert((*g, m.offset + 1));
-            e.0 = e.0.min(*g);
+        for m in messages {
+            let e = offsets.entry((m.topic.to_string(), m.partition)).or_insert((m.generation, m.offset + 1));
+            e.0 = e.0.min(m.generation);
             e.1 = e.1.max(m.offset + 1);
         }
         let member = self.inner.member.clone();
@@ -245,11 +241,11 @@ impl GroupReader {
 
     /// Remembers offsets for the next periodic commit (commit interval > 0); they are also
     /// committed before every rebalance and on close.
-    pub fn stage_commit(&self, messages: &[(i32, &Message)]) {
+    pub fn stage_commit(&self, messages: &[&Message]) {
         let mut by_generation: BTreeMap<i32, BTreeMap<(String, i32), i64>> = BTreeMap::new();
-        for (g, m) in messages {
+        for m in messages {
             let e = by_generation
-                .entry(*g)
+                .entry(m.generation)
                 .or_default()
                 .entry((m.topic.to_string(), m.partition))
                 .or_insert(m.offset + 1);
@@ -380,7 +376,7 @@ async fn list_offset(inner: &Inner, topic: &str, partition: i32, at: i64) -> Res
 }
 
 /// One round: every leader broker gets one Fetch with all its assigned partitions, in parallel.
-async fn fetch_loop(inner: Arc<Inner>, tx: mpsc::Sender<Fetched>) {
+async fn fetch_loop(inner: Arc<Inner>, tx: mpsc::Sender<Vec<Message>>) {
     let mut refresh = false;
     loop {
         let (generation, next) = {
@@ -451,7 +447,10 @@ async fn fetch_loop(inner: Arc<Inner>, tx: mpsc::Sender<Fetched>) {
                         if let Some(n) = pos.next.get_mut(&key) {
                             *n = next_offset;
                         }
-                        fetched.extend(msgs);
+                        fetched.extend(msgs.into_iter().map(|mut m| {
+                            m.generation = generation;
+                            m
+                        }));
                     }
                 }
             }
@@ -461,7 +460,7 @@ async fn fetch_loop(inner: Arc<Inner>, tx: mpsc::Sender<Fetched>) {
             // The positions already moved past these messages: they may only be dropped when
             // their partition is no longer ours (a wake-up can be left over from an earlier
             // change, and a cooperative rebalance keeps partitions).
-            let mut pending = Some(Fetched { generation, messages: fetched });
+            let mut pending = Some(fetched);
             while let Some(mut f) = pending.take() {
                 let send = tx.reserve();
                 tokio::select! {
@@ -472,8 +471,8 @@ async fn fetch_loop(inner: Arc<Inner>, tx: mpsc::Sender<Fetched>) {
                     _ = inner.changed.notified() => {
                         let pos = inner.positions.lock().unwrap_or_else(|p| p.into_inner());
                         let mut runs = pos.runs();
-                        f.messages.retain(|m| runs.valid(generation, m));
-                        if !f.messages.is_empty() {
+                        f.retain(|m| runs.valid(m));
+                        if !f.is_empty() {
                             pending = Some(f);
                         }
                     }

@@ -698,7 +698,7 @@ impl Reader {
     ) -> Result<Vec<Message>> {
         let msgs = self.fetch_batch(max, timeout, cancel)?;
         if let Mode::Group(g) = &self.mode {
-            let refs: Vec<(i32, &Message)> = msgs.iter().map(|m| (m.generation, m)).collect();
+            let refs: Vec<&Message> = msgs.iter().collect();
             if g.commit_interval.is_zero() {
                 match g.reader.commit(&refs, timeout) {
                     Ok(()) => {}
@@ -706,7 +706,7 @@ impl Reader {
                         // The broker (or the generation check) refused: nothing was committed,
                         // so nothing is delivered and the next read returns them again
                         // (kafka-go loses them here; a later commit would skip over them).
-                        g.reader.unread(msgs.into_iter().map(|m| (m.generation, m)).collect());
+                        g.reader.unread(msgs);
                         return Err(e);
                     }
                     Err(_) => {
@@ -756,14 +756,7 @@ impl Reader {
                 if !g.commit_interval.is_zero() {
                     let _ = self.commit_if_due(g, timeout);
                 }
-                Ok(g.reader
-                    .read_batch(max, timeout, cancel)?
-                    .into_iter()
-                    .map(|(generation, mut m)| {
-                        m.generation = generation;
-                        m
-                    })
-                    .collect())
+                g.reader.read_batch(max, timeout, cancel)
             }
         }
     }
@@ -779,11 +772,10 @@ impl Reader {
         match &self.mode {
             Mode::Partition(_) => Err(group_only("commit")),
             Mode::Group(g) => {
-                let refs: Vec<(i32, &Message)> = msgs.iter().map(|m| (m.generation, *m)).collect();
                 if g.commit_interval.is_zero() {
-                    g.reader.commit(&refs, timeout)
+                    g.reader.commit(msgs, timeout)
                 } else {
-                    g.reader.stage_commit(&refs);
+                    g.reader.stage_commit(msgs);
                     self.commit_if_due(g, timeout)
                 }
             }
