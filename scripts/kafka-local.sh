@@ -722,6 +722,12 @@ cmd_kill_node() {
     dir=${CLUSTER_DIRS[n - 1]}
     node_alive "$dir" || die "cluster node $n is not running"
     log "killing cluster node $n (pid $(node_pid "$dir"))"
+    kill_node_dir "$dir"
+}
+
+# kill_node_dir <dir>: SIGKILL the node running from <dir> and wait until it is gone.
+kill_node_dir() {
+    local dir=$1
     kill -KILL "$(node_pid "$dir")"
     while node_alive "$dir"; do sleep 0.05; done
     rm -f "$dir/pid"
@@ -734,9 +740,7 @@ restart_single() {
     t0=$(now_ms)
     if [ "$how" = kill ] && node_alive "$dir"; then
         log "killing the single node (pid $(node_pid "$dir"))"
-        kill -KILL "$(node_pid "$dir")"
-        while node_alive "$dir"; do sleep 0.05; done
-        rm -f "$dir/pid"
+        kill_node_dir "$dir"
     else
         stop_nodes "$dir"
     fi

@@ -44,12 +44,9 @@ impl Broker {
     }
 
     fn start() -> Broker {
-        let port = std::env::var("KAFKA_RESTART_PORT").unwrap_or_else(|_| "9492".into());
-        let cport = std::env::var("KAFKA_RESTART_CONTROLLER_PORT").unwrap_or_else(|_| "9493".into());
-        let run = format!(
-            "{}-restart",
-            std::env::var("KAFKA_RS_RUN").unwrap_or_else(|_| "/tmp/libkafka_rs-kafka".into())
-        );
+        let port = var_or("KAFKA_RESTART_PORT", "9492");
+        let cport = var_or("KAFKA_RESTART_CONTROLLER_PORT", "9493");
+        let run = format!("{}-restart", var_or("KAFKA_RS_RUN", "/tmp/libkafka_rs-kafka"));
         let b = Broker {
             env: vec![
                 ("KAFKA_RS_RUN", run),

@@ -146,7 +146,7 @@ impl TxnProducer {
             transactional: true,
         });
         for v in values {
-            b.append(now(), None, Some(v.as_bytes()), &[]).unwrap();
+            b.append(kafka_rs::runtime::now_ms(), None, Some(v.as_bytes()), &[]).unwrap();
         }
         b.finish().unwrap()
     }
@@ -169,10 +169,6 @@ impl TxnProducer {
         });
         self.in_txn = false;
     }
-}
-
-fn now() -> i64 {
-    std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).unwrap().as_millis() as i64
 }
 
 /// One Produce of `batch` (acks=all, v11: the classic transaction protocol); the base offset.
@@ -201,7 +197,7 @@ fn produce(conn: &BrokerConnection, topic: &str, values: &[&str], batch: Bytes, 
 fn plain(conn: &BrokerConnection, topic: &str, values: &[&str]) -> Vec<i64> {
     let mut b = RecordBatchBuilder::new(BatchOptions::default());
     for v in values {
-        b.append(now(), None, Some(v.as_bytes()), &[]).unwrap();
+        b.append(kafka_rs::runtime::now_ms(), None, Some(v.as_bytes()), &[]).unwrap();
     }
     let base = produce(conn, topic, values, b.finish().unwrap(), None);
     (base..base + values.len() as i64).collect()
