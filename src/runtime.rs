@@ -99,6 +99,11 @@ pub fn now_ms() -> i64 {
     std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).map_or(0, |d| d.as_millis() as i64)
 }
 
+/// A duration as the i32 milliseconds Kafka requests carry, capped at i32::MAX.
+pub(crate) fn clamp_ms(d: Duration) -> i32 {
+    d.as_millis().min(i32::MAX as u128) as i32
+}
+
 /// Converts a C-style timeout in milliseconds (-1 = none) into an optional duration.
 pub fn timeout_from_ms(ms: i32) -> Option<Duration> {
     (ms >= 0).then(|| Duration::from_millis(ms as u64))

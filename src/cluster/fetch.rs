@@ -67,7 +67,7 @@ pub fn fetch_request(opts: &FetchOptions, parts: &[FetchPosition]) -> FetchReque
     }
     FetchRequest {
         replica_id: -1,
-        max_wait_ms: opts.max_wait.as_millis().min(i32::MAX as u128) as i32,
+        max_wait_ms: crate::runtime::clamp_ms(opts.max_wait),
         min_bytes: opts.min_bytes,
         max_bytes: opts.max_bytes,
         isolation_level: opts.read_committed as i8,

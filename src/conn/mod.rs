@@ -282,7 +282,7 @@ impl Conn {
                     ..Default::default()
                 })
                 .collect(),
-            timeout_ms: clamp_ms(timeout),
+            timeout_ms: crate::runtime::clamp_ms(timeout),
             ..Default::default()
         };
         let resp = self.broker.send(&req).await?;
@@ -306,7 +306,7 @@ impl Conn {
                 .map(|n| DeleteTopicState { name: Some(n.clone()), ..Default::default() })
                 .collect(),
             topic_names: names.to_vec(),
-            timeout_ms: clamp_ms(timeout),
+            timeout_ms: crate::runtime::clamp_ms(timeout),
             ..Default::default()
         };
         let resp = self.broker.send(&req).await?;
@@ -438,7 +438,7 @@ impl Conn {
         let acks = self.required_acks.load(Ordering::SeqCst);
         let req = ProduceRequest {
             acks,
-            timeout_ms: clamp_ms(broker_timeout),
+            timeout_ms: crate::runtime::clamp_ms(broker_timeout),
             topic_data: vec![TopicProduceData {
                 name: b.topic.clone(),
                 topic_id: b.topic_id,
@@ -524,10 +524,6 @@ fn limit(call: Option<Duration>, deadline: Option<Instant>) -> Option<Duration> 
         (Some(a), Some(b)) => Some(a.min(b)),
         (a, b) => a.or(b),
     }
-}
-
-fn clamp_ms(d: Duration) -> i32 {
-    d.as_millis().min(i32::MAX as u128) as i32
 }
 
 #[cfg(test)]

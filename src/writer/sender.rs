@@ -258,7 +258,7 @@ async fn start_produce(shared: &Shared, leader: i32, batches: &[SealedBatch]) ->
     }
     let req = ProduceRequest {
         acks: s.acks,
-        timeout_ms: s.request_timeout.as_millis().min(i32::MAX as u128) as i32,
+        timeout_ms: crate::runtime::clamp_ms(s.request_timeout),
         topic_data: topics,
         ..Default::default()
     };
