@@ -1,5 +1,10 @@
 //! Generates the C header with cbindgen into OUT_DIR; `tests/header.rs` fails when the committed
-//! include/kafka_rs.h differs, and `scripts/update-header.sh` copies the fresh one over it.
+//! include/kafka_rs.h differs (`KAFKA_RS_UPDATE_HEADER=1 cargo test --test header` rewrites it).
+//!
+//! On ELF targets it also gives the shared library its SONAME: `libkafka_rs.so.0.<minor>` while
+//! the version is 0.x (a minor release may break the ABI then), `libkafka_rs.so.<major>` from
+//! 1.0 on (docs/abi.md). Programs record that name, not the build path, so an installed library
+//! can be replaced by a compatible one. CMakeLists.txt installs the file under the same name.
 
 fn main() {
     // Only src/ffi is the C surface: parsing the whole crate would export every `pub const`.
@@ -19,5 +24,17 @@ fn main() {
             bindings.write_to_file(&out);
         }
         Err(e) => panic!("cbindgen failed: {e}"),
+    }
+
+    let os = std::env::var("CARGO_CFG_TARGET_OS").unwrap_or_default();
+    if matches!(os.as_str(), "linux" | "android" | "freebsd" | "netbsd" | "openbsd" | "dragonfly") {
+        let major = std::env::var("CARGO_PKG_VERSION_MAJOR").expect("CARGO_PKG_VERSION_MAJOR");
+        let minor = std::env::var("CARGO_PKG_VERSION_MINOR").expect("CARGO_PKG_VERSION_MINOR");
+        let soname = if major == "0" {
+            format!("libkafka_rs.so.0.{minor}")
+        } else {
+            format!("libkafka_rs.so.{major}")
+        };
+        println!("cargo:rustc-cdylib-link-arg=-Wl,-soname,{soname}");
     }
 }

@@ -61,7 +61,10 @@ fi
 command -v go >/dev/null || { log "Go (>= 1.21) is needed: https://go.dev/dl/"; exit 1; }
 mkdir -p "$BIN" "$OUT"
 log "building libkafka_rs (release), the C programs and the Go peers"
-cargo build --release --lib --quiet
+cargo build --release --locked --lib --quiet
+# The library names itself by its SONAME (build.rs); give the loader that name beside it.
+soname=$(readelf -d target/release/libkafka_rs.so | sed -n 's/.*(SONAME).*\[\(.*\)\]/\1/p')
+ln -sf libkafka_rs.so "target/release/$soname"
 CFLAGS=(-O2 -Wall -Wextra -Werror -Wpedantic -std=c11 -D_POSIX_C_SOURCE=200809L -D_DEFAULT_SOURCE)
 cc "${CFLAGS[@]}" -Iinclude bench/kafka_perf.c -o "$BIN/kafka_perf" -L"$ROOT/target/release" -lkafka_rs \
     -Wl,-rpath,"$ROOT/target/release" -lpthread

@@ -34,18 +34,20 @@ fi
 step "cargo fmt --check"
 cargo fmt --all -- --check
 step "cargo clippy"
-cargo clippy --all-targets -- -D warnings
+cargo clippy --locked --all-targets -- -D warnings
 
 step "cargo test"
-cargo test --all-targets
+cargo test --locked --all-targets
 
-step "C examples and tests (ctest)"
-cmake -S . -B build/ctest -DCMAKE_BUILD_TYPE=Debug "${cmake_brokers[@]}" >/dev/null
+step "C examples and tests, install and out-of-tree builds (ctest)"
+# Both CMake builds use cargo's own target directory, so the library cargo test just built is reused.
+cmake_common=(-DCMAKE_BUILD_TYPE=Debug -DKAFKA_RS_CARGO_TARGET_DIR="$PWD/target" "${cmake_brokers[@]}")
+cmake -S . -B build/ctest "${cmake_common[@]}" >/dev/null
 cmake --build build/ctest -j2
 ctest --test-dir build/ctest --output-on-failure
 
 step "C examples and tests under AddressSanitizer (ctest)"
-cmake -S . -B build/asan -DCMAKE_BUILD_TYPE=Debug -DKAFKA_RS_ASAN=ON "${cmake_brokers[@]}" >/dev/null
+cmake -S . -B build/asan -DKAFKA_RS_ASAN=ON "${cmake_common[@]}" >/dev/null
 cmake --build build/asan -j2
 ASAN_OPTIONS=detect_leaks=1 ctest --test-dir build/asan --output-on-failure
 
