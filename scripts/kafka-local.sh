@@ -7,6 +7,8 @@
 #
 #   fetch                 download the jars (mvn dependency:copy-dependencies) into the
 #                         cache; no-op when the cache is already complete
+#   clients-jar           fetch, then print the path of the cached kafka-clients jar (the
+#                         source of Kafka's JSON message specs for scripts/gen_protocol.py)
 #   start                 single combined broker+controller node:
 #                           PLAINTEXT 127.0.0.1:9092, CONTROLLER 127.0.0.1:9093,
 #                           SASL_PLAINTEXT 9094, SSL (mTLS) 9095, SASL_SSL 9096
@@ -230,6 +232,11 @@ do_fetch() {
 }
 
 cmd_fetch() { with_lock "$KAFKA_DIR.lock" do_fetch; }
+
+cmd_clients_jar() {
+    libs_complete || cmd_fetch
+    echo "$LIBS/kafka-clients-$KAFKA_VERSION.jar"
+}
 
 ensure_libs() {
     libs_complete || cmd_fetch
@@ -790,6 +797,7 @@ main() {
     [ $# -gt 0 ] && shift
     case "$cmd" in
     fetch) cmd_fetch ;;
+    clients-jar) cmd_clients_jar ;;
     start) cmd_start "$@" ;;
     stop) cmd_stop "$@" ;;
     status) cmd_status ;;

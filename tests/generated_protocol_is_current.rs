@@ -1,6 +1,7 @@
 //! Fails when the committed `src/protocol/messages/` differs from what `scripts/gen_protocol.py`
-//! generates from Kafka's JSON message specs (expected beside the repository, in
-//! `../shared/kafka-protocol/message`). Fix with `python3 scripts/gen_protocol.py`.
+//! generates from Kafka's JSON message specs, which it reads from the `kafka-clients` jar of the
+//! test broker's Kafka version (fetched from Maven Central and cached by
+//! `scripts/kafka-local.sh clients-jar`). Fix with `python3 scripts/gen_protocol.py`.
 
 use std::process::Command;
 
@@ -14,7 +15,8 @@ fn generated_protocol_is_current() {
         .expect("python3 must be installed to check the generated protocol code");
     assert!(
         out.status.success(),
-        "generated protocol code is stale or could not be checked:\n{}{}",
+        "generated protocol code is stale or could not be checked \
+         (regenerate with `python3 scripts/gen_protocol.py`):\n{}{}",
         String::from_utf8_lossy(&out.stdout),
         String::from_utf8_lossy(&out.stderr)
     );
