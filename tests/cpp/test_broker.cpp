@@ -222,6 +222,34 @@ TEST(CppWriterBroker, ThrowingDeliveryCallbackIsRethrownAfterTheCall) {
     EXPECT_EQ(later, 1);
 }
 
+TEST(CppWriterBroker, LogLinesComeThroughTheCallbackInPoll) {
+    kafka_rs::writer w(kafka_rs::config{{"bootstrap.servers", bootstrap()},
+                                        {"writer.topic", unique_topic("wlog")},
+                                        {"allow.auto.create.topics", "true"},
+                                        {"log_level", "7"}});
+    std::vector<std::pair<int, std::string>> lines;
+    const auto me = std::this_thread::get_id();
+    int elsewhere = 0;
+    w.set_log_callback([&](int level, std::string_view line) {
+        elsewhere += std::this_thread::get_id() != me;
+        lines.emplace_back(level, std::string(line));
+    });
+    kafka_rs::record r;
+    r.value = "logged";
+    w.write(r, 15s);
+    w.poll(0ms);
+    ASSERT_FALSE(lines.empty());
+    EXPECT_EQ(elsewhere, 0);
+    bool producer_id = false;
+    for (const auto &l : lines) {
+        EXPECT_TRUE(l.first >= 3 && l.first <= 7) << l.first;
+        producer_id |= l.second.find("producer id") != std::string::npos;
+    }
+    EXPECT_TRUE(producer_id); // the idempotent writer logs the id it got, at debug level
+    w.set_log_callback(nullptr);
+    w.close(10s);
+}
+
 TEST(CppWriterBroker, PartitionerChoosesThePartition) {
     kafka_rs::config cfg;
     auto c = kafka_rs::conn::dial(cfg, bootstrap(), 10s);
