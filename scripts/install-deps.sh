@@ -1,10 +1,12 @@
 #!/usr/bin/env bash
 # Installs what building and testing need on a fresh Debian machine (as root, or with sudo):
-# a C compiler, CMake, kcat for the interop tests, and openssl for the test broker's certificates. Rust comes from rustup and Java/Maven are
+# a C and a C++ compiler, GoogleTest (libgtest-dev) for the C++ tests, CMake, kcat for the interop tests, and openssl for the test broker's certificates. Rust comes from rustup and Java/Maven are
 # installed by scripts/kafka-local.sh when missing. Does nothing when everything is present.
 set -euo pipefail
 missing=()
 command -v cc >/dev/null || missing+=(gcc libc6-dev)
+command -v g++ >/dev/null || missing+=(g++)
+[ -f /usr/include/gtest/gtest.h ] || missing+=(libgtest-dev)
 command -v cmake >/dev/null || missing+=(cmake)
 command -v kcat >/dev/null || missing+=(kcat)
 command -v openssl >/dev/null || missing+=(openssl)
