@@ -1,0 +1,3 @@
+module example.com/kafka_rs_cgo_check
+
+go 1.21
