@@ -10,8 +10,9 @@ endif()
 
 set(expected
   "${LIBDIR}/${REALNAME}" "${LIBDIR}/${SONAME}" "${LIBDIR}/libkafka_rs.so" "${LIBDIR}/libkafka_rs.a"
-  "${INCLUDEDIR}/kafka_rs.h" "${LIBDIR}/pkgconfig/kafka_rs.pc" "${LIBDIR}/pkgconfig/kafka_rs-static.pc"
-  "${LIBDIR}/cmake/kafka_rs/kafka_rsConfig.cmake" "${LIBDIR}/cmake/kafka_rs/kafka_rsConfigVersion.cmake")
+  "${INCLUDEDIR}/kafka_rs.h" "${INCLUDEDIR}/kafka_rs.hpp" "${LIBDIR}/pkgconfig/kafka_rs.pc" "${LIBDIR}/pkgconfig/kafka_rs-static.pc"
+  "${LIBDIR}/cmake/kafka_rs/kafka_rsConfig.cmake" "${LIBDIR}/cmake/kafka_rs/kafka_rsConfigVersion.cmake"
+  share/doc/kafka_rs/LICENSE share/doc/kafka_rs/THIRD-PARTY-NOTICES)
 foreach(f IN LISTS expected)
   if(NOT EXISTS "${PREFIX}/${f}")
     message(FATAL_ERROR "not installed: ${f}")
