@@ -22,10 +22,16 @@ include/kafka_rs.h breaks the build. The convention for the blocks:
 - Every block is named after its file and the line of its opening fence, e.g.
   README_md_L75.c, and `#line` directives map compiler messages back to README.md:N.
 
+- A block fenced ```go must be a complete program (`package main`). `--go-out` writes each into
+  a module of its own, and tests/install builds them with cgo against the installed library
+  (`#cgo pkg-config: kafka_rs`), since that is how a Go program finds it.
+
 Usage:
   doc_snippets.py --out DIR      write DIR/<name>.c|.cpp and DIR/manifest.txt ("name lang file"
                                  per line); files whose content did not change are left alone
                                  and stale ones removed, so rebuilds stay minimal
+  doc_snippets.py --go-out DIR   write DIR/<name>/main.go + go.mod per ```go block and print
+                                 the module directories
   doc_snippets.py --list [--expect N]
                                  print the blocks found; with --expect, exit 1 unless exactly N
                                  are compiled (so a block cannot silently stop being checked)
@@ -207,6 +213,24 @@ def collect():
     return compiled, skipped
 
 
+def collect_go():
+    """-> [(name, rel, line, source)] for every ```go block (each a complete program)."""
+    programs = []
+    for path in doc_files():
+        rel = os.path.relpath(path, ROOT)
+        for start, info, directive, body in blocks(path):
+            if info != "go":
+                continue
+            skip, prelude = parse_directive(rel, start, directive)
+            if skip is not None:
+                continue
+            if prelude or not any(line.startswith("package ") for line in body):
+                raise DocError(f"{rel}:{start}: a go block must be a complete program (package main)")
+            name = re.sub(r"[^A-Za-z0-9]", "_", rel) + f"_L{start}"
+            programs.append((name, rel, start, f"// The go block of {rel} at line {start}.\n" + "\n".join(body) + "\n"))
+    return programs
+
+
 def write_if_changed(path, text):
     try:
         with open(path, encoding="utf-8") as f:
@@ -223,13 +247,24 @@ def main():
     group = parser.add_mutually_exclusive_group(required=True)
     group.add_argument("--out", help="directory to write the snippets and manifest.txt into")
     group.add_argument("--list", action="store_true", help="print the blocks found")
+    group.add_argument("--go-out", help="directory to write one Go module per go block into")
     parser.add_argument("--expect", type=int, help="with --list: exit 1 unless exactly N blocks are compiled")
     args = parser.parse_args()
     try:
         compiled, skipped = collect()
+        go_programs = collect_go() if args.go_out else []
     except DocError as e:
         print(f"doc_snippets.py: {e}", file=sys.stderr)
         return 1
+
+    if args.go_out:
+        for name, rel, start, source in go_programs:
+            module = os.path.join(args.go_out, name)
+            os.makedirs(module, exist_ok=True)
+            write_if_changed(os.path.join(module, "go.mod"), f"module example.com/docs/{name}\n\ngo 1.21\n")
+            write_if_changed(os.path.join(module, "main.go"), source)
+            print(module)
+        return 0
 
     if args.list:
         for name, lang, rel, start, _ in compiled:
