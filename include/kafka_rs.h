@@ -511,7 +511,10 @@ kafka_err_t kafka_config_new(kafka_config_t **out);
 /*
  Sets `key` to `value`. Returns KAFKA_ERR_CONFIG for an unknown key or a value of the wrong
  type or range (kafka_last_error_message() says which and why; secret values are never shown),
- KAFKA_ERR_INVALID_ARG for NULL arguments. The strings are copied.
+ KAFKA_ERR_INVALID_ARG for NULL arguments. The strings are copied. Values are stored without
+ surrounding whitespace, except those of the secret keys (`sasl.password`, `ssl.key.password`,
+ `ssl.key.pem`), which are stored exactly as given and wiped from memory when the
+ configuration is freed; the caller's own copy of `value` is the caller's to wipe.
  */
 kafka_err_t kafka_config_set(kafka_config_t *cfg, const char *key, const char *value);
 
@@ -520,6 +523,12 @@ kafka_err_t kafka_config_set(kafka_config_t *cfg, const char *key, const char *v
  On return `*size` holds the size needed including the NUL; if `buf` is NULL or too small,
  nothing is written to it and KAFKA_ERR_BUFFER_TOO_SMALL is returned (call again with a larger
  buffer). KAFKA_ERR_CONFIG for an unknown key.
+
+ Secrets are never returned: a secret key (`sasl.password`, `ssl.key.password`, `ssl.key.pem`)
+ that has a value reads as the fixed text `[redacted]` (KAFKA_OK), and as the empty string when
+ unset or set to "", so a program can dump its whole configuration, or check that a password
+ was set, without revealing it; a marker rather than an error, so that generic code that reads
+ every key keeps working. There is no way to read a secret back.
  */
 kafka_err_t kafka_config_get(const kafka_config_t *cfg, const char *key, char *buf, size_t *size);
 

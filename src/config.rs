@@ -1,16 +1,24 @@
 //! String key/value configuration with librdkafka's key names, checked key by key when set and
-//! as a whole when a handle is created. Each key knows its type, default and range; values of
-//! secret keys never appear in error messages.
+//! as a whole when a handle is created. Each key knows its type, default and range. Values of
+//! secret keys are stored exactly as given, wiped from memory when dropped, and never appear in
+//! error messages, `Debug` output or [`Config::get_redacted`] (what `kafka_config_get` returns).
 
 use std::collections::BTreeMap;
 use std::time::Duration;
 
+use zeroize::Zeroizing;
+
 use crate::error::{Error, Result};
+
+/// What [`Config::get_redacted`] (and so `kafka_config_get`) and `Debug` show instead of the
+/// value of a secret key that has one.
+pub const REDACTED: &str = "[redacted]";
 
 #[derive(Clone, Copy, Debug)]
 enum Kind {
     Str,
-    /// A secret string: never echoed back in errors or `Debug` (the SASL and TLS keys use it).
+    /// A secret string (a password or a private key): stored exactly as given (not trimmed),
+    /// never echoed back in errors, `Debug` or `get_redacted`.
     Secret,
     Int {
         min: i64,
@@ -74,14 +82,14 @@ const KEYS: &[KeySpec] = &[
         "SASL mechanism for sasl_plaintext/sasl_ssl (librdkafka's default GSSAPI is not supported).",
     ),
     key("sasl.username", Kind::Str, "", "SASL username (required with sasl_plaintext/sasl_ssl)."),
-    key("sasl.password", Kind::Secret, "", "SASL password; never logged or shown in errors."),
+    key("sasl.password", Kind::Secret, "", "SASL password, used exactly as given (spaces included); never logged or shown in errors."),
     key("ssl.ca.location", Kind::Str, "", "File of PEM CA certificates that brokers' certificates must chain to (default: the system's trust store)."),
     key("ssl.ca.pem", Kind::Str, "", "The same as PEM text, instead of a file."),
     key("ssl.certificate.location", Kind::Str, "", "Client certificate (PEM, leaf first) for mutual TLS; needs ssl.key.*."),
     key("ssl.certificate.pem", Kind::Str, "", "The client certificate as PEM text, instead of a file."),
     key("ssl.key.location", Kind::Str, "", "Client private key file (PEM: PKCS#8, RSA, EC, or encrypted PKCS#8 with ssl.key.password)."),
     key("ssl.key.pem", Kind::Secret, "", "The client private key as PEM text, instead of a file."),
-    key("ssl.key.password", Kind::Secret, "", "Password of an encrypted PKCS#8 client key (PBES2: PBKDF2 or scrypt with AES-CBC)."),
+    key("ssl.key.password", Kind::Secret, "", "Password of an encrypted PKCS#8 client key (PBES2: PBKDF2 or scrypt with AES-CBC), used exactly as given."),
     key(
         "enable.ssl.certificate.verification",
         Kind::Bool,
@@ -299,19 +307,25 @@ fn parse_bool(v: &str) -> Option<bool> {
     }
 }
 
-/// A set of configuration values. Unset keys read as their defaults.
-#[derive(Clone, Default)]
-pub struct Config {
-    values: BTreeMap<&'static str, String>,
+fn is_secret(spec: &KeySpec) -> bool {
+    matches!(spec.kind, Kind::Secret)
 }
 
-/// Shows every key set, with the values of secret keys hidden.
+/// A set of configuration values. Unset keys read as their defaults. Every value is wiped from
+/// memory when it is replaced or the config is dropped (only the secret ones need it, but a
+/// config is small and this way no path forgets one).
+#[derive(Clone, Default)]
+pub struct Config {
+    values: BTreeMap<&'static str, Zeroizing<String>>,
+}
+
+/// Shows every key set, with the values of secret keys replaced by [`REDACTED`].
 impl std::fmt::Debug for Config {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         let mut m = f.debug_map();
         for (k, v) in &self.values {
-            let secret = spec(k).is_some_and(|s| matches!(s.kind, Kind::Secret));
-            m.entry(k, if secret { &"(hidden)" } else { v as &dyn std::fmt::Debug });
+            let secret = spec(k).is_some_and(is_secret);
+            m.entry(k, &if secret { REDACTED } else { v.as_str() });
         }
         m.finish()
     }
@@ -322,7 +336,9 @@ impl Config {
         Self::default()
     }
 
-    /// Sets a key, rejecting an unknown key or a value of the wrong type.
+    /// Sets a key, rejecting an unknown key or a value of the wrong type. Values are stored
+    /// without surrounding whitespace, except those of secret keys, which are stored exactly as
+    /// given (a password may begin or end with a space).
     pub fn set(&mut self, key: &str, value: &str) -> Result<()> {
         let spec = spec(key).ok_or_else(|| {
             let hint = KEYS
@@ -338,14 +354,29 @@ impl Config {
             Error::config(format!("unknown configuration key \"{key}\"{hint}"))
         })?;
         check_value(spec, value)?;
-        self.values.insert(spec.name, value.trim().to_string());
+        let stored = if is_secret(spec) { value } else { value.trim() };
+        // The value replaced, if any, is wiped as it drops.
+        self.values.insert(spec.name, Zeroizing::new(stored.to_string()));
         Ok(())
     }
 
-    /// The value of a key as set, or its default.
+    /// The value of a key as set, or its default. Secrets included: for the library's own use;
+    /// what is shown to a user goes through [`Config::get_redacted`].
     pub fn get(&self, key: &str) -> Result<&str> {
         let spec = spec(key).ok_or_else(|| Error::config(format!("unknown configuration key \"{key}\"")))?;
-        Ok(self.values.get(spec.name).map_or(spec.default, String::as_str))
+        Ok(self.values.get(spec.name).map_or(spec.default, |v| v.as_str()))
+    }
+
+    /// As [`Config::get`], except that a secret key with a non-empty value reads as
+    /// [`REDACTED`]: whether a secret is set can be seen, the secret cannot.
+    pub fn get_redacted(&self, key: &str) -> Result<&str> {
+        let value = self.get(key)?;
+        Ok(if Config::is_secret_key(key) && !value.is_empty() { REDACTED } else { value })
+    }
+
+    /// Whether `key` (under any of its names) holds a secret: a password or a private key.
+    pub fn is_secret_key(key: &str) -> bool {
+        spec(key).is_some_and(is_secret)
     }
 
     /// Whether the user set the key explicitly (under any of its names).
@@ -387,6 +418,11 @@ impl Config {
             "# Configuration keys\n\nGenerated from `src/config.rs` (a test fails when this file is stale; \
              regenerate with `KAFKA_RS_UPDATE_DOCS=1 cargo test --test docs`). Set keys with \
              `kafka_config_set(cfg, key, value)`; an unknown key or a bad value is `KAFKA_ERR_CONFIG`.\n\n\
+             Values are stored without surrounding whitespace, except secrets (\"string (secret)\": \
+             passwords and private keys), which are stored exactly as given, wiped from memory when \
+             the configuration is freed (the copies a handle makes too, when it is closed; the TLS \
+             library's parsed client key excepted), never shown in errors or logs, and read back by \
+             `kafka_config_get` as `[redacted]` (the empty string when unset).\n\n\
              | key | default | values | meaning |\n|---|---|---|---|\n",
         );
         for k in KEYS {
@@ -459,5 +495,63 @@ mod tests {
         c.set("sasl.username", "alice").unwrap();
         let d = format!("{c:?}");
         assert!(d.contains("alice") && !d.contains("hunter2") && !d.contains("hunter3"), "{d}");
+        assert!(d.contains(REDACTED), "{d}");
+    }
+
+    /// The secret keys of the table: a key whose name says it holds a password, a private key
+    /// or a token must be one, so a new key cannot be added as a plain string by mistake.
+    #[test]
+    fn every_secret_looking_key_is_a_secret() {
+        let secret: Vec<&str> = KEYS.iter().filter(|k| is_secret(k)).map(|k| k.name).collect();
+        assert_eq!(secret, ["sasl.password", "ssl.key.pem", "ssl.key.password"]);
+        for k in KEYS {
+            let looks_secret = ["password", "secret", "token", "credential", "key.pem", "jaas"]
+                .iter()
+                .any(|w| k.name.contains(w));
+            assert_eq!(looks_secret, is_secret(k), "{}", k.name);
+            assert_eq!(is_secret(k), Config::is_secret_key(k.name), "{}", k.name);
+        }
+    }
+
+    #[test]
+    fn get_redacted_hides_every_secret_and_debug_too() {
+        let mut c = Config::new();
+        let secrets: Vec<&str> = KEYS.iter().filter(|k| is_secret(k)).map(|k| k.name).collect();
+        for k in &secrets {
+            // Unset: the empty default, which reveals nothing.
+            assert_eq!(c.get_redacted(k).unwrap(), "", "{k}");
+            c.set(k, &format!("value-of-{k}")).unwrap();
+        }
+        c.set("sasl.username", "alice").unwrap();
+        let d = format!("{c:?}");
+        for k in &secrets {
+            assert_eq!(c.get_redacted(k).unwrap(), REDACTED, "{k}");
+            assert_eq!(c.get(k).unwrap(), format!("value-of-{k}"), "the library still reads it");
+            assert!(!d.contains(&format!("value-of-{k}")), "{d}");
+        }
+        assert_eq!(c.get_redacted("sasl.username").unwrap(), "alice");
+        assert_eq!(c.get_redacted("client.id").unwrap(), "libkafka_rs");
+        assert!(c.get_redacted("no.such.key").is_err());
+        // Set to empty: nothing to hide.
+        c.set("sasl.password", "").unwrap();
+        assert_eq!(c.get_redacted("sasl.password").unwrap(), "");
+    }
+
+    #[test]
+    fn secrets_are_stored_exactly_as_given_other_values_trimmed() {
+        let mut c = Config::new();
+        for pw in [" leading", "trailing ", "\tboth\n", "   "] {
+            c.set("sasl.password", pw).unwrap();
+            assert_eq!(c.get("sasl.password").unwrap(), pw);
+            c.set("ssl.key.password", pw).unwrap();
+            assert_eq!(c.get("ssl.key.password").unwrap(), pw);
+        }
+        let pem = "-----BEGIN PRIVATE KEY-----\nAAAA\n-----END PRIVATE KEY-----\n";
+        c.set("ssl.key.pem", pem).unwrap();
+        assert_eq!(c.get("ssl.key.pem").unwrap(), pem);
+        c.set("client.id", "  app \n").unwrap();
+        assert_eq!(c.get("client.id").unwrap(), "app");
+        c.set("sasl.username", " alice ").unwrap();
+        assert_eq!(c.get("sasl.username").unwrap(), "alice");
     }
 }

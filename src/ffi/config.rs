@@ -29,7 +29,10 @@ pub extern "C" fn kafka_config_new(out: *mut *mut kafka_config_t) -> kafka_err_t
 
 /// Sets `key` to `value`. Returns KAFKA_ERR_CONFIG for an unknown key or a value of the wrong
 /// type or range (kafka_last_error_message() says which and why; secret values are never shown),
-/// KAFKA_ERR_INVALID_ARG for NULL arguments. The strings are copied.
+/// KAFKA_ERR_INVALID_ARG for NULL arguments. The strings are copied. Values are stored without
+/// surrounding whitespace, except those of the secret keys (`sasl.password`, `ssl.key.password`,
+/// `ssl.key.pem`), which are stored exactly as given and wiped from memory when the
+/// configuration is freed; the caller's own copy of `value` is the caller's to wipe.
 #[no_mangle]
 pub extern "C" fn kafka_config_set(
     cfg: *mut kafka_config_t,
@@ -46,6 +49,12 @@ pub extern "C" fn kafka_config_set(
 /// On return `*size` holds the size needed including the NUL; if `buf` is NULL or too small,
 /// nothing is written to it and KAFKA_ERR_BUFFER_TOO_SMALL is returned (call again with a larger
 /// buffer). KAFKA_ERR_CONFIG for an unknown key.
+///
+/// Secrets are never returned: a secret key (`sasl.password`, `ssl.key.password`, `ssl.key.pem`)
+/// that has a value reads as the fixed text `[redacted]` (KAFKA_OK), and as the empty string when
+/// unset or set to "", so a program can dump its whole configuration, or check that a password
+/// was set, without revealing it; a marker rather than an error, so that generic code that reads
+/// every key keeps working. There is no way to read a secret back.
 #[no_mangle]
 pub extern "C" fn kafka_config_get(
     cfg: *const kafka_config_t,
@@ -55,7 +64,7 @@ pub extern "C" fn kafka_config_get(
 ) -> kafka_err_t {
     guard(|| unsafe {
         let cfg = borrow(cfg)?;
-        handle::copy_to_buffer(cfg.get(c_str(key, "key")?)?, buf, size)
+        handle::copy_to_buffer(cfg.get_redacted(c_str(key, "key")?)?, buf, size)
     })
 }
 
@@ -71,4 +80,44 @@ pub extern "C" fn kafka_config_free(cfg: *mut kafka_config_t) {
 /// Borrows the Rust config behind a C handle, for the other handle constructors.
 pub(crate) unsafe fn config_ref<'a>(cfg: *const kafka_config_t) -> crate::Result<&'a Config> {
     borrow(cfg)
+}
+
+#[cfg(test)]
+mod tests {
+    use std::ffi::{CStr, CString};
+
+    use super::*;
+    use crate::error::code;
+
+    /// kafka_config_get through the C ABI: every secret key reads as "[redacted]" once set, ""
+    /// when not, and the NUL-terminated size convention holds for the marker too.
+    #[test]
+    fn kafka_config_get_never_returns_a_secret() {
+        let mut cfg = std::ptr::null_mut();
+        assert_eq!(kafka_config_new(&mut cfg), code::OK);
+        let get = |key: &str| -> String {
+            let key = CString::new(key).unwrap();
+            let mut size = 0usize;
+            let e = kafka_config_get(cfg, key.as_ptr(), std::ptr::null_mut(), &mut size);
+            assert_eq!(e, code::BUFFER_TOO_SMALL);
+            let mut buf = vec![0 as c_char; size];
+            assert_eq!(kafka_config_get(cfg, key.as_ptr(), buf.as_mut_ptr(), &mut size), code::OK);
+            unsafe { CStr::from_ptr(buf.as_ptr()) }.to_str().unwrap().to_string()
+        };
+        for key in ["sasl.password", "ssl.key.password", "ssl.key.pem"] {
+            assert!(crate::config::Config::is_secret_key(key));
+            assert_eq!(get(key), "", "{key} unset");
+            let (k, v) =
+                (CString::new(key).unwrap(), CString::new(" the secret of ".to_string() + key).unwrap());
+            assert_eq!(kafka_config_set(cfg, k.as_ptr(), v.as_ptr()), code::OK);
+            assert_eq!(get(key), "[redacted]", "{key}");
+        }
+        let (k, v) = (CString::new("sasl.username").unwrap(), CString::new("alice").unwrap());
+        assert_eq!(kafka_config_set(cfg, k.as_ptr(), v.as_ptr()), code::OK);
+        assert_eq!(get("sasl.username"), "alice");
+        // The library itself still has the exact value.
+        let inner = unsafe { config_ref(cfg) }.unwrap();
+        assert_eq!(inner.get("sasl.password").unwrap(), " the secret of sasl.password");
+        kafka_config_free(cfg);
+    }
 }
