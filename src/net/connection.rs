@@ -20,7 +20,7 @@ use super::versions::VersionTable;
 use super::{sasl, tls};
 use crate::error::{code, Error, Result};
 use crate::protocol::header::{encode_request_header, skip_response_header_rest};
-use crate::protocol::messages::{ApiVersionsRequest, ApiVersionsResponse};
+use crate::protocol::messages::{ApiVersionsRequest, ApiVersionsResponse, SaslAuthenticateRequest};
 use crate::protocol::{Decodable, Decoder, Request};
 
 /// How to reach and talk to a broker.
@@ -374,14 +374,17 @@ fn version_table(resp: &ApiVersionsResponse) -> VersionTable {
     VersionTable::new(resp.api_keys.iter().map(|k| (k.api_key, k.min_version, k.max_version)))
 }
 
-/// Length prefix + header + body, as one buffer.
+/// Length prefix + header + body, as one buffer. A SaslAuthenticate frame (it carries a PLAIN
+/// password or a SCRAM proof) is wiped when the writer task drops it; it gets room enough up
+/// front that encoding does not reallocate (and leave an unwiped copy) for tokens below 4 KiB.
 fn encode_frame<R: Request>(
     req: &R,
     version: i16,
     correlation_id: i32,
     client_id: Option<&str>,
 ) -> Result<Bytes> {
-    let mut buf = BytesMut::with_capacity(256);
+    let sensitive = R::API_KEY == SaslAuthenticateRequest::API_KEY;
+    let mut buf = BytesMut::with_capacity(if sensitive { 4096 } else { 256 });
     buf.put_i32(0);
     encode_request_header(
         &mut buf,
@@ -396,6 +399,10 @@ fn encode_frame<R: Request>(
         Error::invalid_arg(format!("{} request of {} bytes is too large", R::NAME, buf.len()))
     })?;
     buf[..4].copy_from_slice(&len.to_be_bytes());
+    if sensitive {
+        // A fresh BytesMut converts to its Vec without copying.
+        return Ok(Bytes::from_owner(zeroize::Zeroizing::new(Vec::<u8>::from(buf))));
+    }
     Ok(buf.freeze())
 }
 

@@ -1,8 +1,11 @@
 //! SASL authentication of a fresh connection (KIP-152): SaslHandshake v1 names the mechanism,
 //! then SaslAuthenticate requests carry its messages: one for PLAIN, two for SCRAM (whose last
 //! answer proves the broker knows the user's keys). No other request is sent before it ends.
+//! The messages carrying the password (PLAIN) or the proof (SCRAM) are wiped when dropped, and
+//! so is the request frame they are encoded into (see `connection::encode_frame`).
 
 use bytes::Bytes;
+use zeroize::Zeroizing;
 
 use super::connection::BrokerConnection;
 use super::scram::{ScramClient, ScramHash};
@@ -35,7 +38,9 @@ pub(crate) async fn authenticate(conn: &BrokerConnection, creds: &SaslCredential
     }
     let result = match creds.mechanism {
         SaslMechanism::Plain => {
-            let mut token = Vec::with_capacity(2 + creds.username.len() + creds.password.len());
+            // Sized up front so that no reallocation leaves an unwiped copy behind.
+            let mut token =
+                Zeroizing::new(Vec::with_capacity(2 + creds.username.len() + creds.password.len()));
             token.push(0);
             token.extend_from_slice(creds.username.as_bytes());
             token.push(0);
@@ -51,16 +56,19 @@ pub(crate) async fn authenticate(conn: &BrokerConnection, creds: &SaslCredential
 async fn scram(conn: &BrokerConnection, creds: &SaslCredentials, hash: ScramHash) -> Result<()> {
     let local = |m: String| Error::new(code::AUTHENTICATION, format!("authentication failed: {m}"));
     let mut client = ScramClient::new(hash, &creds.username, &creds.password).map_err(local)?;
-    let server_first = step(conn, creds, client.client_first().into_bytes()).await?;
-    let client_final = client.client_final(&server_first).map_err(local)?;
-    let server_final = step(conn, creds, client_final.into_bytes()).await?;
+    let server_first = step(conn, creds, Zeroizing::new(client.client_first().into_bytes())).await?;
+    let mut client_final = client.client_final(&server_first).map_err(local)?;
+    // Moves the buffer (no copy) from one wiping owner to the other.
+    let client_final = Zeroizing::new(std::mem::take(&mut *client_final).into_bytes());
+    let server_final = step(conn, creds, client_final).await?;
     client.verify_server_final(&server_final).map_err(local)
 }
 
-/// One SaslAuthenticate round trip; the broker's answer bytes, or its refusal as an error.
-async fn step(conn: &BrokerConnection, creds: &SaslCredentials, token: Vec<u8>) -> Result<Bytes> {
+/// One SaslAuthenticate round trip; the broker's answer bytes, or its refusal as an error. The
+/// token is wiped when the request is dropped.
+async fn step(conn: &BrokerConnection, creds: &SaslCredentials, token: Zeroizing<Vec<u8>>) -> Result<Bytes> {
     let resp = conn
-        .send(&SaslAuthenticateRequest { auth_bytes: Bytes::from(token), ..Default::default() })
+        .send(&SaslAuthenticateRequest { auth_bytes: Bytes::from_owner(token), ..Default::default() })
         .await
         .map_err(|e| e.context("SaslAuthenticate"))?;
     if resp.error_code != 0 {
@@ -83,8 +91,8 @@ async fn step(conn: &BrokerConnection, creds: &SaslCredentials, token: Vec<u8>) 
 
 /// Brokers do not echo passwords, but the message came from the network: make sure.
 fn scrub(e: Error, creds: &SaslCredentials) -> Error {
-    if !creds.password.is_empty() && e.message().contains(&creds.password) {
-        Error::new(e.code(), e.message().replace(&creds.password, "(hidden)"))
+    if !creds.password.is_empty() && e.message().contains(creds.password.as_str()) {
+        Error::new(e.code(), e.message().replace(creds.password.as_str(), "(hidden)"))
     } else {
         e
     }
@@ -99,7 +107,7 @@ mod tests {
         let creds = SaslCredentials {
             mechanism: SaslMechanism::Plain,
             username: "u".into(),
-            password: "pa55word".into(),
+            password: Zeroizing::new("pa55word".to_string()),
         };
         let e = scrub(Error::new(58, "authentication failed: bad pa55word for u"), &creds);
         assert_eq!(e.code(), 58);

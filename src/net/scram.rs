@@ -1,12 +1,16 @@
 //! The client side of SCRAM (RFC 5802, RFC 7677) for SCRAM-SHA-256 and SCRAM-SHA-512, on ring's
 //! HMAC, digest and PBKDF2 (the crypto rustls already links). No channel binding ("n,,"), no
-//! extensions. Like Kafka's Java client, the password is used as its UTF-8 bytes (no SASLprep).
+//! extensions. Like Kafka's Java client, the password is used as its UTF-8 bytes (no SASLprep)
+//! and an iteration count below 4096 is refused. The password and what is derived from it (the
+//! salted password, the client key, the proof) are wiped when dropped; ring's HMAC and PBKDF2
+//! keep their own copies of key material in state this module cannot reach.
 
 use std::num::NonZeroU32;
 
 use base64::engine::general_purpose::STANDARD as B64;
 use base64::Engine;
 use ring::{digest, hmac, pbkdf2};
+use zeroize::Zeroizing;
 
 /// The hash a SCRAM mechanism is built on.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -37,6 +41,11 @@ impl ScramHash {
 /// burn CPU.
 const MAX_ITERATIONS: u32 = 1 << 20;
 
+/// The fewest iterations accepted, as Kafka's Java client (ScramMechanism's minIterations) and
+/// RFC 7677 ask: a server (or a man in the middle) offering fewer wants a proof that is cheap to
+/// attack offline.
+pub const MIN_ITERATIONS: u32 = 4096;
+
 /// Why an exchange failed. Messages name the step, never the password or derived keys.
 pub type ScramError = String;
 
@@ -45,7 +54,7 @@ pub type ScramError = String;
 /// [`ScramClient::verify_server_final`].
 pub struct ScramClient {
     hash: ScramHash,
-    password: String,
+    password: Zeroizing<String>,
     client_first_bare: String,
     client_nonce: String,
     server_signature: Option<Vec<u8>>,
@@ -64,7 +73,7 @@ impl ScramClient {
         let name = username.replace('=', "=3D").replace(',', "=2C");
         ScramClient {
             hash,
-            password: password.to_string(),
+            password: Zeroizing::new(password.to_string()),
             client_first_bare: format!("n={name},r={nonce}"),
             client_nonce: nonce.to_string(),
             server_signature: None,
@@ -76,8 +85,9 @@ impl ScramClient {
         format!("n,,{}", self.client_first_bare)
     }
 
-    /// Answers the server-first message with the client-final message (with the proof).
-    pub fn client_final(&mut self, server_first: &[u8]) -> Result<String, ScramError> {
+    /// Answers the server-first message with the client-final message (with the proof), which is
+    /// wiped when dropped.
+    pub fn client_final(&mut self, server_first: &[u8]) -> Result<Zeroizing<String>, ScramError> {
         let server_first = std::str::from_utf8(server_first)
             .map_err(|_| "SCRAM: the server's first message is not UTF-8".to_string())?;
         let (mut nonce, mut salt, mut iterations) = (None, None, None);
@@ -98,33 +108,50 @@ impl ScramClient {
         let salt = B64
             .decode(salt.ok_or("SCRAM: the server's first message has no salt")?)
             .map_err(|_| "SCRAM: the server's salt is not base64".to_string())?;
+        let iterations = iterations.ok_or("SCRAM: the server's first message has no iteration count")?;
         let iterations = iterations
-            .ok_or("SCRAM: the server's first message has no iteration count")?
             .parse::<u32>()
-            .ok()
-            .filter(|&n| n <= MAX_ITERATIONS)
-            .and_then(NonZeroU32::new)
-            .ok_or("SCRAM: the server's iteration count is invalid")?;
+            .map_err(|_| format!("SCRAM: the server's iteration count \"{iterations}\" is not a number"))?;
+        if iterations < MIN_ITERATIONS {
+            return Err(format!(
+                "SCRAM: the server asked for {iterations} iterations, below the minimum of \
+                 {MIN_ITERATIONS} (a weak hash of the password; the broker's SCRAM credential must \
+                 be created with at least {MIN_ITERATIONS} iterations)"
+            ));
+        }
+        if iterations > MAX_ITERATIONS {
+            return Err(format!(
+                "SCRAM: the server asked for {iterations} iterations, above the maximum of {MAX_ITERATIONS}"
+            ));
+        }
+        let iterations = NonZeroU32::new(iterations).ok_or("SCRAM: zero iterations")?;
 
         let (hmac_alg, digest_alg, pbkdf2_alg) = self.hash.algorithms();
-        let mut salted = vec![0u8; digest_alg.output_len()];
+        let mut salted = Zeroizing::new(vec![0u8; digest_alg.output_len()]);
         pbkdf2::derive(pbkdf2_alg, iterations, &salt, self.password.as_bytes(), &mut salted);
         let salted_key = hmac::Key::new(hmac_alg, &salted);
-        let client_key = hmac::sign(&salted_key, b"Client Key");
-        let stored_key = digest::digest(digest_alg, client_key.as_ref());
+        // ring's Tag is a plain value that cannot be wiped; the copy kept here is.
+        let client_key = Zeroizing::new(hmac::sign(&salted_key, b"Client Key").as_ref().to_vec());
+        let stored_key = digest::digest(digest_alg, &client_key);
         let without_proof = format!("c=biws,r={nonce}");
         let auth_message = format!("{},{server_first},{without_proof}", self.client_first_bare);
         let client_signature =
             hmac::sign(&hmac::Key::new(hmac_alg, stored_key.as_ref()), auth_message.as_bytes());
-        let proof: Vec<u8> =
-            client_key.as_ref().iter().zip(client_signature.as_ref()).map(|(a, b)| a ^ b).collect();
+        let proof: Zeroizing<Vec<u8>> =
+            Zeroizing::new(client_key.iter().zip(client_signature.as_ref()).map(|(a, b)| a ^ b).collect());
         let server_key = hmac::sign(&salted_key, b"Server Key");
         self.server_signature = Some(
             hmac::sign(&hmac::Key::new(hmac_alg, server_key.as_ref()), auth_message.as_bytes())
                 .as_ref()
                 .to_vec(),
         );
-        Ok(format!("{without_proof},p={}", B64.encode(proof)))
+        let encoded = Zeroizing::new(B64.encode(&*proof));
+        // Sized up front so that no reallocation leaves an unwiped copy behind.
+        let mut out = Zeroizing::new(String::with_capacity(without_proof.len() + 3 + encoded.len()));
+        out.push_str(&without_proof);
+        out.push_str(",p=");
+        out.push_str(&encoded);
+        Ok(out)
     }
 
     /// Checks the server-final message: the server proves it knew our password's keys too.
@@ -160,7 +187,7 @@ mod tests {
     fn exchange(hash: ScramHash, nonce: &str, server_first: &str, client_final: &str, server_final: &str) {
         let mut c = ScramClient::with_nonce(hash, "user", "pencil", nonce);
         assert_eq!(c.client_first(), format!("n,,n=user,r={nonce}"));
-        assert_eq!(c.client_final(server_first.as_bytes()).unwrap(), client_final);
+        assert_eq!(c.client_final(server_first.as_bytes()).unwrap().as_str(), client_final);
         c.verify_server_final(server_final.as_bytes()).unwrap();
         let mut bad = server_final.as_bytes().to_vec();
         let i = bad.len() - 3;
@@ -212,6 +239,8 @@ mod tests {
             "r=abc,s=AAAA,i=4096",       // nonce not extended at all
             "r=abcd,s=!!,i=4096",        // salt not base64
             "r=abcd,s=AAAA,i=0",         // no iterations
+            "r=abcd,s=AAAA,i=1",         // far too few iterations
+            "r=abcd,s=AAAA,i=x",         // not a number
             "r=abcd,s=AAAA,i=999999999", // absurd iterations
             "r=abcd,s=AAAA",             // missing count
             "m=ext,r=abcd,s=AAAA,i=1",   // mandatory extension
@@ -220,8 +249,29 @@ mod tests {
             let e = c.client_final(bad.as_bytes()).unwrap_err();
             assert!(!e.contains("pw"), "{e}");
         }
-        c.client_final(b"r=abcd,s=AAAA,i=1").unwrap();
+        c.client_final(b"r=abcd,s=AAAA,i=4096").unwrap();
         assert!(c.verify_server_final(b"e=invalid-proof").unwrap_err().contains("invalid-proof"));
         assert!(c.verify_server_final(b"x=1").is_err());
+    }
+
+    /// Kafka's Java client refuses fewer than 4096 iterations; so do we, saying how many were
+    /// asked and what the minimum is. 4096 itself (Kafka's default) is accepted.
+    #[test]
+    fn iteration_counts_below_4096_are_refused_naming_the_count_and_the_minimum() {
+        for hash in [ScramHash::Sha256, ScramHash::Sha512] {
+            for low in [1u32, 2, 1000, 4095] {
+                let mut c = ScramClient::with_nonce(hash, "user", "pencil", "nonce");
+                let e = c
+                    .client_final(format!("r=nonce-server,s=QSXCR+Q6sek8bf92,i={low}").as_bytes())
+                    .unwrap_err();
+                assert!(e.contains(&format!("asked for {low} iterations")), "{e}");
+                assert!(e.contains("minimum of 4096"), "{e}");
+                assert!(c.server_signature.is_none(), "nothing derived from a refused message");
+            }
+            let mut c = ScramClient::with_nonce(hash, "user", "pencil", "nonce");
+            let fin = c.client_final(b"r=nonce-server,s=QSXCR+Q6sek8bf92,i=4096").unwrap();
+            assert!(fin.starts_with("c=biws,r=nonce-server,p="), "{}", fin.as_str());
+        }
+        assert_eq!(MIN_ITERATIONS, 4096);
     }
 }

@@ -1,6 +1,9 @@
 //! Transport security of a broker connection: which of Kafka's four security protocols, the
 //! rustls client configuration (built once, when a handle is created, so a bad file is a config
-//! error at `_new`), and the SASL credentials. Secrets stay out of `Debug` and of every error.
+//! error at `_new`), and the SASL credentials. Secrets stay out of `Debug` and of every error,
+//! and this module's copies of them (the password, PEM key text, a decrypted key) are wiped when
+//! dropped. rustls wipes the key DER it is given; the signing key it parses from it lives, unwiped
+//! by ring, as long as the `ClientConfig`.
 
 use std::path::Path;
 use std::sync::{Arc, OnceLock};
@@ -11,6 +14,7 @@ use rustls::crypto::{CryptoProvider, WebPkiSupportedAlgorithms};
 use rustls::pki_types::pem::PemObject;
 use rustls::pki_types::{CertificateDer, PrivateKeyDer, PrivatePkcs8KeyDer, ServerName, UnixTime};
 use rustls::{CertificateError, ClientConfig, DigitallySignedStruct, RootCertStore, SignatureScheme};
+use zeroize::Zeroizing;
 
 use crate::config::Config;
 use crate::error::{Error, Result};
@@ -60,12 +64,13 @@ impl SaslMechanism {
     }
 }
 
-/// A SASL username and password. `Debug` shows the user, never the password.
+/// A SASL username and password. `Debug` shows the user, never the password; the password is
+/// wiped when dropped (every clone's too).
 #[derive(Clone)]
 pub struct SaslCredentials {
     pub mechanism: SaslMechanism,
     pub username: String,
-    pub password: String,
+    pub password: Zeroizing<String>,
 }
 
 impl std::fmt::Debug for SaslCredentials {
@@ -171,7 +176,7 @@ fn sasl_credentials(cfg: &Config) -> Result<SaslCredentials> {
             mechanism.name()
         )));
     }
-    let password = cfg.get("sasl.password")?.to_string();
+    let password = Zeroizing::new(cfg.get("sasl.password")?.to_string());
     Ok(SaslCredentials { mechanism, username, password })
 }
 
@@ -180,13 +185,17 @@ fn provider() -> Arc<CryptoProvider> {
     PROVIDER.get_or_init(|| Arc::new(rustls::crypto::ring::default_provider())).clone()
 }
 
-/// Reads a file named by a config key, saying which key when it cannot.
-fn read_file(key: &str, path: &str) -> Result<Vec<u8>> {
-    std::fs::read(Path::new(path)).map_err(|e| Error::config(format!("{key}: cannot read \"{path}\": {e}")))
+/// Reads a file named by a config key, saying which key when it cannot. The contents (maybe a
+/// private key) are wiped when dropped.
+fn read_file(key: &str, path: &str) -> Result<Zeroizing<Vec<u8>>> {
+    std::fs::read(Path::new(path))
+        .map(Zeroizing::new)
+        .map_err(|e| Error::config(format!("{key}: cannot read \"{path}\": {e}")))
 }
 
-/// The PEM text of `<prefix>.location` (a file) or `<prefix>.pem` (inline), if either is set.
-fn pem_source(cfg: &Config, prefix: &str) -> Result<Option<(String, Vec<u8>)>> {
+/// The PEM text of `<prefix>.location` (a file) or `<prefix>.pem` (inline), if either is set,
+/// wiped when dropped.
+fn pem_source(cfg: &Config, prefix: &str) -> Result<Option<(String, Zeroizing<Vec<u8>>)>> {
     let location = cfg.get(&format!("{prefix}.location"))?;
     let inline = cfg.get(&format!("{prefix}.pem"))?;
     match (location.is_empty(), inline.is_empty()) {
@@ -195,7 +204,7 @@ fn pem_source(cfg: &Config, prefix: &str) -> Result<Option<(String, Vec<u8>)>> {
             let key = format!("{prefix}.location");
             Ok(Some((key.clone(), read_file(&key, location)?)))
         }
-        (true, false) => Ok(Some((format!("{prefix}.pem"), inline.as_bytes().to_vec()))),
+        (true, false) => Ok(Some((format!("{prefix}.pem"), Zeroizing::new(inline.as_bytes().to_vec())))),
         (true, true) => Ok(None),
     }
 }
@@ -216,13 +225,16 @@ const ENCRYPTED_END: &str = "-----END ENCRYPTED PRIVATE KEY-----";
 /// A private key in PEM: PKCS#8, PKCS#1 (RSA) or SEC1 (EC), or encrypted PKCS#8 (PBES2) with
 /// `password`. Errors never contain the key or the password.
 fn parse_key(key: &str, pem: &[u8], password: Option<&str>) -> Result<PrivateKeyDer<'static>> {
-    let text = String::from_utf8_lossy(pem);
+    // PEM is ASCII; text that is not UTF-8 is left to the PEM parser to refuse (no lossy copy of
+    // the key is made).
+    let text = std::str::from_utf8(pem).unwrap_or("");
     if let Some(start) = text.find(ENCRYPTED_BEGIN) {
         let end = text[start..]
             .find(ENCRYPTED_END)
             .map(|e| start + e + ENCRYPTED_END.len())
             .ok_or_else(|| Error::config(format!("{key}: unterminated encrypted private key")))?;
-        let (_, der) = pkcs8::der::pem::decode_vec(text[start..end].as_bytes())
+        let der = pkcs8::der::pem::decode_vec(&pem[start..end])
+            .map(|(_, der)| Zeroizing::new(der))
             .map_err(|_| Error::config(format!("{key}: the encrypted private key is not valid PEM")))?;
         let password = password.ok_or_else(|| {
             Error::config(format!("{key}: the private key is encrypted; set ssl.key.password"))
@@ -235,6 +247,8 @@ fn parse_key(key: &str, pem: &[u8], password: Option<&str>) -> Result<PrivateKey
                  scheme other than PBES2 (PBKDF2/scrypt with AES-CBC)"
             ))
         })?;
+        // `doc` (a SecretDocument) wipes itself; the copy handed on goes to rustls, which wipes
+        // it after parsing (its KeyProvider takes the DER into a Zeroizing).
         return Ok(PrivateKeyDer::Pkcs8(PrivatePkcs8KeyDer::from(doc.as_bytes().to_vec())));
     }
     if text.contains("Proc-Type: 4,ENCRYPTED") {
@@ -486,6 +500,18 @@ mod tests {
         .unwrap();
         let d = format!("{s:?}");
         assert!(d.contains("alice") && d.contains("ScramSha512") && !d.contains("Sup3rSecretPw"), "{d}");
+    }
+
+    #[test]
+    fn secrets_reach_the_credentials_exactly_as_set() {
+        let s = Security::from_config(&cfg(&[
+            ("security.protocol", "sasl_plaintext"),
+            ("sasl.mechanism", "SCRAM-SHA-256"),
+            ("sasl.username", "u"),
+            ("sasl.password", "  spaced pw\t"),
+        ]))
+        .unwrap();
+        assert_eq!(s.sasl.unwrap().password.as_str(), "  spaced pw\t");
     }
 
     #[test]
