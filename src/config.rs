@@ -82,7 +82,7 @@ const KEYS: &[KeySpec] = &[
         "SASL mechanism for sasl_plaintext/sasl_ssl (librdkafka's default GSSAPI is not supported).",
     ),
     key("sasl.username", Kind::Str, "", "SASL username (required with sasl_plaintext/sasl_ssl)."),
-    key("sasl.password", Kind::Secret, "", "SASL password, used exactly as given (spaces included); never logged or shown in errors."),
+    key("sasl.password", Kind::Secret, "", "SASL password, used exactly as given (spaces included); never logged or shown in errors. With PLAIN over sasl_plaintext it crosses the network in clear text (a Writer logs a warning): prefer sasl_ssl or SCRAM."),
     key("ssl.ca.location", Kind::Str, "", "File of PEM CA certificates that brokers' certificates must chain to (default: the system's trust store)."),
     key("ssl.ca.pem", Kind::Str, "", "The same as PEM text, instead of a file."),
     key("ssl.certificate.location", Kind::Str, "", "Client certificate (PEM, leaf first) for mutual TLS; needs ssl.key.*."),
@@ -94,7 +94,7 @@ const KEYS: &[KeySpec] = &[
         "enable.ssl.certificate.verification",
         Kind::Bool,
         "true",
-        "false = INSECURE: accept any broker certificate (no CA or hostname check). For tests against throwaway brokers only.",
+        "false = INSECURE: accept any broker certificate (no CA or hostname check); a Writer logs a warning. For tests against throwaway brokers only.",
     ),
     key(
         "ssl.endpoint.identification.algorithm",

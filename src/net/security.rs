@@ -91,11 +91,22 @@ pub struct Security {
     pub tls: Option<Arc<ClientConfig>>,
     /// Set exactly when the protocol uses SASL.
     pub sasl: Option<SaslCredentials>,
+    /// With TLS: whether the broker's certificate is verified (`enable.ssl.certificate.verification`).
+    pub verify_certificates: bool,
+    /// With TLS and verification: whether the certificate must name the host dialed
+    /// (`ssl.endpoint.identification.algorithm=https`).
+    pub check_hostname: bool,
 }
 
 impl Default for Security {
     fn default() -> Self {
-        Security { protocol: SecurityProtocol::Plaintext, tls: None, sasl: None }
+        Security {
+            protocol: SecurityProtocol::Plaintext,
+            tls: None,
+            sasl: None,
+            verify_certificates: true,
+            check_hostname: true,
+        }
     }
 }
 
@@ -105,6 +116,8 @@ impl std::fmt::Debug for Security {
             .field("protocol", &self.protocol)
             .field("tls", &self.tls.is_some())
             .field("sasl", &self.sasl)
+            .field("verify_certificates", &self.verify_certificates)
+            .field("check_hostname", &self.check_hostname)
             .finish()
     }
 }
@@ -148,7 +161,39 @@ impl Security {
         }
         let tls = if protocol.uses_tls() { Some(Arc::new(tls_config(cfg)?)) } else { None };
         let sasl = if protocol.uses_sasl() { Some(sasl_credentials(cfg)?) } else { None };
-        Ok(Security { protocol, tls, sasl })
+        Ok(Security {
+            protocol,
+            tls,
+            sasl,
+            verify_certificates: cfg.get_bool("enable.ssl.certificate.verification")?,
+            check_hostname: !cfg.get("ssl.endpoint.identification.algorithm")?.eq_ignore_ascii_case("none"),
+        })
+    }
+
+    /// What is insecure about these settings, one sentence each, for a handle to log as a
+    /// warning once when it is created: SASL PLAIN without TLS (the password crosses the network
+    /// in clear text) and TLS without certificate verification (anyone on the path can pose as
+    /// the broker). Empty for the defaults and every other combination.
+    pub fn warnings(&self) -> Vec<String> {
+        let mut out = Vec::new();
+        if self.protocol == SecurityProtocol::SaslPlaintext
+            && self.sasl.as_ref().is_some_and(|s| s.mechanism == SaslMechanism::Plain)
+        {
+            out.push(
+                "INSECURE: security.protocol=sasl_plaintext with sasl.mechanisms=PLAIN sends the \
+                 password in clear text to every broker; use sasl_ssl, or a SCRAM mechanism"
+                    .to_string(),
+            );
+        }
+        if self.protocol.uses_tls() && !self.verify_certificates {
+            out.push(
+                "INSECURE: enable.ssl.certificate.verification=false accepts any broker \
+                 certificate, so anyone on the network path can pose as the broker (and read what \
+                 is sent, SASL credentials included); set ssl.ca.location instead"
+                    .to_string(),
+            );
+        }
+        out
     }
 }
 
@@ -500,6 +545,105 @@ mod tests {
         .unwrap();
         let d = format!("{s:?}");
         assert!(d.contains("alice") && d.contains("ScramSha512") && !d.contains("Sup3rSecretPw"), "{d}");
+    }
+
+    /// A self-signed CA certificate (EC P-256, valid until 2126) made for these tests with
+    /// `openssl req -x509`; its key was thrown away. Only parsed, never used to verify.
+    const TEST_CA: &str = "-----BEGIN CERTIFICATE-----
+MIIBrTCCAVOgAwIBAgIUI2FPvYgu99b8lRwqRBpGNuoBkUgwCgYIKoZIzj0EAwIw
+IzEhMB8GA1UEAwwYbGlia2Fma2FfcnMgdW5pdC10ZXN0IENBMCAXDTI2MTIwMjA0
+MjU1NVoYDzIxMjYxMTA4MDQyNTU1WjAjMSEwHwYDVQQDDBhsaWJrYWZrYV9ycyB1
+bml0LXRlc3QgQ0EwWTATBgcqhkjOPQIBBggqhkjOPQMBBwNCAARoEs8kEyzwfXtC
+vnxxDfSAGFQRCUgeHDBXtjiKi4x4edUcc45Yl3lpiyNAJv/seu9m/ign/wHmWEv+
+t6yXJ8+so2MwYTAdBgNVHQ4EFgQUYWMuKnmMu/e8QjaTKxYolB2ESDQwHwYDVR0j
+BBgwFoAUYWMuKnmMu/e8QjaTKxYolB2ESDQwDwYDVR0TAQH/BAUwAwEB/zAOBgNV
+HQ8BAf8EBAMCAgQwCgYIKoZIzj0EAwIDSAAwRQIhAKiWjoY/a3wyOskxJNiun+/Q
+iD16TMxsMOpvP6RkHowaAiBJ/dOyDUawvuRyw7ZyqrIFs0BTcDn/4pEoVmJSm1Jp
+9w==
+-----END CERTIFICATE-----
+";
+
+    /// The verifier a TLS config ended up with, by its type name.
+    fn verifier_of(s: &Security) -> &'static str {
+        let d = format!("{:?}", s.tls.as_ref().expect("TLS"));
+        let found: Vec<&str> = ["InsecureNoVerification", "AnyNameVerifier", "WebPkiServerVerifier"]
+            .into_iter()
+            .filter(|v| d.contains(v))
+            .collect();
+        // AnyNameVerifier wraps a WebPkiServerVerifier.
+        found.first().copied().unwrap_or_else(|| panic!("no known verifier in {d}"))
+    }
+
+    /// TLS out of the box: the chain is verified against the CA, the certificate must name the
+    /// host dialed, and SNI is sent; each is turned off only by its own key.
+    #[test]
+    fn tls_defaults_verify_the_chain_and_the_hostname_and_send_sni() {
+        let defaults = Config::new();
+        assert_eq!(defaults.get("enable.ssl.certificate.verification").unwrap(), "true");
+        assert_eq!(defaults.get("ssl.endpoint.identification.algorithm").unwrap(), "https");
+        assert!(Security::default().verify_certificates && Security::default().check_hostname);
+
+        let s =
+            Security::from_config(&cfg(&[("security.protocol", "ssl"), ("ssl.ca.pem", TEST_CA)])).unwrap();
+        assert!(s.verify_certificates && s.check_hostname);
+        let tls = s.tls.as_ref().unwrap();
+        assert!(tls.enable_sni, "SNI is on");
+        assert_eq!(verifier_of(&s), "WebPkiServerVerifier");
+        assert!(s.warnings().is_empty(), "{:?}", s.warnings());
+
+        let s = Security::from_config(&cfg(&[
+            ("security.protocol", "ssl"),
+            ("ssl.ca.pem", TEST_CA),
+            ("ssl.endpoint.identification.algorithm", "none"),
+        ]))
+        .unwrap();
+        assert!(s.verify_certificates && !s.check_hostname);
+        assert_eq!(verifier_of(&s), "AnyNameVerifier");
+        assert!(s.tls.as_ref().unwrap().enable_sni);
+
+        let s = Security::from_config(&cfg(&[
+            ("security.protocol", "ssl"),
+            ("enable.ssl.certificate.verification", "false"),
+        ]))
+        .unwrap();
+        assert!(!s.verify_certificates);
+        assert_eq!(verifier_of(&s), "InsecureNoVerification");
+    }
+
+    #[test]
+    fn plain_without_tls_and_unverified_certificates_are_warned_about() {
+        let warnings = |pairs: &[(&str, &str)]| Security::from_config(&cfg(pairs)).unwrap().warnings();
+        let sasl = |protocol: &'static str, mechanism: &'static str| {
+            vec![
+                ("security.protocol", protocol),
+                ("sasl.mechanism", mechanism),
+                ("sasl.username", "u"),
+                ("sasl.password", "secret-pw"),
+                ("ssl.ca.pem", TEST_CA),
+            ]
+        };
+        let mut plain = sasl("sasl_plaintext", "plain");
+        plain.pop();
+        let w = warnings(&plain);
+        assert_eq!(w.len(), 1, "{w:?}");
+        assert!(
+            w[0].contains("sasl_plaintext") && w[0].contains("PLAIN") && !w[0].contains("secret-pw"),
+            "{w:?}"
+        );
+        let mut scram = sasl("sasl_plaintext", "SCRAM-SHA-512");
+        scram.pop();
+        assert!(warnings(&scram).is_empty());
+        assert!(warnings(&sasl("sasl_ssl", "PLAIN")).is_empty());
+        assert!(warnings(&[]).is_empty());
+
+        let mut unverified = sasl("sasl_ssl", "PLAIN");
+        unverified.pop();
+        unverified.push(("enable.ssl.certificate.verification", "false"));
+        let w = warnings(&unverified);
+        assert_eq!(w.len(), 1, "{w:?}");
+        assert!(w[0].contains("enable.ssl.certificate.verification=false"), "{w:?}");
+        // Verification off without TLS means nothing, so says nothing.
+        assert!(warnings(&[("enable.ssl.certificate.verification", "false")]).is_empty());
     }
 
     #[test]

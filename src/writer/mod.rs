@@ -265,6 +265,11 @@ impl Writer {
             stats: stats::Counters::default(),
             settings,
         });
+        // Once per writer, not per connection: served by the first poll/flush/close, so a log
+        // callback set right after creation sees them.
+        for warning in shared.settings.conn.connect.security.warnings() {
+            shared.log(4, warning);
+        }
         let sender = runtime::spawn(sender::run(shared.clone()))?;
         Ok(Writer { shared, sender: Mutex::new(Some(sender)) })
     }
@@ -455,5 +460,72 @@ impl Drop for Writer {
             h.abort();
         }
         self.shared.cluster.close();
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn logs_of(pairs: &[(&str, &str)]) -> Vec<(i32, String)> {
+        let mut cfg = Config::new();
+        cfg.set("bootstrap.servers", "127.0.0.1:1").unwrap();
+        for (k, v) in pairs {
+            cfg.set(k, v).unwrap();
+        }
+        let w = Writer::new(&cfg).unwrap();
+        let mut logs = Vec::new();
+        let mut sink = |e: Event| {
+            if let Event::Log { level, message } = e {
+                logs.push((level, message));
+            }
+        };
+        w.poll(Some(Duration::ZERO), &mut sink);
+        // Nothing was produced, so no I/O: a second poll finds nothing (the warning is not
+        // repeated), and close serves nothing more.
+        w.poll(Some(Duration::from_millis(50)), &mut sink);
+        w.close(Some(Duration::from_secs(5)), &mut sink).unwrap();
+        logs
+    }
+
+    #[test]
+    fn insecure_security_settings_are_warned_about_once_at_creation() {
+        let logs = logs_of(&[
+            ("security.protocol", "sasl_plaintext"),
+            ("sasl.mechanism", "PLAIN"),
+            ("sasl.username", "u"),
+            ("sasl.password", "pw-not-in-logs"),
+        ]);
+        assert_eq!(logs.len(), 1, "{logs:?}");
+        assert_eq!(logs[0].0, 4, "a warning");
+        assert!(logs[0].1.contains("sasl_plaintext") && logs[0].1.contains("PLAIN"), "{logs:?}");
+        assert!(!logs[0].1.contains("pw-not-in-logs"));
+
+        let logs = logs_of(&[("security.protocol", "ssl"), ("enable.ssl.certificate.verification", "false")]);
+        assert_eq!(logs.len(), 1, "{logs:?}");
+        assert!(
+            logs[0].0 == 4 && logs[0].1.contains("enable.ssl.certificate.verification=false"),
+            "{logs:?}"
+        );
+
+        // log_level below warnings filters them, as every other line.
+        let logs = logs_of(&[
+            ("security.protocol", "ssl"),
+            ("enable.ssl.certificate.verification", "false"),
+            ("log_level", "3"),
+        ]);
+        assert!(logs.is_empty(), "{logs:?}");
+    }
+
+    #[test]
+    fn secure_or_plain_settings_warn_about_nothing() {
+        assert!(logs_of(&[]).is_empty());
+        let logs = logs_of(&[
+            ("security.protocol", "sasl_plaintext"),
+            ("sasl.mechanism", "SCRAM-SHA-256"),
+            ("sasl.username", "u"),
+            ("sasl.password", "p"),
+        ]);
+        assert!(logs.is_empty(), "{logs:?}");
     }
 }
