@@ -370,3 +370,98 @@ fn a_writer_with_a_wrong_password_fails_its_messages_with_the_login_error() {
         w.close(T, &mut |_| {}).ok();
     }
 }
+
+/// Writes three messages through a Writer with `pairs` and returns its log lines (level,
+/// message), every one served through close.
+fn writer_logs(label: &str, bootstrap: &str, pairs: &[(&'static str, String)]) -> Vec<(i32, String)> {
+    let t = topic(&format!("sec-{label}"));
+    let mut wpairs = borrow(pairs);
+    wpairs.extend([("writer.topic", t.as_str()), ("log_level", "7"), ("allow.auto.create.topics", "true")]);
+    let w = Writer::new(&config(bootstrap, &wpairs)).unwrap();
+    let mut logs = Vec::new();
+    let mut sink = |e: Event| {
+        if let Event::Log { level, message } = e {
+            logs.push((level, message));
+        }
+    };
+    for _ in 0..3 {
+        let r = w
+            .write(&[OutRecord { value: Some(b"x"), partition: -1, ..Default::default() }], T, None)
+            .unwrap();
+        r[0].as_ref().unwrap_or_else(|e| panic!("{label}: {e}"));
+        w.poll(Some(Duration::ZERO), &mut sink);
+    }
+    w.close(T, &mut sink).unwrap();
+    logs
+}
+
+/// SASL PLAIN without TLS and TLS without certificate verification work, and the writer warns
+/// about each exactly once (at creation), however many connections it opens; secure settings
+/// warn about nothing.
+#[test]
+fn insecure_settings_are_warned_about_once_per_writer() {
+    let insecure = |logs: &[(i32, String)]| -> Vec<(i32, String)> {
+        logs.iter().filter(|(_, m)| m.contains("INSECURE")).cloned().collect()
+    };
+    let logs = writer_logs("warn-plain", &sasl_plaintext(), &sasl("sasl_plaintext", "PLAIN", SASL_PASSWORD));
+    let warned = insecure(&logs);
+    assert_eq!(warned.len(), 1, "{logs:?}");
+    assert_eq!(warned[0].0, 4);
+    assert!(warned[0].1.contains("sasl_plaintext") && warned[0].1.contains("PLAIN"), "{warned:?}");
+    assert!(!logs.iter().any(|(_, m)| m.contains(SASL_PASSWORD)), "{logs:?}");
+
+    let mut unverified = mtls();
+    unverified[1].1 = tls_file("untrusted-ca.pem");
+    unverified.push(("enable.ssl.certificate.verification", "false".into()));
+    let logs = writer_logs("warn-noverify", &ssl(), &unverified);
+    let warned = insecure(&logs);
+    assert_eq!(warned.len(), 1, "{logs:?}");
+    assert!(warned[0].1.contains("enable.ssl.certificate.verification=false"), "{warned:?}");
+
+    for (label, addr, pairs) in [
+        ("warn-scram", sasl_plaintext(), sasl("sasl_plaintext", "SCRAM-SHA-256", SASL_PASSWORD)),
+        ("warn-sasl-ssl", sasl_ssl(), sasl("sasl_ssl", "PLAIN", SASL_PASSWORD)),
+        ("warn-mtls", ssl(), mtls()),
+    ] {
+        let logs = writer_logs(label, &addr, &pairs);
+        assert!(insecure(&logs).is_empty(), "{label}: {logs:?}");
+    }
+}
+
+/// Every secret key (a SASL password, an inline private key and its password) stays out of the
+/// config's Debug output, the handles' settings and get_redacted, while the connection that
+/// uses them works. The inline key's PEM, final newline included, is stored exactly as given.
+#[test]
+fn secret_keys_are_redacted_everywhere_they_could_be_shown() {
+    let read = |f: &str| std::fs::read_to_string(tls_file(f)).unwrap();
+    let key_pem = read("client-encrypted.key");
+    let body_line = key_pem.lines().nth(1).unwrap().to_string();
+    let pairs = vec![
+        ("security.protocol", "SSL".to_string()),
+        ("ssl.ca.pem", read("ca.pem")),
+        ("ssl.certificate.pem", read("client.pem")),
+        ("ssl.key.pem", key_pem.clone()),
+        ("ssl.key.password", CLIENT_KEY_PASSWORD.to_string()),
+    ];
+    let t = topic("sec-redact");
+    let mut all = borrow(&pairs);
+    all.push(("reader.topic", &t));
+    let cfg = config(&ssl(), &all);
+    assert_eq!(cfg.get("ssl.key.pem").unwrap(), key_pem, "stored exactly as given");
+    let settings = ConnSettings::from_config(&cfg).unwrap();
+    let conn = run(Conn::dial(&ssl(), settings.clone())).unwrap();
+    assert!(!run(conn.brokers()).unwrap().is_empty());
+    let r = Reader::new(&cfg).unwrap();
+    let shown = [
+        format!("{cfg:?}"),
+        format!("{settings:?}"),
+        format!("{:?}", r.settings()),
+        format!("{:?}", Writer::new(&cfg).unwrap().settings()),
+        cfg.get_redacted("ssl.key.pem").unwrap().to_string(),
+        cfg.get_redacted("ssl.key.password").unwrap().to_string(),
+    ]
+    .join("\n");
+    r.close(T).ok();
+    assert!(!shown.contains(&body_line) && !shown.contains(CLIENT_KEY_PASSWORD), "a secret leaked:\n{shown}");
+    assert!(shown.contains(kafka_rs::config::REDACTED), "{shown}");
+}
