@@ -6,7 +6,7 @@ use std::sync::Arc;
 use super::error::kafka_err_t;
 use super::handle::{self, borrow, borrow_mut, check_out, Handle};
 use super::message::{into_c, kafka_message_t};
-use super::panic::{guard, guard_value};
+use super::panic::{guard, guard_value, guard_void};
 use crate::conn::FetchedBatch;
 use crate::error::{code, Error};
 
@@ -58,7 +58,7 @@ pub extern "C" fn kafka_batch_high_water_mark(batch: *const kafka_batch_t) -> i6
 /// Frees the batch. Messages taken from it stay valid until freed. NULL is ignored.
 #[no_mangle]
 pub extern "C" fn kafka_batch_close(batch: *mut kafka_batch_t) {
-    let _ = guard(|| {
+    guard_void(|| {
         unsafe { handle::free(batch) };
         Ok(())
     });

@@ -3,7 +3,7 @@
 
 use super::error::kafka_err_t;
 use super::handle::{self, borrow, Handle};
-use super::panic::guard;
+use super::panic::{guard, guard_void};
 use crate::runtime::CancelToken;
 
 /// A cancellation token. Pass it to blocking calls; kafka_cancel_fire() from any thread makes
@@ -43,7 +43,7 @@ pub extern "C" fn kafka_cancel_is_fired(cancel: *const kafka_cancel_t) -> i32 {
 /// Frees the token. No call may still be using it. NULL is ignored.
 #[no_mangle]
 pub extern "C" fn kafka_cancel_free(cancel: *mut kafka_cancel_t) {
-    let _ = guard(|| {
+    guard_void(|| {
         unsafe { handle::free(cancel) };
         Ok(())
     });

@@ -4,7 +4,7 @@ use std::ffi::c_char;
 
 use super::error::kafka_err_t;
 use super::handle::{self, borrow, borrow_mut, c_str, Handle};
-use super::panic::guard;
+use super::panic::{guard, guard_void};
 use crate::config::Config;
 
 /// A configuration: string keys and values with librdkafka's names where one exists
@@ -62,7 +62,7 @@ pub extern "C" fn kafka_config_get(
 /// Frees a configuration. NULL is ignored.
 #[no_mangle]
 pub extern "C" fn kafka_config_free(cfg: *mut kafka_config_t) {
-    let _ = guard(|| {
+    guard_void(|| {
         unsafe { handle::free(cfg) };
         Ok(())
     });

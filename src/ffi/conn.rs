@@ -19,7 +19,7 @@ use super::error::kafka_err_t;
 use super::handle::{self, borrow, c_str, check_out, Handle};
 use super::message::{into_c, kafka_message_t, kafka_msg_t, BorrowedBatch};
 use super::new_topic::kafka_new_topic_t;
-use super::panic::guard;
+use super::panic::{guard, guard_void};
 use super::partition_list::{self, kafka_partition_list_t};
 use crate::conn::{Conn, ConnSettings};
 use crate::error::{Error, Result};
@@ -461,7 +461,7 @@ pub extern "C" fn kafka_conn_set_write_deadline(conn: *const kafka_conn_t, unix_
 /// Closes the connection and frees the handle. NULL is ignored. Must be the last call on it.
 #[no_mangle]
 pub extern "C" fn kafka_conn_close(conn: *mut kafka_conn_t) {
-    let _ = guard(|| {
+    guard_void(|| {
         if let Some(c) = unsafe { handle::free(conn) } {
             c.close();
         }

@@ -157,9 +157,19 @@ pub extern "C" fn kafka_err_desc(err: kafka_err_t) -> *const kafka_err_desc_t {
 }
 
 /// The detail of the last failed call on the calling thread, e.g.
-/// "connect to 127.0.0.1:9092 (127.0.0.1:9092): Connection refused"; "" if the last call
-/// succeeded. Every call into the library resets it. The string belongs to the library and stays
-/// valid until the next call into the library on this thread; copy it to keep it.
+/// "connect to 127.0.0.1:9092 (127.0.0.1:9092): Connection refused"; "" if that call succeeded.
+///
+/// Which calls set it: every function that returns kafka_err_t (except kafka_last_error_code)
+/// records its outcome on the calling thread: its code and detail when it fails, KAFKA_OK and ""
+/// when it succeeds. Every other function leaves it untouched: the accessors that return a value
+/// (kafka_message_value, kafka_writer_pending, kafka_reader_offset, ...), the void `*_free` and
+/// kafka_batch_close / kafka_conn_close, kafka_err_name / kafka_err_str / kafka_err_is_* /
+/// kafka_err_desc*, kafka_version*, and these two functions. So the error of a failed call can
+/// be read after freeing other objects, and `printf("%s: %s", kafka_err_name(rc),
+/// kafka_last_error_message())` prints the detail whatever order the arguments are evaluated in.
+///
+/// The string belongs to the library and stays valid until the next function returning
+/// kafka_err_t on this thread; copy it to keep it.
 #[no_mangle]
 pub extern "C" fn kafka_last_error_message() -> *const c_char {
     guard_value(c"".as_ptr(), || {
@@ -167,7 +177,8 @@ pub extern "C" fn kafka_last_error_message() -> *const c_char {
     })
 }
 
-/// The code of the last failed call on the calling thread, or KAFKA_OK if it succeeded.
+/// The code of the last function returning kafka_err_t called on this thread (see
+/// kafka_last_error_message for which calls set it): KAFKA_OK if it succeeded.
 #[no_mangle]
 pub extern "C" fn kafka_last_error_code() -> kafka_err_t {
     guard_value(code::INTERNAL, || LAST_ERROR.with(|l| l.borrow().as_ref().map_or(KAFKA_OK, |(c, _)| *c)))

@@ -6,7 +6,7 @@ use std::sync::Arc;
 
 use super::error::kafka_err_t;
 use super::handle::{self, borrow, c_bytes, Handle};
-use super::panic::{guard, guard_value};
+use super::panic::{guard, guard_value, guard_void};
 use crate::conn::{Message, OutMessage};
 use crate::error::{code, Error, Result};
 use crate::protocol::records::RecordHeader;
@@ -225,7 +225,7 @@ pub extern "C" fn kafka_message_header(
 /// Frees a message. NULL is ignored.
 #[no_mangle]
 pub extern "C" fn kafka_message_free(msg: *mut kafka_message_t) {
-    let _ = guard(|| {
+    guard_void(|| {
         unsafe { handle::free(msg) };
         Ok(())
     });

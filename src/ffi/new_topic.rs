@@ -4,7 +4,7 @@ use std::ffi::c_char;
 
 use super::error::kafka_err_t;
 use super::handle::{self, borrow_mut, c_str, Handle};
-use super::panic::guard;
+use super::panic::{guard, guard_void};
 use crate::conn::TopicSpec;
 use crate::error::Error;
 
@@ -91,7 +91,7 @@ pub extern "C" fn kafka_new_topic_set_replica_assignment(
 /// Frees the description. NULL is ignored.
 #[no_mangle]
 pub extern "C" fn kafka_new_topic_free(topic: *mut kafka_new_topic_t) {
-    let _ = guard(|| {
+    guard_void(|| {
         unsafe { handle::free(topic) };
         Ok(())
     });

@@ -31,7 +31,15 @@ pub(crate) fn guard(f: impl FnOnce() -> Result<()>) -> i32 {
     }
 }
 
-/// For functions that return a value rather than an error code: `fallback` on panic.
+/// For the void functions (`*_free`, `kafka_*_close` without a result): runs `f`, catching a
+/// panic, and leaves the last error alone (only calls returning kafka_err_t record one), so
+/// freeing things between a failed call and reading its error does not erase it.
+pub(crate) fn guard_void(f: impl FnOnce() -> Result<()>) {
+    let _ = catch_unwind(AssertUnwindSafe(f));
+}
+
+/// For functions that return a value rather than an error code: `fallback` on panic. The last
+/// error is left alone.
 pub(crate) fn guard_value<T>(fallback: T, f: impl FnOnce() -> T) -> T {
     catch_unwind(AssertUnwindSafe(f)).unwrap_or(fallback)
 }
@@ -48,5 +56,10 @@ mod tests {
         assert_eq!(guard(|| Err(Error::timed_out("slow"))), code::TIMED_OUT);
         assert_eq!(guard(|| Ok(())), code::OK);
         assert_eq!(guard_value(7, || panic!("x")), 7);
+        // Void functions keep the last error of the call before them.
+        assert_eq!(guard(|| Err(Error::timed_out("slow"))), code::TIMED_OUT);
+        guard_void(|| Ok(()));
+        guard_void(|| panic!("y"));
+        assert_eq!(super::super::error::last_error_string(), "slow");
     }
 }

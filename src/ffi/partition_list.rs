@@ -4,7 +4,7 @@ use std::ffi::{c_char, CString};
 
 use super::error::kafka_err_t;
 use super::handle::{self, borrow, Handle};
-use super::panic::{guard, guard_value};
+use super::panic::{guard, guard_value, guard_void};
 use crate::cluster::PartitionInfo;
 use crate::error::{code, Error, Result};
 
@@ -103,7 +103,7 @@ unsafe fn ids_out(v: &[i32], ids: *mut *const i32, count: *mut usize) -> Result<
 /// Frees the list. NULL is ignored.
 #[no_mangle]
 pub extern "C" fn kafka_partition_list_free(list: *mut kafka_partition_list_t) {
-    let _ = guard(|| {
+    guard_void(|| {
         unsafe { handle::free(list) };
         Ok(())
     });
