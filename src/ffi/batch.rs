@@ -23,7 +23,7 @@ pub(crate) struct BatchState {
 
 impl Handle for kafka_batch_t {
     type Inner = BatchState;
-    const NAME: &'static str = "batch";
+    const ARG: &'static str = "batch";
 }
 
 pub(crate) fn into_c_batch(batch: FetchedBatch) -> *mut kafka_batch_t {
@@ -36,7 +36,7 @@ pub(crate) fn into_c_batch(batch: FetchedBatch) -> *mut kafka_batch_t {
 /// corrupt batch (which also ends it). No network I/O happens here.
 #[no_mangle]
 pub extern "C" fn kafka_batch_next(batch: *mut kafka_batch_t, out: *mut *mut kafka_message_t) -> kafka_err_t {
-    guard(|| unsafe {
+    guard("kafka_batch_next", || unsafe {
         let b = borrow_mut(batch)?;
         check_out(out, "out")?;
         match b.batch.next_message()? {

@@ -23,7 +23,7 @@ pub(crate) struct BrokerEntry {
 
 impl Handle for kafka_broker_list_t {
     type Inner = Vec<BrokerEntry>;
-    const NAME: &'static str = "broker list";
+    const ARG: &'static str = "list";
 }
 
 pub(crate) fn into_c(brokers: Vec<BrokerInfo>) -> *mut kafka_broker_list_t {
@@ -59,7 +59,7 @@ pub extern "C" fn kafka_broker_list_get(
     port: *mut i32,
     rack: *mut *const c_char,
 ) -> kafka_err_t {
-    guard(|| unsafe {
+    guard("kafka_broker_list_get", || unsafe {
         let l = borrow(list)?;
         let b = l
             .get(index)

@@ -17,14 +17,16 @@ pub struct kafka_config_t {
 
 impl Handle for kafka_config_t {
     type Inner = Config;
-    const NAME: &'static str = "config";
+    const ARG: &'static str = "cfg";
 }
 
 /// Creates an empty configuration (every key at its default) in `*out`.
 /// Returns KAFKA_OK, or KAFKA_ERR_INVALID_ARG if `out` is NULL. Free it with kafka_config_free.
 #[no_mangle]
 pub extern "C" fn kafka_config_new(out: *mut *mut kafka_config_t) -> kafka_err_t {
-    guard(|| unsafe { handle::write_out(out, "out", handle::into_raw::<kafka_config_t>(Config::new())) })
+    guard("kafka_config_new", || unsafe {
+        handle::write_out(out, "out", handle::into_raw::<kafka_config_t>(Config::new()))
+    })
 }
 
 /// Sets `key` to `value`. Returns KAFKA_ERR_CONFIG for an unknown key or a value of the wrong
@@ -36,7 +38,7 @@ pub extern "C" fn kafka_config_set(
     key: *const c_char,
     value: *const c_char,
 ) -> kafka_err_t {
-    guard(|| unsafe {
+    guard("kafka_config_set", || unsafe {
         let cfg = borrow_mut(cfg)?;
         cfg.set(c_str(key, "key")?, c_str(value, "value")?)
     })
@@ -53,7 +55,7 @@ pub extern "C" fn kafka_config_get(
     buf: *mut c_char,
     size: *mut usize,
 ) -> kafka_err_t {
-    guard(|| unsafe {
+    guard("kafka_config_get", || unsafe {
         let cfg = borrow(cfg)?;
         handle::copy_to_buffer(cfg.get(c_str(key, "key")?)?, buf, size)
     })
