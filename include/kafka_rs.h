@@ -60,12 +60,12 @@
 /*
  kafka_reader_set_offset(): the partition's first offset.
  */
-#define KAFKA_OFFSET_FIRST -2
+#define KAFKA_OFFSET_FIRST (-2)
 
 /*
  kafka_reader_set_offset(): the partition's end (only new messages).
  */
-#define KAFKA_OFFSET_LAST -1
+#define KAFKA_OFFSET_LAST (-1)
 
 /*
  The rebalance callback's `event`: partitions given to this member. With the eager assignors
@@ -206,6 +206,40 @@ typedef struct {
 } kafka_msg_t;
 
 /*
+ One row of the error table, for C (kafka_err_desc_at). New fields are only ever appended, so
+ a program built against an older header reads a prefix of the library's struct; `size` says
+ how much of it this library filled in.
+ */
+typedef struct {
+  /*
+   sizeof(kafka_err_desc_t) in the library: a field is present if its offsetof() plus its
+   size is at most this (for a program built against a newer header than the library).
+   */
+  size_t size;
+  /*
+   The code.
+   */
+  kafka_err_t code;
+  /*
+   Its name without prefix, as kafka_err_name() returns it: the macro is KAFKA_ERR_<name>
+   (KAFKA_OK for 0).
+   */
+  const char *name;
+  /*
+   One line of English, as kafka_err_str() returns it.
+   */
+  const char *desc;
+  /*
+   As kafka_err_is_retriable().
+   */
+  bool retriable;
+  /*
+   As kafka_err_is_fatal().
+   */
+  bool fatal;
+} kafka_err_desc_t;
+
+/*
  A topic partition, passed to the rebalance callback.
  */
 typedef struct {
@@ -280,158 +314,759 @@ typedef void (*kafka_log_cb)(void *userdata, int32_t level, const char *message)
 #define KAFKA_OK 0
 
 /*
- Kafka broker error -1: the broker hit an unexpected error.
+ Kafka broker error -1: unknown server error: the broker hit an unexpected error.
  */
-#define KAFKA_ERR_UNKNOWN_SERVER_ERROR -1
+#define KAFKA_ERR_UNKNOWN_SERVER_ERROR (-1)
 
 /*
- Kafka broker error 1: the requested offset is outside the log.
+ Kafka broker error 1: offset out of range.
  */
 #define KAFKA_ERR_OFFSET_OUT_OF_RANGE 1
 
 /*
- Kafka broker error 3: the topic or partition does not exist.
+ Kafka broker error 2 (retriable): corrupt message.
+ */
+#define KAFKA_ERR_CORRUPT_MESSAGE 2
+
+/*
+ Kafka broker error 3 (retriable): unknown topic or partition.
  */
 #define KAFKA_ERR_UNKNOWN_TOPIC_OR_PARTITION 3
 
 /*
- Kafka broker error 5: the partition has no leader right now (retriable).
+ Kafka broker error 4: invalid fetch size.
+ */
+#define KAFKA_ERR_INVALID_FETCH_SIZE 4
+
+/*
+ Kafka broker error 5 (retriable): leader not available.
  */
 #define KAFKA_ERR_LEADER_NOT_AVAILABLE 5
 
 /*
- Kafka broker error 6: this broker does not lead that partition (retriable).
+ Kafka broker error 6 (retriable): not leader or follower.
  */
 #define KAFKA_ERR_NOT_LEADER_OR_FOLLOWER 6
 
 /*
- Kafka broker error 7: the broker timed out the request.
+ Kafka broker error 7 (retriable): request timed out.
  */
 #define KAFKA_ERR_REQUEST_TIMED_OUT 7
 
 /*
- Kafka broker error 10: a message is larger than the broker accepts.
+ Kafka broker error 8: broker not available.
+ */
+#define KAFKA_ERR_BROKER_NOT_AVAILABLE 8
+
+/*
+ Kafka broker error 9 (retriable): replica not available.
+ */
+#define KAFKA_ERR_REPLICA_NOT_AVAILABLE 9
+
+/*
+ Kafka broker error 10: message too large: a message is larger than the broker accepts (message.max.bytes).
  */
 #define KAFKA_ERR_MESSAGE_TOO_LARGE 10
 
 /*
- Kafka broker error 22: the consumer-group generation is over (a commit of messages fetched
- before a rebalance took their partition away).
+ Kafka broker error 11: stale controller epoch.
+ */
+#define KAFKA_ERR_STALE_CONTROLLER_EPOCH 11
+
+/*
+ Kafka broker error 12: offset metadata too large.
+ */
+#define KAFKA_ERR_OFFSET_METADATA_TOO_LARGE 12
+
+/*
+ Kafka broker error 13 (retriable): the broker disconnected before answering.
+ */
+#define KAFKA_ERR_NETWORK_EXCEPTION 13
+
+/*
+ Kafka broker error 14 (retriable): coordinator load in progress.
+ */
+#define KAFKA_ERR_COORDINATOR_LOAD_IN_PROGRESS 14
+
+/*
+ Kafka broker error 15 (retriable): coordinator not available.
+ */
+#define KAFKA_ERR_COORDINATOR_NOT_AVAILABLE 15
+
+/*
+ Kafka broker error 16 (retriable): not coordinator.
+ */
+#define KAFKA_ERR_NOT_COORDINATOR 16
+
+/*
+ Kafka broker error 17: invalid topic.
+ */
+#define KAFKA_ERR_INVALID_TOPIC_EXCEPTION 17
+
+/*
+ Kafka broker error 18: record batch too large.
+ */
+#define KAFKA_ERR_RECORD_LIST_TOO_LARGE 18
+
+/*
+ Kafka broker error 19 (retriable): not enough replicas.
+ */
+#define KAFKA_ERR_NOT_ENOUGH_REPLICAS 19
+
+/*
+ Kafka broker error 20 (retriable): not enough replicas after append.
+ */
+#define KAFKA_ERR_NOT_ENOUGH_REPLICAS_AFTER_APPEND 20
+
+/*
+ Kafka broker error 21: invalid required acks.
+ */
+#define KAFKA_ERR_INVALID_REQUIRED_ACKS 21
+
+/*
+ Kafka broker error 22: illegal generation: the consumer-group generation is over (a commit of messages fetched before a rebalance took their partition away).
  */
 #define KAFKA_ERR_ILLEGAL_GENERATION 22
 
 /*
- Kafka broker error 33: the listener does not enable the SASL mechanism asked for.
+ Kafka broker error 23: inconsistent group protocol.
+ */
+#define KAFKA_ERR_INCONSISTENT_GROUP_PROTOCOL 23
+
+/*
+ Kafka broker error 24: invalid group id.
+ */
+#define KAFKA_ERR_INVALID_GROUP_ID 24
+
+/*
+ Kafka broker error 25: unknown member id.
+ */
+#define KAFKA_ERR_UNKNOWN_MEMBER_ID 25
+
+/*
+ Kafka broker error 26: invalid session timeout.
+ */
+#define KAFKA_ERR_INVALID_SESSION_TIMEOUT 26
+
+/*
+ Kafka broker error 27: rebalance in progress.
+ */
+#define KAFKA_ERR_REBALANCE_IN_PROGRESS 27
+
+/*
+ Kafka broker error 28: invalid commit offset size.
+ */
+#define KAFKA_ERR_INVALID_COMMIT_OFFSET_SIZE 28
+
+/*
+ Kafka broker error 29: topic authorization failed.
+ */
+#define KAFKA_ERR_TOPIC_AUTHORIZATION_FAILED 29
+
+/*
+ Kafka broker error 30: group authorization failed.
+ */
+#define KAFKA_ERR_GROUP_AUTHORIZATION_FAILED 30
+
+/*
+ Kafka broker error 31: cluster authorization failed.
+ */
+#define KAFKA_ERR_CLUSTER_AUTHORIZATION_FAILED 31
+
+/*
+ Kafka broker error 32: invalid timestamp.
+ */
+#define KAFKA_ERR_INVALID_TIMESTAMP 32
+
+/*
+ Kafka broker error 33: unsupported sasl mechanism: the listener does not enable the SASL mechanism asked for.
  */
 #define KAFKA_ERR_UNSUPPORTED_SASL_MECHANISM 33
 
 /*
- Kafka broker error 36: the topic already exists.
+ Kafka broker error 34: illegal sasl state.
+ */
+#define KAFKA_ERR_ILLEGAL_SASL_STATE 34
+
+/*
+ Kafka broker error 35: unsupported request version: Kafka names this code UNSUPPORTED_VERSION; here it is BROKER_UNSUPPORTED_VERSION because KAFKA_ERR_UNSUPPORTED_VERSION is the local code -107 (no version in common), which is what this library reports.
+ */
+#define KAFKA_ERR_BROKER_UNSUPPORTED_VERSION 35
+
+/*
+ Kafka broker error 36: topic already exists.
  */
 #define KAFKA_ERR_TOPIC_ALREADY_EXISTS 36
 
 /*
- Kafka broker error 41: this broker is not the controller.
+ Kafka broker error 37: invalid partitions.
+ */
+#define KAFKA_ERR_INVALID_PARTITIONS 37
+
+/*
+ Kafka broker error 38: invalid replication factor.
+ */
+#define KAFKA_ERR_INVALID_REPLICATION_FACTOR 38
+
+/*
+ Kafka broker error 39: invalid replica assignment.
+ */
+#define KAFKA_ERR_INVALID_REPLICA_ASSIGNMENT 39
+
+/*
+ Kafka broker error 40: invalid config.
+ */
+#define KAFKA_ERR_INVALID_CONFIG 40
+
+/*
+ Kafka broker error 41 (retriable): not controller.
  */
 #define KAFKA_ERR_NOT_CONTROLLER 41
 
 /*
- Kafka broker error 58: the broker refused the SASL login (wrong user or password); the
- message starts with "authentication failed".
+ Kafka broker error 42: invalid request.
+ */
+#define KAFKA_ERR_INVALID_REQUEST 42
+
+/*
+ Kafka broker error 43: unsupported for message format.
+ */
+#define KAFKA_ERR_UNSUPPORTED_FOR_MESSAGE_FORMAT 43
+
+/*
+ Kafka broker error 44: policy violation.
+ */
+#define KAFKA_ERR_POLICY_VIOLATION 44
+
+/*
+ Kafka broker error 45: out of order sequence number.
+ */
+#define KAFKA_ERR_OUT_OF_ORDER_SEQUENCE_NUMBER 45
+
+/*
+ Kafka broker error 46: duplicate sequence number.
+ */
+#define KAFKA_ERR_DUPLICATE_SEQUENCE_NUMBER 46
+
+/*
+ Kafka broker error 47: invalid producer epoch.
+ */
+#define KAFKA_ERR_INVALID_PRODUCER_EPOCH 47
+
+/*
+ Kafka broker error 48: invalid transaction state.
+ */
+#define KAFKA_ERR_INVALID_TXN_STATE 48
+
+/*
+ Kafka broker error 49: invalid producer id mapping.
+ */
+#define KAFKA_ERR_INVALID_PRODUCER_ID_MAPPING 49
+
+/*
+ Kafka broker error 50: invalid transaction timeout.
+ */
+#define KAFKA_ERR_INVALID_TRANSACTION_TIMEOUT 50
+
+/*
+ Kafka broker error 51 (retriable): concurrent transactions.
+ */
+#define KAFKA_ERR_CONCURRENT_TRANSACTIONS 51
+
+/*
+ Kafka broker error 52: transaction coordinator fenced.
+ */
+#define KAFKA_ERR_TRANSACTION_COORDINATOR_FENCED 52
+
+/*
+ Kafka broker error 53: transactional id authorization failed.
+ */
+#define KAFKA_ERR_TRANSACTIONAL_ID_AUTHORIZATION_FAILED 53
+
+/*
+ Kafka broker error 54: security disabled.
+ */
+#define KAFKA_ERR_SECURITY_DISABLED 54
+
+/*
+ Kafka broker error 55: operation not attempted.
+ */
+#define KAFKA_ERR_OPERATION_NOT_ATTEMPTED 55
+
+/*
+ Kafka broker error 56 (retriable): disk error on the broker.
+ */
+#define KAFKA_ERR_KAFKA_STORAGE_ERROR 56
+
+/*
+ Kafka broker error 57: log dir not found.
+ */
+#define KAFKA_ERR_LOG_DIR_NOT_FOUND 57
+
+/*
+ Kafka broker error 58: sasl authentication failed: the broker refused the SASL login (wrong user or password); the message starts with "authentication failed".
  */
 #define KAFKA_ERR_SASL_AUTHENTICATION_FAILED 58
 
 /*
- Kafka broker error 82: another group member joined with this reader's group.instance.id; this
- reader left the group for good (every read fails with it; close it).
+ Kafka broker error 59: unknown producer id.
+ */
+#define KAFKA_ERR_UNKNOWN_PRODUCER_ID 59
+
+/*
+ Kafka broker error 60: reassignment in progress.
+ */
+#define KAFKA_ERR_REASSIGNMENT_IN_PROGRESS 60
+
+/*
+ Kafka broker error 61: delegation token auth disabled.
+ */
+#define KAFKA_ERR_DELEGATION_TOKEN_AUTH_DISABLED 61
+
+/*
+ Kafka broker error 62: delegation token not found.
+ */
+#define KAFKA_ERR_DELEGATION_TOKEN_NOT_FOUND 62
+
+/*
+ Kafka broker error 63: delegation token owner mismatch.
+ */
+#define KAFKA_ERR_DELEGATION_TOKEN_OWNER_MISMATCH 63
+
+/*
+ Kafka broker error 64: delegation token request not allowed.
+ */
+#define KAFKA_ERR_DELEGATION_TOKEN_REQUEST_NOT_ALLOWED 64
+
+/*
+ Kafka broker error 65: delegation token authorization failed.
+ */
+#define KAFKA_ERR_DELEGATION_TOKEN_AUTHORIZATION_FAILED 65
+
+/*
+ Kafka broker error 66: delegation token expired.
+ */
+#define KAFKA_ERR_DELEGATION_TOKEN_EXPIRED 66
+
+/*
+ Kafka broker error 67: invalid principal type.
+ */
+#define KAFKA_ERR_INVALID_PRINCIPAL_TYPE 67
+
+/*
+ Kafka broker error 68: the group is not empty.
+ */
+#define KAFKA_ERR_NON_EMPTY_GROUP 68
+
+/*
+ Kafka broker error 69: group id not found.
+ */
+#define KAFKA_ERR_GROUP_ID_NOT_FOUND 69
+
+/*
+ Kafka broker error 70 (retriable): fetch session id not found.
+ */
+#define KAFKA_ERR_FETCH_SESSION_ID_NOT_FOUND 70
+
+/*
+ Kafka broker error 71 (retriable): invalid fetch session epoch.
+ */
+#define KAFKA_ERR_INVALID_FETCH_SESSION_EPOCH 71
+
+/*
+ Kafka broker error 72 (retriable): listener not found.
+ */
+#define KAFKA_ERR_LISTENER_NOT_FOUND 72
+
+/*
+ Kafka broker error 73: topic deletion disabled.
+ */
+#define KAFKA_ERR_TOPIC_DELETION_DISABLED 73
+
+/*
+ Kafka broker error 74 (retriable): fenced leader epoch.
+ */
+#define KAFKA_ERR_FENCED_LEADER_EPOCH 74
+
+/*
+ Kafka broker error 75 (retriable): unknown leader epoch.
+ */
+#define KAFKA_ERR_UNKNOWN_LEADER_EPOCH 75
+
+/*
+ Kafka broker error 76: unsupported compression type.
+ */
+#define KAFKA_ERR_UNSUPPORTED_COMPRESSION_TYPE 76
+
+/*
+ Kafka broker error 77: stale broker epoch.
+ */
+#define KAFKA_ERR_STALE_BROKER_EPOCH 77
+
+/*
+ Kafka broker error 78 (retriable): offset not available.
+ */
+#define KAFKA_ERR_OFFSET_NOT_AVAILABLE 78
+
+/*
+ Kafka broker error 79: member id required.
+ */
+#define KAFKA_ERR_MEMBER_ID_REQUIRED 79
+
+/*
+ Kafka broker error 80 (retriable): preferred leader not available.
+ */
+#define KAFKA_ERR_PREFERRED_LEADER_NOT_AVAILABLE 80
+
+/*
+ Kafka broker error 81: group max size reached.
+ */
+#define KAFKA_ERR_GROUP_MAX_SIZE_REACHED 81
+
+/*
+ Kafka broker error 82 (fatal): fenced instance id: another group member joined with this reader's group.instance.id; this reader left the group for good (every read fails with it; close it).
  */
 #define KAFKA_ERR_FENCED_INSTANCE_ID 82
 
 /*
- Local: an argument was invalid (NULL handle, bad value).
+ Kafka broker error 83 (retriable): eligible leaders not available.
  */
-#define KAFKA_ERR_INVALID_ARG -100
+#define KAFKA_ERR_ELIGIBLE_LEADERS_NOT_AVAILABLE 83
 
 /*
- Local: the operation did not finish within its timeout.
+ Kafka broker error 84 (retriable): election not needed.
  */
-#define KAFKA_ERR_TIMED_OUT -101
+#define KAFKA_ERR_ELECTION_NOT_NEEDED 84
 
 /*
- Local: the operation was cancelled through its `kafka_cancel_t`.
+ Kafka broker error 85: no reassignment in progress.
  */
-#define KAFKA_ERR_CANCELLED -102
+#define KAFKA_ERR_NO_REASSIGNMENT_IN_PROGRESS 85
 
 /*
- Local: the handle or its connection is closed.
+ Kafka broker error 86: group subscribed to topic.
  */
-#define KAFKA_ERR_CLOSED -103
+#define KAFKA_ERR_GROUP_SUBSCRIBED_TO_TOPIC 86
 
 /*
- Local: the network connection to a broker failed.
+ Kafka broker error 87: invalid record.
  */
-#define KAFKA_ERR_TRANSPORT -104
+#define KAFKA_ERR_INVALID_RECORD 87
 
 /*
- Local: TLS handshake or certificate failure.
+ Kafka broker error 88 (retriable): unstable offset commit.
  */
-#define KAFKA_ERR_TLS -105
+#define KAFKA_ERR_UNSTABLE_OFFSET_COMMIT 88
 
 /*
- Local: SASL authentication failed on this side (e.g. the broker's SCRAM signature is wrong);
- a login the broker refuses is KAFKA_ERR_SASL_AUTHENTICATION_FAILED.
+ Kafka broker error 89 (retriable): throttling quota exceeded.
  */
-#define KAFKA_ERR_AUTHENTICATION -106
+#define KAFKA_ERR_THROTTLING_QUOTA_EXCEEDED 89
 
 /*
- Local: the broker and this library share no version of a needed API.
+ Kafka broker error 90 (fatal): producer fenced: a newer producer with the same transactional.id took over; the fenced one can never write again.
  */
-#define KAFKA_ERR_UNSUPPORTED_VERSION -107
+#define KAFKA_ERR_PRODUCER_FENCED 90
 
 /*
- Local: the broker sent bytes that do not decode.
+ Kafka broker error 91: resource not found.
  */
-#define KAFKA_ERR_MALFORMED -108
+#define KAFKA_ERR_RESOURCE_NOT_FOUND 91
 
 /*
- Local: a bug in this library (including a caught panic).
+ Kafka broker error 92: duplicate resource.
  */
-#define KAFKA_ERR_INTERNAL -109
+#define KAFKA_ERR_DUPLICATE_RESOURCE 92
 
 /*
- Local: a configuration key is unknown or its value invalid.
+ Kafka broker error 93: unacceptable credential.
  */
-#define KAFKA_ERR_CONFIG -110
+#define KAFKA_ERR_UNACCEPTABLE_CREDENTIAL 93
 
 /*
- Local: a batch iterator has no more messages.
+ Kafka broker error 94: inconsistent voter set.
  */
-#define KAFKA_ERR_END_OF_BATCH -111
+#define KAFKA_ERR_INCONSISTENT_VOTER_SET 94
 
 /*
- Local: compressing or decompressing failed.
+ Kafka broker error 95: invalid update version.
  */
-#define KAFKA_ERR_COMPRESSION -112
+#define KAFKA_ERR_INVALID_UPDATE_VERSION 95
 
 /*
- Local: the thing asked for does not exist (an index past the end, an unknown broker).
+ Kafka broker error 96: feature update failed.
  */
-#define KAFKA_ERR_NOT_FOUND -113
+#define KAFKA_ERR_FEATURE_UPDATE_FAILED 96
 
 /*
- Local: an output buffer is too small.
+ Kafka broker error 97: principal deserialization failure.
  */
-#define KAFKA_ERR_BUFFER_TOO_SMALL -114
+#define KAFKA_ERR_PRINCIPAL_DESERIALIZATION_FAILURE 97
 
 /*
- Local: the call is not valid in the handle's current state (e.g. after fork()).
+ Kafka broker error 98: snapshot not found.
  */
-#define KAFKA_ERR_STATE -115
+#define KAFKA_ERR_SNAPSHOT_NOT_FOUND 98
 
 /*
- Local: the writer's queue is full (`queue.buffering.max.messages`); poll and retry.
+ Kafka broker error 99: position out of range.
  */
-#define KAFKA_ERR_QUEUE_FULL -116
+#define KAFKA_ERR_POSITION_OUT_OF_RANGE 99
+
+/*
+ Kafka broker error 100 (retriable): unknown topic id.
+ */
+#define KAFKA_ERR_UNKNOWN_TOPIC_ID 100
+
+/*
+ Kafka broker error 101: duplicate broker registration.
+ */
+#define KAFKA_ERR_DUPLICATE_BROKER_REGISTRATION 101
+
+/*
+ Kafka broker error 102: broker id not registered.
+ */
+#define KAFKA_ERR_BROKER_ID_NOT_REGISTERED 102
+
+/*
+ Kafka broker error 103 (retriable): inconsistent topic id.
+ */
+#define KAFKA_ERR_INCONSISTENT_TOPIC_ID 103
+
+/*
+ Kafka broker error 104: inconsistent cluster id.
+ */
+#define KAFKA_ERR_INCONSISTENT_CLUSTER_ID 104
+
+/*
+ Kafka broker error 105: transactional id not found.
+ */
+#define KAFKA_ERR_TRANSACTIONAL_ID_NOT_FOUND 105
+
+/*
+ Kafka broker error 106 (retriable): fetch session topic id error.
+ */
+#define KAFKA_ERR_FETCH_SESSION_TOPIC_ID_ERROR 106
+
+/*
+ Kafka broker error 107: ineligible replica.
+ */
+#define KAFKA_ERR_INELIGIBLE_REPLICA 107
+
+/*
+ Kafka broker error 108: new leader elected.
+ */
+#define KAFKA_ERR_NEW_LEADER_ELECTED 108
+
+/*
+ Kafka broker error 109: offset moved to tiered storage.
+ */
+#define KAFKA_ERR_OFFSET_MOVED_TO_TIERED_STORAGE 109
+
+/*
+ Kafka broker error 110: fenced member epoch.
+ */
+#define KAFKA_ERR_FENCED_MEMBER_EPOCH 110
+
+/*
+ Kafka broker error 111: unreleased instance id.
+ */
+#define KAFKA_ERR_UNRELEASED_INSTANCE_ID 111
+
+/*
+ Kafka broker error 112: unsupported assignor.
+ */
+#define KAFKA_ERR_UNSUPPORTED_ASSIGNOR 112
+
+/*
+ Kafka broker error 113: stale member epoch.
+ */
+#define KAFKA_ERR_STALE_MEMBER_EPOCH 113
+
+/*
+ Kafka broker error 114: mismatched endpoint type.
+ */
+#define KAFKA_ERR_MISMATCHED_ENDPOINT_TYPE 114
+
+/*
+ Kafka broker error 115: unsupported endpoint type.
+ */
+#define KAFKA_ERR_UNSUPPORTED_ENDPOINT_TYPE 115
+
+/*
+ Kafka broker error 116: unknown controller id.
+ */
+#define KAFKA_ERR_UNKNOWN_CONTROLLER_ID 116
+
+/*
+ Kafka broker error 117: unknown subscription id.
+ */
+#define KAFKA_ERR_UNKNOWN_SUBSCRIPTION_ID 117
+
+/*
+ Kafka broker error 118: telemetry too large.
+ */
+#define KAFKA_ERR_TELEMETRY_TOO_LARGE 118
+
+/*
+ Kafka broker error 119: invalid registration.
+ */
+#define KAFKA_ERR_INVALID_REGISTRATION 119
+
+/*
+ Kafka broker error 120: transaction abortable.
+ */
+#define KAFKA_ERR_TRANSACTION_ABORTABLE 120
+
+/*
+ Kafka broker error 121: invalid record state.
+ */
+#define KAFKA_ERR_INVALID_RECORD_STATE 121
+
+/*
+ Kafka broker error 122 (retriable): share session not found.
+ */
+#define KAFKA_ERR_SHARE_SESSION_NOT_FOUND 122
+
+/*
+ Kafka broker error 123 (retriable): invalid share session epoch.
+ */
+#define KAFKA_ERR_INVALID_SHARE_SESSION_EPOCH 123
+
+/*
+ Kafka broker error 124: fenced state epoch.
+ */
+#define KAFKA_ERR_FENCED_STATE_EPOCH 124
+
+/*
+ Kafka broker error 125: invalid voter key.
+ */
+#define KAFKA_ERR_INVALID_VOTER_KEY 125
+
+/*
+ Kafka broker error 126: duplicate voter.
+ */
+#define KAFKA_ERR_DUPLICATE_VOTER 126
+
+/*
+ Kafka broker error 127: voter not found.
+ */
+#define KAFKA_ERR_VOTER_NOT_FOUND 127
+
+/*
+ Kafka broker error 128: invalid regular expression.
+ */
+#define KAFKA_ERR_INVALID_REGULAR_EXPRESSION 128
+
+/*
+ Kafka broker error 129: rebootstrap required.
+ */
+#define KAFKA_ERR_REBOOTSTRAP_REQUIRED 129
+
+/*
+ Kafka broker error 130: streams invalid topology.
+ */
+#define KAFKA_ERR_STREAMS_INVALID_TOPOLOGY 130
+
+/*
+ Kafka broker error 131: streams invalid topology epoch.
+ */
+#define KAFKA_ERR_STREAMS_INVALID_TOPOLOGY_EPOCH 131
+
+/*
+ Kafka broker error 132: streams topology fenced.
+ */
+#define KAFKA_ERR_STREAMS_TOPOLOGY_FENCED 132
+
+/*
+ Kafka broker error 133 (retriable): share session limit reached.
+ */
+#define KAFKA_ERR_SHARE_SESSION_LIMIT_REACHED 133
+
+/*
+ Local error -100: invalid argument: an argument was invalid (NULL handle, bad value); the message names the function and the argument.
+ */
+#define KAFKA_ERR_INVALID_ARG (-100)
+
+/*
+ Local error -101 (retriable): timed out: the operation did not finish within its timeout.
+ */
+#define KAFKA_ERR_TIMED_OUT (-101)
+
+/*
+ Local error -102: operation cancelled: the operation was cancelled through its kafka_cancel_t.
+ */
+#define KAFKA_ERR_CANCELLED (-102)
+
+/*
+ Local error -103: handle or connection closed: the handle or its connection is closed.
+ */
+#define KAFKA_ERR_CLOSED (-103)
+
+/*
+ Local error -104 (retriable): broker transport failure: the network connection to a broker failed.
+ */
+#define KAFKA_ERR_TRANSPORT (-104)
+
+/*
+ Local error -105: TLS failure: TLS handshake or certificate failure.
+ */
+#define KAFKA_ERR_TLS (-105)
+
+/*
+ Local error -106: authentication failed: SASL authentication failed on this side (e.g. the broker's SCRAM signature is wrong); a login the broker refuses is KAFKA_ERR_SASL_AUTHENTICATION_FAILED.
+ */
+#define KAFKA_ERR_AUTHENTICATION (-106)
+
+/*
+ Local error -107: no protocol version in common with the broker: the broker and this library share no version of a needed API.
+ */
+#define KAFKA_ERR_UNSUPPORTED_VERSION (-107)
+
+/*
+ Local error -108: malformed response from broker: the broker sent bytes that do not decode (or the server is not a Kafka broker).
+ */
+#define KAFKA_ERR_MALFORMED (-108)
+
+/*
+ Local error -109: internal error: a bug in this library (including a caught panic).
+ */
+#define KAFKA_ERR_INTERNAL (-109)
+
+/*
+ Local error -110: invalid configuration: a configuration key is unknown or its value invalid.
+ */
+#define KAFKA_ERR_CONFIG (-110)
+
+/*
+ Local error -111: no more messages in batch: a batch iterator has no more messages.
+ */
+#define KAFKA_ERR_END_OF_BATCH (-111)
+
+/*
+ Local error -112: compression or decompression failed.
+ */
+#define KAFKA_ERR_COMPRESSION (-112)
+
+/*
+ Local error -113: not found: the thing asked for does not exist (an index past the end, an unknown broker).
+ */
+#define KAFKA_ERR_NOT_FOUND (-113)
+
+/*
+ Local error -114: buffer too small: an output buffer is too small; the size needed was written.
+ */
+#define KAFKA_ERR_BUFFER_TOO_SMALL (-114)
+
+/*
+ Local error -115: operation not valid in the current state: the call is not valid in the handle's current state (e.g. after fork()).
+ */
+#define KAFKA_ERR_STATE (-115)
+
+/*
+ Local error -116 (retriable): the producer queue is full: the writer's queue is full (queue.buffering.max.messages); poll and retry.
+ */
+#define KAFKA_ERR_QUEUE_FULL (-116)
 
 #ifdef __cplusplus
 extern "C" {
@@ -732,26 +1367,74 @@ void kafka_conn_close(kafka_conn_t *conn);
 /*
  The symbolic name of an error code, e.g. "UNKNOWN_TOPIC_OR_PARTITION" or "TIMED_OUT";
  "UNKNOWN" for a value that is no code. The string is static: never free it.
- Any thread may call this.
+ Any thread may call this; it leaves the last error alone.
  */
 const char *kafka_err_name(kafka_err_t err);
 
 /*
  A short English description of an error code. The string is static: never free it.
- Any thread may call this.
+ Any thread may call this; it leaves the last error alone.
  */
 const char *kafka_err_str(kafka_err_t err);
 
 /*
+ True if trying the same operation again may succeed (after a backoff; the library refreshes
+ metadata itself): Kafka's retriable broker codes (those whose Java exception is a
+ RetriableException, e.g. NOT_LEADER_OR_FOLLOWER, REQUEST_TIMED_OUT) and the local
+ KAFKA_ERR_TIMED_OUT, KAFKA_ERR_TRANSPORT and KAFKA_ERR_QUEUE_FULL. False for KAFKA_OK and for
+ unknown values. Any thread may call this; it leaves the last error alone.
+ */
+bool kafka_err_is_retriable(kafka_err_t err);
+
+/*
+ True if the handle that returned `err` cannot recover: every later call on it fails, so close
+ it and create a new one. Today: KAFKA_ERR_FENCED_INSTANCE_ID (a reader replaced by another
+ with the same group.instance.id) and KAFKA_ERR_PRODUCER_FENCED. False for unknown values.
+ Any thread may call this; it leaves the last error alone.
+ */
+bool kafka_err_is_fatal(kafka_err_t err);
+
+/*
+ The number of rows in the error table (every code this library knows, KAFKA_OK included);
+ walk it with kafka_err_desc_at(0 .. count-1).
+ */
+size_t kafka_err_desc_count(void);
+
+/*
+ Row `index` of the error table, or NULL past the end. Rows are in no promised order (today:
+ KAFKA_OK, Kafka's codes ascending, then the local codes). The row is static: never free it.
+ Read a row through the pointer, not as an array: the struct may grow (see its `size`).
+ Any thread may call this; it leaves the last error alone.
+ */
+const kafka_err_desc_t *kafka_err_desc_at(size_t index);
+
+/*
+ The row of the error table for `err`, or NULL if it is no code. The row is static.
+ Any thread may call this; it leaves the last error alone.
+ */
+const kafka_err_desc_t *kafka_err_desc(kafka_err_t err);
+
+/*
  The detail of the last failed call on the calling thread, e.g.
- "connect to 127.0.0.1:9092 (127.0.0.1:9092): Connection refused"; "" if the last call
- succeeded. Every call into the library resets it. The string belongs to the library and stays
- valid until the next call into the library on this thread; copy it to keep it.
+ "connect to 127.0.0.1:9092 (127.0.0.1:9092): Connection refused"; "" if that call succeeded.
+
+ Which calls set it: every function that returns kafka_err_t (except kafka_last_error_code)
+ records its outcome on the calling thread: its code and detail when it fails, KAFKA_OK and ""
+ when it succeeds. Every other function leaves it untouched: the accessors that return a value
+ (kafka_message_value, kafka_writer_pending, kafka_reader_offset, ...), the void `*_free` and
+ kafka_batch_close / kafka_conn_close, kafka_err_name / kafka_err_str / kafka_err_is_* /
+ kafka_err_desc*, kafka_version*, and these two functions. So the error of a failed call can
+ be read after freeing other objects, and `printf("%s: %s", kafka_err_name(rc),
+ kafka_last_error_message())` prints the detail whatever order the arguments are evaluated in.
+
+ The string belongs to the library and stays valid until the next function returning
+ kafka_err_t on this thread; copy it to keep it.
  */
 const char *kafka_last_error_message(void);
 
 /*
- The code of the last failed call on the calling thread, or KAFKA_OK if it succeeded.
+ The code of the last function returning kafka_err_t called on this thread (see
+ kafka_last_error_message for which calls set it): KAFKA_OK if it succeeded.
  */
 kafka_err_t kafka_last_error_code(void);
 

@@ -6,221 +6,44 @@
 
 use std::fmt;
 
-/// Local (non-broker) error codes. They live in -100..=-199 so they can never collide with Kafka's.
+#[path = "error_table.rs"]
+mod table;
+pub use table::ErrorDef;
+
+/// Every error code with its name, description and flags (src/error_table.rs).
+pub const ERRORS: &[ErrorDef] = table::ERRORS;
+
+/// Local (non-broker) error codes, generated from the table. They live in -100..=-199 so they
+/// can never collide with Kafka's.
 pub mod code {
-    pub const OK: i32 = 0;
-    pub const INVALID_ARG: i32 = -100;
-    pub const TIMED_OUT: i32 = -101;
-    pub const CANCELLED: i32 = -102;
-    pub const CLOSED: i32 = -103;
-    pub const TRANSPORT: i32 = -104;
-    pub const TLS: i32 = -105;
-    pub const AUTHENTICATION: i32 = -106;
-    pub const UNSUPPORTED_VERSION: i32 = -107;
-    pub const MALFORMED: i32 = -108;
-    pub const INTERNAL: i32 = -109;
-    pub const CONFIG: i32 = -110;
-    pub const END_OF_BATCH: i32 = -111;
-    pub const COMPRESSION: i32 = -112;
-    pub const NOT_FOUND: i32 = -113;
-    pub const BUFFER_TOO_SMALL: i32 = -114;
-    pub const STATE: i32 = -115;
-    pub const QUEUE_FULL: i32 = -116;
+    include!(concat!(env!("OUT_DIR"), "/local_codes.rs"));
 }
 
-/// (code, NAME, description) for every local code, in code order.
-const LOCAL: &[(i32, &str, &str)] = &[
-    (code::INVALID_ARG, "INVALID_ARG", "Local: invalid argument"),
-    (code::TIMED_OUT, "TIMED_OUT", "Local: timed out"),
-    (code::CANCELLED, "CANCELLED", "Local: operation cancelled"),
-    (code::CLOSED, "CLOSED", "Local: handle or connection closed"),
-    (code::TRANSPORT, "TRANSPORT", "Local: broker transport failure"),
-    (code::TLS, "TLS", "Local: TLS failure"),
-    (code::AUTHENTICATION, "AUTHENTICATION", "Local: authentication failed"),
-    (
-        code::UNSUPPORTED_VERSION,
-        "UNSUPPORTED_VERSION",
-        "Local: no protocol version in common with the broker",
-    ),
-    (code::MALFORMED, "MALFORMED", "Local: malformed response from broker"),
-    (code::INTERNAL, "INTERNAL", "Local: internal error"),
-    (code::CONFIG, "CONFIG", "Local: invalid configuration"),
-    (code::END_OF_BATCH, "END_OF_BATCH", "Local: no more messages in batch"),
-    (code::COMPRESSION, "COMPRESSION", "Local: compression or decompression failed"),
-    (code::NOT_FOUND, "NOT_FOUND", "Local: not found"),
-    (code::BUFFER_TOO_SMALL, "BUFFER_TOO_SMALL", "Local: buffer too small"),
-    (code::STATE, "STATE", "Local: operation not valid in the current state"),
-    (code::QUEUE_FULL, "QUEUE_FULL", "Local: the producer queue is full"),
-];
-
-/// Kafka's broker error codes (org.apache.kafka.common.protocol.Errors), indexed by code + 1.
-const BROKER: &[&str] = &[
-    "UNKNOWN_SERVER_ERROR",
-    "NONE",
-    "OFFSET_OUT_OF_RANGE",
-    "CORRUPT_MESSAGE",
-    "UNKNOWN_TOPIC_OR_PARTITION",
-    "INVALID_FETCH_SIZE",
-    "LEADER_NOT_AVAILABLE",
-    "NOT_LEADER_OR_FOLLOWER",
-    "REQUEST_TIMED_OUT",
-    "BROKER_NOT_AVAILABLE",
-    "REPLICA_NOT_AVAILABLE",
-    "MESSAGE_TOO_LARGE",
-    "STALE_CONTROLLER_EPOCH",
-    "OFFSET_METADATA_TOO_LARGE",
-    "NETWORK_EXCEPTION",
-    "COORDINATOR_LOAD_IN_PROGRESS",
-    "COORDINATOR_NOT_AVAILABLE",
-    "NOT_COORDINATOR",
-    "INVALID_TOPIC_EXCEPTION",
-    "RECORD_LIST_TOO_LARGE",
-    "NOT_ENOUGH_REPLICAS",
-    "NOT_ENOUGH_REPLICAS_AFTER_APPEND",
-    "INVALID_REQUIRED_ACKS",
-    "ILLEGAL_GENERATION",
-    "INCONSISTENT_GROUP_PROTOCOL",
-    "INVALID_GROUP_ID",
-    "UNKNOWN_MEMBER_ID",
-    "INVALID_SESSION_TIMEOUT",
-    "REBALANCE_IN_PROGRESS",
-    "INVALID_COMMIT_OFFSET_SIZE",
-    "TOPIC_AUTHORIZATION_FAILED",
-    "GROUP_AUTHORIZATION_FAILED",
-    "CLUSTER_AUTHORIZATION_FAILED",
-    "INVALID_TIMESTAMP",
-    "UNSUPPORTED_SASL_MECHANISM",
-    "ILLEGAL_SASL_STATE",
-    "UNSUPPORTED_VERSION",
-    "TOPIC_ALREADY_EXISTS",
-    "INVALID_PARTITIONS",
-    "INVALID_REPLICATION_FACTOR",
-    "INVALID_REPLICA_ASSIGNMENT",
-    "INVALID_CONFIG",
-    "NOT_CONTROLLER",
-    "INVALID_REQUEST",
-    "UNSUPPORTED_FOR_MESSAGE_FORMAT",
-    "POLICY_VIOLATION",
-    "OUT_OF_ORDER_SEQUENCE_NUMBER",
-    "DUPLICATE_SEQUENCE_NUMBER",
-    "INVALID_PRODUCER_EPOCH",
-    "INVALID_TXN_STATE",
-    "INVALID_PRODUCER_ID_MAPPING",
-    "INVALID_TRANSACTION_TIMEOUT",
-    "CONCURRENT_TRANSACTIONS",
-    "TRANSACTION_COORDINATOR_FENCED",
-    "TRANSACTIONAL_ID_AUTHORIZATION_FAILED",
-    "SECURITY_DISABLED",
-    "OPERATION_NOT_ATTEMPTED",
-    "KAFKA_STORAGE_ERROR",
-    "LOG_DIR_NOT_FOUND",
-    "SASL_AUTHENTICATION_FAILED",
-    "UNKNOWN_PRODUCER_ID",
-    "REASSIGNMENT_IN_PROGRESS",
-    "DELEGATION_TOKEN_AUTH_DISABLED",
-    "DELEGATION_TOKEN_NOT_FOUND",
-    "DELEGATION_TOKEN_OWNER_MISMATCH",
-    "DELEGATION_TOKEN_REQUEST_NOT_ALLOWED",
-    "DELEGATION_TOKEN_AUTHORIZATION_FAILED",
-    "DELEGATION_TOKEN_EXPIRED",
-    "INVALID_PRINCIPAL_TYPE",
-    "NON_EMPTY_GROUP",
-    "GROUP_ID_NOT_FOUND",
-    "FETCH_SESSION_ID_NOT_FOUND",
-    "INVALID_FETCH_SESSION_EPOCH",
-    "LISTENER_NOT_FOUND",
-    "TOPIC_DELETION_DISABLED",
-    "FENCED_LEADER_EPOCH",
-    "UNKNOWN_LEADER_EPOCH",
-    "UNSUPPORTED_COMPRESSION_TYPE",
-    "STALE_BROKER_EPOCH",
-    "OFFSET_NOT_AVAILABLE",
-    "MEMBER_ID_REQUIRED",
-    "PREFERRED_LEADER_NOT_AVAILABLE",
-    "GROUP_MAX_SIZE_REACHED",
-    "FENCED_INSTANCE_ID",
-    "ELIGIBLE_LEADERS_NOT_AVAILABLE",
-    "ELECTION_NOT_NEEDED",
-    "NO_REASSIGNMENT_IN_PROGRESS",
-    "GROUP_SUBSCRIBED_TO_TOPIC",
-    "INVALID_RECORD",
-    "UNSTABLE_OFFSET_COMMIT",
-    "THROTTLING_QUOTA_EXCEEDED",
-    "PRODUCER_FENCED",
-    "RESOURCE_NOT_FOUND",
-    "DUPLICATE_RESOURCE",
-    "UNACCEPTABLE_CREDENTIAL",
-    "INCONSISTENT_VOTER_SET",
-    "INVALID_UPDATE_VERSION",
-    "FEATURE_UPDATE_FAILED",
-    "PRINCIPAL_DESERIALIZATION_FAILURE",
-    "SNAPSHOT_NOT_FOUND",
-    "POSITION_OUT_OF_RANGE",
-    "UNKNOWN_TOPIC_ID",
-    "DUPLICATE_BROKER_REGISTRATION",
-    "BROKER_ID_NOT_REGISTERED",
-    "INCONSISTENT_TOPIC_ID",
-    "INCONSISTENT_CLUSTER_ID",
-    "TRANSACTIONAL_ID_NOT_FOUND",
-    "FETCH_SESSION_TOPIC_ID_ERROR",
-    "INELIGIBLE_REPLICA",
-    "NEW_LEADER_ELECTED",
-    "OFFSET_MOVED_TO_TIERED_STORAGE",
-    "FENCED_MEMBER_EPOCH",
-    "UNRELEASED_INSTANCE_ID",
-    "UNSUPPORTED_ASSIGNOR",
-    "STALE_MEMBER_EPOCH",
-    "MISMATCHED_ENDPOINT_TYPE",
-    "UNSUPPORTED_ENDPOINT_TYPE",
-    "UNKNOWN_CONTROLLER_ID",
-    "UNKNOWN_SUBSCRIPTION_ID",
-    "TELEMETRY_TOO_LARGE",
-    "INVALID_REGISTRATION",
-    "TRANSACTION_ABORTABLE",
-    "INVALID_RECORD_STATE",
-    "SHARE_SESSION_NOT_FOUND",
-    "INVALID_SHARE_SESSION_EPOCH",
-    "FENCED_STATE_EPOCH",
-    "INVALID_VOTER_KEY",
-    "DUPLICATE_VOTER",
-    "VOTER_NOT_FOUND",
-    "INVALID_REGULAR_EXPRESSION",
-    "REBOOTSTRAP_REQUIRED",
-    "STREAMS_INVALID_TOPOLOGY",
-    "STREAMS_INVALID_TOPOLOGY_EPOCH",
-    "STREAMS_TOPOLOGY_FENCED",
-    "SHARE_SESSION_LIMIT_REACHED",
-];
+/// The table's row for a code, or None if the code is unknown.
+pub fn lookup(code: i32) -> Option<&'static ErrorDef> {
+    ERRORS.iter().find(|d| d.code == code)
+}
 
 /// The symbolic name of a code ("UNKNOWN_TOPIC_OR_PARTITION", "TIMED_OUT"), or None if unknown.
 pub fn name(code: i32) -> Option<&'static str> {
-    if code == code::OK {
-        return Some("OK");
-    }
-    if code >= -1 {
-        return BROKER.get((code + 1) as usize).copied();
-    }
-    LOCAL.iter().find(|e| e.0 == code).map(|e| e.1)
+    lookup(code).map(|d| d.name)
 }
 
 /// A short human description of a code: "Local: timed out", "Broker: unknown topic or partition".
-pub fn describe(code: i32) -> String {
-    if code == code::OK {
-        return "Success".to_string();
-    }
-    if let Some(e) = LOCAL.iter().find(|e| e.0 == code) {
-        return e.2.to_string();
-    }
-    match name(code) {
-        Some(n) => format!("Broker: {}", n.replace('_', " ").to_lowercase()),
-        None => "Unknown error code".to_string(),
-    }
+pub fn describe(code: i32) -> &'static str {
+    lookup(code).map_or("Unknown error code", |d| d.desc)
 }
 
-/// Broker error codes a client should retry after refreshing metadata or backing off.
+/// Trying again (after a metadata refresh or a backoff) may succeed: Kafka's retriable broker
+/// codes, and the local TIMED_OUT, TRANSPORT and QUEUE_FULL. False for unknown codes.
 pub fn is_retriable(code: i32) -> bool {
-    matches!(code, 2 | 3 | 5 | 6 | 7 | 13 | 14 | 15 | 16 | 19 | 20 | 56 | 74 | 75 | 78 | 89 | 100 | 108)
-        || matches!(code, code::TRANSPORT | code::TIMED_OUT)
+    lookup(code).is_some_and(|d| d.retriable)
+}
+
+/// The handle that reported the code cannot recover (e.g. FENCED_INSTANCE_ID). False for
+/// unknown codes.
+pub fn is_fatal(code: i32) -> bool {
+    lookup(code).is_some_and(|d| d.fatal)
 }
 
 /// An error: a stable code plus a message with the detail ("connect to 127.0.0.1:9092: refused").
@@ -324,13 +147,46 @@ mod tests {
 
     #[test]
     fn local_codes_are_in_their_band_and_named() {
-        for (c, n, d) in LOCAL {
-            assert!((-199..=-100).contains(c), "{n}");
-            assert_eq!(name(*c), Some(*n));
-            assert_eq!(describe(*c), *d);
+        for d in ERRORS.iter().filter(|d| d.code < -1) {
+            assert!((-199..=-100).contains(&d.code), "{}", d.name);
+            assert!(d.desc.starts_with("Local: "), "{}", d.name);
         }
+        assert_eq!(code::INVALID_ARG, -100);
+        assert_eq!(code::QUEUE_FULL, -116);
         assert_eq!(describe(3), "Broker: unknown topic or partition");
+        assert_eq!(describe(code::TIMED_OUT), "Local: timed out");
         assert_eq!(name(-150), None);
+        assert_eq!(describe(-150), "Unknown error code");
+    }
+
+    #[test]
+    fn the_table_has_no_duplicate_code_or_name() {
+        let mut codes = std::collections::HashSet::new();
+        let mut names = std::collections::HashSet::new();
+        for d in ERRORS {
+            assert!(codes.insert(d.code), "code {} twice", d.code);
+            assert!(names.insert(d.name), "name {} twice", d.name);
+            assert!(!d.desc.is_empty() && !d.desc.contains('\0'), "{}", d.name);
+            assert!(d.name.bytes().all(|b| b.is_ascii_uppercase() || b.is_ascii_digit() || b == b'_'));
+        }
+        // Kafka's codes -1..=133 are all there (Kafka 4.3), with nothing between them missing.
+        assert!((-1..=133).all(|c| lookup(c).is_some()));
+        assert!(ERRORS.iter().all(|d| d.code >= -1 || (-199..=-100).contains(&d.code)));
+    }
+
+    #[test]
+    fn retriable_and_fatal_follow_kafka() {
+        // Retriable in Kafka's Java client (a RetriableException).
+        for c in [2, 3, 5, 6, 7, 9, 13, 14, 15, 16, 19, 20, 41, 51, 56, 74, 75, 78, 88, 89, 100, 133] {
+            assert!(is_retriable(c), "{c} {:?}", name(c));
+        }
+        for c in [-1, 1, 10, 22, 25, 27, 29, 35, 47, 58, 82, 87, 90, 108, code::INVALID_ARG, code::CONFIG] {
+            assert!(!is_retriable(c), "{c} {:?}", name(c));
+        }
+        assert!(is_retriable(code::TIMED_OUT) && is_retriable(code::TRANSPORT));
+        assert!(is_fatal(82) && is_fatal(90));
+        assert!(!is_fatal(3) && !is_fatal(code::TIMED_OUT) && !is_fatal(9999) && !is_retriable(9999));
+        assert!(ERRORS.iter().all(|d| !(d.retriable && d.fatal)), "retriable and fatal exclude each other");
     }
 
     #[test]

@@ -6,7 +6,7 @@ use std::sync::Arc;
 use super::error::kafka_err_t;
 use super::handle::{self, borrow, borrow_mut, check_out, Handle};
 use super::message::{into_c, kafka_message_t};
-use super::panic::{guard, guard_value};
+use super::panic::{guard, guard_value, guard_void};
 use crate::conn::FetchedBatch;
 use crate::error::{code, Error};
 
@@ -23,7 +23,7 @@ pub(crate) struct BatchState {
 
 impl Handle for kafka_batch_t {
     type Inner = BatchState;
-    const NAME: &'static str = "batch";
+    const ARG: &'static str = "batch";
 }
 
 pub(crate) fn into_c_batch(batch: FetchedBatch) -> *mut kafka_batch_t {
@@ -36,7 +36,7 @@ pub(crate) fn into_c_batch(batch: FetchedBatch) -> *mut kafka_batch_t {
 /// corrupt batch (which also ends it). No network I/O happens here.
 #[no_mangle]
 pub extern "C" fn kafka_batch_next(batch: *mut kafka_batch_t, out: *mut *mut kafka_message_t) -> kafka_err_t {
-    guard(|| unsafe {
+    guard("kafka_batch_next", || unsafe {
         let b = borrow_mut(batch)?;
         check_out(out, "out")?;
         match b.batch.next_message()? {
@@ -58,7 +58,7 @@ pub extern "C" fn kafka_batch_high_water_mark(batch: *const kafka_batch_t) -> i6
 /// Frees the batch. Messages taken from it stay valid until freed. NULL is ignored.
 #[no_mangle]
 pub extern "C" fn kafka_batch_close(batch: *mut kafka_batch_t) {
-    let _ = guard(|| {
+    guard_void(|| {
         unsafe { handle::free(batch) };
         Ok(())
     });

@@ -4,7 +4,7 @@ use std::ffi::{c_char, CString};
 
 use super::error::kafka_err_t;
 use super::handle::{self, borrow, Handle};
-use super::panic::{guard, guard_value};
+use super::panic::{guard, guard_value, guard_void};
 use crate::cluster::BrokerInfo;
 use crate::error::{code, Error};
 
@@ -23,7 +23,7 @@ pub(crate) struct BrokerEntry {
 
 impl Handle for kafka_broker_list_t {
     type Inner = Vec<BrokerEntry>;
-    const NAME: &'static str = "broker list";
+    const ARG: &'static str = "list";
 }
 
 pub(crate) fn into_c(brokers: Vec<BrokerInfo>) -> *mut kafka_broker_list_t {
@@ -59,7 +59,7 @@ pub extern "C" fn kafka_broker_list_get(
     port: *mut i32,
     rack: *mut *const c_char,
 ) -> kafka_err_t {
-    guard(|| unsafe {
+    guard("kafka_broker_list_get", || unsafe {
         let l = borrow(list)?;
         let b = l
             .get(index)
@@ -92,7 +92,7 @@ pub extern "C" fn kafka_broker_list_addr(list: *const kafka_broker_list_t, index
 /// Frees the list. NULL is ignored.
 #[no_mangle]
 pub extern "C" fn kafka_broker_list_free(list: *mut kafka_broker_list_t) {
-    let _ = guard(|| {
+    guard_void(|| {
         unsafe { handle::free(list) };
         Ok(())
     });

@@ -3,7 +3,7 @@
 
 use super::error::kafka_err_t;
 use super::handle::{self, borrow, Handle};
-use super::panic::guard;
+use super::panic::{guard, guard_void};
 use crate::runtime::CancelToken;
 
 /// A cancellation token. Pass it to blocking calls; kafka_cancel_fire() from any thread makes
@@ -15,20 +15,22 @@ pub struct kafka_cancel_t {
 
 impl Handle for kafka_cancel_t {
     type Inner = CancelToken;
-    const NAME: &'static str = "cancel";
+    const ARG: &'static str = "cancel";
 }
 
 /// Creates a token in `*out`. Free it with kafka_cancel_free once no call uses it.
 #[no_mangle]
 pub extern "C" fn kafka_cancel_new(out: *mut *mut kafka_cancel_t) -> kafka_err_t {
-    guard(|| unsafe { handle::write_out(out, "out", handle::into_raw::<kafka_cancel_t>(CancelToken::new())) })
+    guard("kafka_cancel_new", || unsafe {
+        handle::write_out(out, "out", handle::into_raw::<kafka_cancel_t>(CancelToken::new()))
+    })
 }
 
 /// Fires the token. Safe to call from any thread, any number of times, including while other
 /// threads block in calls that were given this token.
 #[no_mangle]
 pub extern "C" fn kafka_cancel_fire(cancel: *const kafka_cancel_t) -> kafka_err_t {
-    guard(|| unsafe {
+    guard("kafka_cancel_fire", || unsafe {
         borrow(cancel)?.fire();
         Ok(())
     })
@@ -43,7 +45,7 @@ pub extern "C" fn kafka_cancel_is_fired(cancel: *const kafka_cancel_t) -> i32 {
 /// Frees the token. No call may still be using it. NULL is ignored.
 #[no_mangle]
 pub extern "C" fn kafka_cancel_free(cancel: *mut kafka_cancel_t) {
-    let _ = guard(|| {
+    guard_void(|| {
         unsafe { handle::free(cancel) };
         Ok(())
     });

@@ -21,7 +21,11 @@ pub(crate) fn from_c(codec: i32) -> Result<Compression> {
         KAFKA_COMPRESSION_SNAPPY => Compression::Snappy,
         KAFKA_COMPRESSION_LZ4 => Compression::Lz4,
         KAFKA_COMPRESSION_ZSTD => Compression::Zstd,
-        other => return Err(Error::invalid_arg(format!("unknown compression codec {other}"))),
+        other => {
+            return Err(Error::invalid_arg(format!(
+                "codec is {other}: use a KAFKA_COMPRESSION_* value (0..4)"
+            )))
+        }
     })
 }
 

@@ -4,7 +4,7 @@ use std::ffi::c_char;
 
 use super::error::kafka_err_t;
 use super::handle::{self, borrow, borrow_mut, c_str, Handle};
-use super::panic::guard;
+use super::panic::{guard, guard_void};
 use crate::config::Config;
 
 /// A configuration: string keys and values with librdkafka's names where one exists
@@ -17,14 +17,16 @@ pub struct kafka_config_t {
 
 impl Handle for kafka_config_t {
     type Inner = Config;
-    const NAME: &'static str = "config";
+    const ARG: &'static str = "cfg";
 }
 
 /// Creates an empty configuration (every key at its default) in `*out`.
 /// Returns KAFKA_OK, or KAFKA_ERR_INVALID_ARG if `out` is NULL. Free it with kafka_config_free.
 #[no_mangle]
 pub extern "C" fn kafka_config_new(out: *mut *mut kafka_config_t) -> kafka_err_t {
-    guard(|| unsafe { handle::write_out(out, "out", handle::into_raw::<kafka_config_t>(Config::new())) })
+    guard("kafka_config_new", || unsafe {
+        handle::write_out(out, "out", handle::into_raw::<kafka_config_t>(Config::new()))
+    })
 }
 
 /// Sets `key` to `value`. Returns KAFKA_ERR_CONFIG for an unknown key or a value of the wrong
@@ -39,7 +41,7 @@ pub extern "C" fn kafka_config_set(
     key: *const c_char,
     value: *const c_char,
 ) -> kafka_err_t {
-    guard(|| unsafe {
+    guard("kafka_config_set", || unsafe {
         let cfg = borrow_mut(cfg)?;
         cfg.set(c_str(key, "key")?, c_str(value, "value")?)
     })
@@ -62,7 +64,7 @@ pub extern "C" fn kafka_config_get(
     buf: *mut c_char,
     size: *mut usize,
 ) -> kafka_err_t {
-    guard(|| unsafe {
+    guard("kafka_config_get", || unsafe {
         let cfg = borrow(cfg)?;
         handle::copy_to_buffer(cfg.get_redacted(c_str(key, "key")?)?, buf, size)
     })
@@ -71,7 +73,7 @@ pub extern "C" fn kafka_config_get(
 /// Frees a configuration. NULL is ignored.
 #[no_mangle]
 pub extern "C" fn kafka_config_free(cfg: *mut kafka_config_t) {
-    let _ = guard(|| {
+    guard_void(|| {
         unsafe { handle::free(cfg) };
         Ok(())
     });

@@ -19,7 +19,7 @@ use super::error::kafka_err_t;
 use super::handle::{self, borrow, c_str, check_out, Handle};
 use super::message::{into_c, kafka_message_t, kafka_msg_t, BorrowedBatch};
 use super::new_topic::kafka_new_topic_t;
-use super::panic::guard;
+use super::panic::{guard, guard_void};
 use super::partition_list::{self, kafka_partition_list_t};
 use crate::conn::{Conn, ConnSettings};
 use crate::error::{Error, Result};
@@ -46,7 +46,7 @@ pub struct kafka_conn_t {
 
 impl Handle for kafka_conn_t {
     type Inner = Conn;
-    const NAME: &'static str = "conn";
+    const ARG: &'static str = "conn";
 }
 
 fn run<T>(
@@ -60,6 +60,7 @@ fn run<T>(
 /// The shape of most read calls: borrow the conn, check the out-pointer, run `f` within the
 /// conn's read deadline and the call's limits, convert the result and write it out.
 fn read_into<T, U>(
+    func: &'static str,
     conn: *const kafka_conn_t,
     timeout_ms: i32,
     cancel: *const kafka_cancel_t,
@@ -67,7 +68,7 @@ fn read_into<T, U>(
     call: impl for<'c> FnOnce(&'c Conn) -> std::pin::Pin<Box<dyn std::future::Future<Output = Result<T>> + 'c>>,
     convert: impl FnOnce(T) -> U,
 ) -> kafka_err_t {
-    guard(|| unsafe {
+    guard(func, || unsafe {
         let c = borrow(conn)?;
         check_out(out, "out")?;
         let value = run(c.read_timeout(timeout_from_ms(timeout_ms)), cancel, call(c))?;
@@ -81,11 +82,12 @@ fn strings(list: *const *const c_char, n: usize, what: &str) -> Result<Vec<Strin
         return Ok(Vec::new());
     }
     if list.is_null() {
-        return Err(Error::invalid_arg(format!("{what} is NULL but the count is {n}")));
+        return Err(Error::invalid_arg(format!("{what} is NULL with count {n}")));
     }
     unsafe { std::slice::from_raw_parts(list, n) }
         .iter()
-        .map(|s| unsafe { c_str(*s, what) }.map(str::to_string))
+        .enumerate()
+        .map(|(i, s)| unsafe { c_str(*s, &format!("{what}[{i}]")) }.map(str::to_string))
         .collect()
 }
 
@@ -99,7 +101,7 @@ pub extern "C" fn kafka_conn_dial(
     cancel: *const kafka_cancel_t,
     out: *mut *mut kafka_conn_t,
 ) -> kafka_err_t {
-    guard(|| unsafe {
+    guard("kafka_conn_dial", || unsafe {
         check_out(out, "out")?;
         let settings = ConnSettings::from_config(config_ref(cfg)?)?;
         let addr = c_str(addr, "addr")?;
@@ -123,7 +125,7 @@ pub extern "C" fn kafka_conn_dial_leader(
     cancel: *const kafka_cancel_t,
     out: *mut *mut kafka_conn_t,
 ) -> kafka_err_t {
-    guard(|| unsafe {
+    guard("kafka_conn_dial_leader", || unsafe {
         check_out(out, "out")?;
         let settings = ConnSettings::from_config(config_ref(cfg)?)?;
         let addr = c_str(addr, "addr")?;
@@ -144,7 +146,15 @@ pub extern "C" fn kafka_conn_controller(
     cancel: *const kafka_cancel_t,
     out: *mut *mut kafka_broker_list_t,
 ) -> kafka_err_t {
-    read_into(conn, timeout_ms, cancel, out, |c| Box::pin(c.controller()), |b| broker_list::into_c(vec![b]))
+    read_into(
+        "kafka_conn_controller",
+        conn,
+        timeout_ms,
+        cancel,
+        out,
+        |c| Box::pin(c.controller()),
+        |b| broker_list::into_c(vec![b]),
+    )
 }
 
 /// Every broker of the cluster, in `*out`.
@@ -155,7 +165,15 @@ pub extern "C" fn kafka_conn_brokers(
     cancel: *const kafka_cancel_t,
     out: *mut *mut kafka_broker_list_t,
 ) -> kafka_err_t {
-    read_into(conn, timeout_ms, cancel, out, |c| Box::pin(c.brokers()), broker_list::into_c)
+    read_into(
+        "kafka_conn_brokers",
+        conn,
+        timeout_ms,
+        cancel,
+        out,
+        |c| Box::pin(c.brokers()),
+        broker_list::into_c,
+    )
 }
 
 /// The partitions of the `count` topics in `topics`, or of every topic when `count` is 0 (then
@@ -170,7 +188,7 @@ pub extern "C" fn kafka_conn_read_partitions(
     cancel: *const kafka_cancel_t,
     out: *mut *mut kafka_partition_list_t,
 ) -> kafka_err_t {
-    guard(|| unsafe {
+    guard("kafka_conn_read_partitions", || unsafe {
         let c = borrow(conn)?;
         check_out(out, "out")?;
         let names = strings(topics, count, "topics")?;
@@ -190,14 +208,17 @@ pub extern "C" fn kafka_conn_create_topics(
     timeout_ms: i32,
     cancel: *const kafka_cancel_t,
 ) -> kafka_err_t {
-    guard(|| unsafe {
+    guard("kafka_conn_create_topics", || unsafe {
         let c = borrow(conn)?;
-        if topics.is_null() || count == 0 {
-            return Err(Error::invalid_arg("topics is NULL or count is 0"));
-        }
-        let specs = std::slice::from_raw_parts(topics, count)
+        let specs = handle::c_array(topics, count, "topics")?
             .iter()
-            .map(|t| borrow(*t).cloned())
+            .enumerate()
+            .map(|(i, t)| {
+                if t.is_null() {
+                    return Err(Error::invalid_arg(format!("topics[{i}] is NULL")));
+                }
+                borrow(*t).cloned()
+            })
             .collect::<Result<Vec<_>>>()?;
         let timeout = timeout_from_ms(timeout_ms);
         let broker_wait = timeout.unwrap_or(Duration::from_secs(60));
@@ -214,12 +235,12 @@ pub extern "C" fn kafka_conn_delete_topics(
     timeout_ms: i32,
     cancel: *const kafka_cancel_t,
 ) -> kafka_err_t {
-    guard(|| unsafe {
+    guard("kafka_conn_delete_topics", || unsafe {
         let c = borrow(conn)?;
-        let names = strings(topics, count, "topics")?;
-        if names.is_empty() {
-            return Err(Error::invalid_arg("no topics to delete"));
+        if count == 0 {
+            return Err(Error::invalid_arg("count is 0: topics must hold at least one name"));
         }
+        let names = strings(topics, count, "topics")?;
         let timeout = timeout_from_ms(timeout_ms);
         run(
             c.write_timeout(timeout),
@@ -233,8 +254,9 @@ pub extern "C" fn kafka_conn_delete_topics(
 /// leader only, 0 none (then kafka_conn_write_messages reports base offset -1).
 #[no_mangle]
 pub extern "C" fn kafka_conn_set_required_acks(conn: *const kafka_conn_t, acks: i32) -> kafka_err_t {
-    guard(|| unsafe {
-        let acks = i16::try_from(acks).map_err(|_| Error::invalid_arg(format!("invalid acks {acks}")))?;
+    guard("kafka_conn_set_required_acks", || unsafe {
+        let acks = i16::try_from(acks)
+            .map_err(|_| Error::invalid_arg(format!("acks is {acks}: use -1 (all), 0 or 1")))?;
         borrow(conn)?.set_required_acks(acks)
     })
 }
@@ -252,7 +274,7 @@ pub extern "C" fn kafka_conn_write_messages(
     cancel: *const kafka_cancel_t,
     base_offset: *mut i64,
 ) -> kafka_err_t {
-    guard(|| unsafe {
+    guard("kafka_conn_write_messages", || unsafe {
         let c = borrow(conn)?;
         let codec = compression::from_c(codec)?;
         let batch = BorrowedBatch::new(msgs, count)?;
@@ -280,7 +302,7 @@ pub extern "C" fn kafka_conn_read_batch(
     cancel: *const kafka_cancel_t,
     out: *mut *mut kafka_batch_t,
 ) -> kafka_err_t {
-    guard(|| unsafe {
+    guard("kafka_conn_read_batch", || unsafe {
         let c = borrow(conn)?;
         check_out(out, "out")?;
         let max_wait = Duration::from_millis(max_wait_ms.max(0) as u64);
@@ -302,7 +324,7 @@ pub extern "C" fn kafka_conn_read_message(
     cancel: *const kafka_cancel_t,
     out: *mut *mut kafka_message_t,
 ) -> kafka_err_t {
-    guard(|| unsafe {
+    guard("kafka_conn_read_message", || unsafe {
         let c = borrow(conn)?;
         check_out(out, "out")?;
         let timeout = c.read_timeout(timeout_from_ms(timeout_ms));
@@ -329,7 +351,15 @@ pub extern "C" fn kafka_conn_first_offset(
     cancel: *const kafka_cancel_t,
     offset: *mut i64,
 ) -> kafka_err_t {
-    read_into(conn, timeout_ms, cancel, offset, |c| Box::pin(c.read_first_offset()), |o| o)
+    read_into(
+        "kafka_conn_first_offset",
+        conn,
+        timeout_ms,
+        cancel,
+        offset,
+        |c| Box::pin(c.read_first_offset()),
+        |o| o,
+    )
 }
 
 /// The last offset of the bound partition (the high watermark: the offset the next message will
@@ -341,7 +371,15 @@ pub extern "C" fn kafka_conn_last_offset(
     cancel: *const kafka_cancel_t,
     offset: *mut i64,
 ) -> kafka_err_t {
-    read_into(conn, timeout_ms, cancel, offset, |c| Box::pin(c.read_last_offset()), |o| o)
+    read_into(
+        "kafka_conn_last_offset",
+        conn,
+        timeout_ms,
+        cancel,
+        offset,
+        |c| Box::pin(c.read_last_offset()),
+        |o| o,
+    )
 }
 
 /// The first and last offsets of the bound partition.
@@ -353,7 +391,7 @@ pub extern "C" fn kafka_conn_offsets(
     first: *mut i64,
     last: *mut i64,
 ) -> kafka_err_t {
-    guard(|| unsafe {
+    guard("kafka_conn_offsets", || unsafe {
         let c = borrow(conn)?;
         check_out(first, "first")?;
         check_out(last, "last")?;
@@ -374,7 +412,15 @@ pub extern "C" fn kafka_conn_offset_at(
     cancel: *const kafka_cancel_t,
     offset: *mut i64,
 ) -> kafka_err_t {
-    read_into(conn, timeout_ms, cancel, offset, |c| Box::pin(c.read_offset_at(unix_ms)), |o| o)
+    read_into(
+        "kafka_conn_offset_at",
+        conn,
+        timeout_ms,
+        cancel,
+        offset,
+        |c| Box::pin(c.read_offset_at(unix_ms)),
+        |o| o,
+    )
 }
 
 /// Moves the read position (kafka-go's Seek): `whence` is KAFKA_SEEK_START/END (relative to the
@@ -390,7 +436,7 @@ pub extern "C" fn kafka_conn_seek(
     cancel: *const kafka_cancel_t,
     new_offset: *mut i64,
 ) -> kafka_err_t {
-    guard(|| unsafe {
+    guard("kafka_conn_seek", || unsafe {
         let c = borrow(conn)?;
         let o = run(c.read_timeout(timeout_from_ms(timeout_ms)), cancel, c.seek(offset, whence))?;
         if !new_offset.is_null() {
@@ -409,7 +455,7 @@ pub extern "C" fn kafka_conn_offset(
     offset: *mut i64,
     whence: *mut i32,
 ) -> kafka_err_t {
-    guard(|| unsafe {
+    guard("kafka_conn_offset", || unsafe {
         let c = borrow(conn)?;
         check_out(offset, "offset")?;
         check_out(whence, "whence")?;
@@ -432,7 +478,7 @@ fn deadline(unix_ms: i64) -> Option<Instant> {
 /// after which calls fail with KAFKA_ERR_TIMED_OUT (0 = no deadline). As Go's SetDeadline.
 #[no_mangle]
 pub extern "C" fn kafka_conn_set_deadline(conn: *const kafka_conn_t, unix_ms: i64) -> kafka_err_t {
-    guard(|| unsafe {
+    guard("kafka_conn_set_deadline", || unsafe {
         let c = borrow(conn)?;
         c.set_read_deadline(deadline(unix_ms));
         c.set_write_deadline(deadline(unix_ms));
@@ -443,7 +489,7 @@ pub extern "C" fn kafka_conn_set_deadline(conn: *const kafka_conn_t, unix_ms: i6
 /// Sets the deadline for reads (fetches, offsets, metadata); 0 = none.
 #[no_mangle]
 pub extern "C" fn kafka_conn_set_read_deadline(conn: *const kafka_conn_t, unix_ms: i64) -> kafka_err_t {
-    guard(|| unsafe {
+    guard("kafka_conn_set_read_deadline", || unsafe {
         borrow(conn)?.set_read_deadline(deadline(unix_ms));
         Ok(())
     })
@@ -452,7 +498,7 @@ pub extern "C" fn kafka_conn_set_read_deadline(conn: *const kafka_conn_t, unix_m
 /// Sets the deadline for writes (produce, topic admin); 0 = none.
 #[no_mangle]
 pub extern "C" fn kafka_conn_set_write_deadline(conn: *const kafka_conn_t, unix_ms: i64) -> kafka_err_t {
-    guard(|| unsafe {
+    guard("kafka_conn_set_write_deadline", || unsafe {
         borrow(conn)?.set_write_deadline(deadline(unix_ms));
         Ok(())
     })
@@ -461,7 +507,7 @@ pub extern "C" fn kafka_conn_set_write_deadline(conn: *const kafka_conn_t, unix_
 /// Closes the connection and frees the handle. NULL is ignored. Must be the last call on it.
 #[no_mangle]
 pub extern "C" fn kafka_conn_close(conn: *mut kafka_conn_t) {
-    let _ = guard(|| {
+    guard_void(|| {
         if let Some(c) = unsafe { handle::free(conn) } {
             c.close();
         }

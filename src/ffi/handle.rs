@@ -6,7 +6,9 @@ use crate::error::{Error, Result};
 /// An opaque C type that stands for a boxed `Inner`.
 pub(crate) trait Handle {
     type Inner;
-    const NAME: &'static str;
+    /// The name exported functions give a parameter of this type ("w", "list", "cfg"), for
+    /// error messages.
+    const ARG: &'static str;
 }
 
 /// Moves `inner` to the heap and hands C an opaque pointer to it.
@@ -20,7 +22,7 @@ pub(crate) fn into_raw<H: Handle>(inner: H::Inner) -> *mut H {
 /// `ptr` must be NULL or a pointer returned by `into_raw::<H>` that has not been freed.
 pub(crate) unsafe fn borrow<'a, H: Handle>(ptr: *const H) -> Result<&'a H::Inner> {
     if ptr.is_null() {
-        return Err(Error::invalid_arg(format!("{} is NULL", H::NAME)));
+        return Err(Error::invalid_arg(format!("{} is NULL", H::ARG)));
     }
     Ok(&*ptr.cast::<H::Inner>())
 }
@@ -31,7 +33,7 @@ pub(crate) unsafe fn borrow<'a, H: Handle>(ptr: *const H) -> Result<&'a H::Inner
 /// As [`borrow`], and no other reference to the value may be live.
 pub(crate) unsafe fn borrow_mut<'a, H: Handle>(ptr: *mut H) -> Result<&'a mut H::Inner> {
     if ptr.is_null() {
-        return Err(Error::invalid_arg(format!("{} is NULL", H::NAME)));
+        return Err(Error::invalid_arg(format!("{} is NULL", H::ARG)));
     }
     Ok(&mut *ptr.cast::<H::Inner>())
 }
@@ -45,6 +47,24 @@ pub(crate) unsafe fn free<H: Handle>(ptr: *mut H) -> Option<H::Inner> {
         return None;
     }
     Some(*Box::from_raw(ptr.cast::<H::Inner>()))
+}
+
+/// A (pointer, count) array argument that must hold at least one element; `what` is the
+/// pointer's parameter name, and the count's is `count` in every function that takes one.
+///
+/// # Safety
+/// `p` must be valid for `count` elements, or NULL.
+pub(crate) unsafe fn c_array<'a, T>(p: *const T, count: usize, what: &str) -> Result<&'a [T]> {
+    if count == 0 {
+        return Err(Error::invalid_arg(format!("count is 0: {what} must hold at least one element")));
+    }
+    if p.is_null() {
+        return Err(Error::invalid_arg(format!("{what} is NULL with count {count}")));
+    }
+    if count > isize::MAX as usize / std::mem::size_of::<T>().max(1) {
+        return Err(Error::invalid_arg(format!("count {count} is too large for {what}")));
+    }
+    Ok(std::slice::from_raw_parts(p, count))
 }
 
 /// Writes an output parameter; a NULL out-pointer is INVALID_ARG.
@@ -79,16 +99,22 @@ pub(crate) unsafe fn c_str<'a>(s: *const libc::c_char, what: &str) -> Result<&'a
     std::ffi::CStr::from_ptr(s).to_str().map_err(|_| Error::invalid_arg(format!("{what} is not valid UTF-8")))
 }
 
-/// A (pointer, length) byte argument; NULL with length 0 is an empty slice.
+/// A (pointer, length) byte argument; NULL with length 0 is an empty slice. The argument's name
+/// is built only on failure (for per-message fields such as "msgs[3].key", so the success path
+/// does not allocate).
 ///
 /// # Safety
 /// `p` must be valid for `len` bytes, or NULL with `len` 0.
-pub(crate) unsafe fn c_bytes<'a>(p: *const u8, len: usize, what: &str) -> Result<&'a [u8]> {
+pub(crate) unsafe fn c_bytes_named<'a>(
+    p: *const u8,
+    len: usize,
+    what: impl FnOnce() -> String,
+) -> Result<&'a [u8]> {
     if p.is_null() {
         if len == 0 {
             return Ok(&[]);
         }
-        return Err(Error::invalid_arg(format!("{what} is NULL but its length is {len}")));
+        return Err(Error::invalid_arg(format!("{} is NULL but its length is {len}", what())));
     }
     Ok(std::slice::from_raw_parts(p, len))
 }

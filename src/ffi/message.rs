@@ -5,8 +5,8 @@ use std::ffi::{c_char, c_void, CString};
 use std::sync::Arc;
 
 use super::error::kafka_err_t;
-use super::handle::{self, borrow, c_bytes, Handle};
-use super::panic::{guard, guard_value};
+use super::handle::{self, borrow, c_bytes_named, Handle};
+use super::panic::{guard, guard_value, guard_void};
 use crate::conn::{Message, OutMessage};
 use crate::error::{code, Error, Result};
 use crate::protocol::records::RecordHeader;
@@ -55,10 +55,7 @@ pub(crate) struct BorrowedBatch<'a> {
 impl<'a> BorrowedBatch<'a> {
     /// Validates and borrows `n` messages from C.
     pub(crate) unsafe fn new(msgs: *const kafka_msg_t, n: usize) -> Result<Self> {
-        if msgs.is_null() || n == 0 {
-            return Err(Error::invalid_arg("messages is NULL or the count is 0"));
-        }
-        let msgs = std::slice::from_raw_parts(msgs, n);
+        let msgs = handle::c_array(msgs, n, "msgs")?;
         let mut headers = Vec::new();
         let mut ranges = Vec::with_capacity(n);
         for (i, m) in msgs.iter().enumerate() {
@@ -66,18 +63,20 @@ impl<'a> BorrowedBatch<'a> {
             if m.header_count > 0 {
                 if m.headers.is_null() {
                     return Err(Error::invalid_arg(format!(
-                        "message {i}: headers is NULL but header_count > 0"
+                        "msgs[{i}].headers is NULL with header_count {}",
+                        m.header_count
                     )));
                 }
-                for h in std::slice::from_raw_parts(m.headers, m.header_count) {
-                    let key = c_bytes(h.key.cast(), h.key_len, "header key")?;
+                for (j, h) in std::slice::from_raw_parts(m.headers, m.header_count).iter().enumerate() {
+                    let key =
+                        c_bytes_named(h.key.cast(), h.key_len, || format!("msgs[{i}].headers[{j}].key"))?;
                     if std::str::from_utf8(key).is_err() {
-                        return Err(Error::invalid_arg(format!("message {i}: a header key is not UTF-8")));
+                        return Err(Error::invalid_arg(format!("msgs[{i}].headers[{j}].key is not UTF-8")));
                     }
                     let value = if h.value.is_null() {
                         None
                     } else {
-                        Some(c_bytes(h.value, h.value_len, "header value")?)
+                        Some(c_bytes_named(h.value, h.value_len, || format!("msgs[{i}].headers[{j}].value"))?)
                     };
                     headers.push(RecordHeader { key, value });
                 }
@@ -96,8 +95,16 @@ impl<'a> BorrowedBatch<'a> {
         let (a, b) = self.ranges[i];
         unsafe {
             Ok(OutMessage {
-                key: if m.key.is_null() { None } else { Some(c_bytes(m.key, m.key_len, "key")?) },
-                value: if m.value.is_null() { None } else { Some(c_bytes(m.value, m.value_len, "value")?) },
+                key: if m.key.is_null() {
+                    None
+                } else {
+                    Some(c_bytes_named(m.key, m.key_len, || format!("msgs[{i}].key"))?)
+                },
+                value: if m.value.is_null() {
+                    None
+                } else {
+                    Some(c_bytes_named(m.value, m.value_len, || format!("msgs[{i}].value"))?)
+                },
                 headers: &self.headers[a..b],
                 timestamp_ms: m.timestamp_ms,
             })
@@ -123,7 +130,7 @@ pub(crate) struct OwnedMessage {
 
 impl Handle for kafka_message_t {
     type Inner = OwnedMessage;
-    const NAME: &'static str = "message";
+    const ARG: &'static str = "msg";
 }
 
 fn with_msg<T: Copy>(msg: *const kafka_message_t, fallback: T, f: impl FnOnce(&OwnedMessage) -> T) -> T {
@@ -203,7 +210,7 @@ pub extern "C" fn kafka_message_header(
     value: *mut *const u8,
     value_len: *mut usize,
 ) -> kafka_err_t {
-    guard(|| unsafe {
+    guard("kafka_message_header", || unsafe {
         let m = borrow(msg)?;
         let (k, v) = m.msg.headers.get(index).ok_or_else(|| {
             Error::new(code::NOT_FOUND, format!("header {index} of {}", m.msg.headers.len()))
@@ -225,7 +232,7 @@ pub extern "C" fn kafka_message_header(
 /// Frees a message. NULL is ignored.
 #[no_mangle]
 pub extern "C" fn kafka_message_free(msg: *mut kafka_message_t) {
-    let _ = guard(|| {
+    guard_void(|| {
         unsafe { handle::free(msg) };
         Ok(())
     });

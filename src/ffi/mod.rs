@@ -2,7 +2,9 @@
 //!
 //! Rules every function here keeps: NULL arguments are KAFKA_ERR_INVALID_ARG, panics are caught
 //! (KAFKA_ERR_INTERNAL), outputs are written only on success, and the detail of a failure is
-//! available from kafka_last_error_message() on the same thread.
+//! available from kafka_last_error_message() on the same thread. Only functions returning
+//! kafka_err_t set or reset that last error (`panic::guard`); accessors and void functions
+//! leave it alone (`guard_value`, `guard_void`).
 #![allow(non_camel_case_types)]
 #![allow(clippy::missing_safety_doc)]
 // Exported functions take raw pointers from C by design; each one NULL-checks through `handle`.

@@ -4,7 +4,7 @@ use std::ffi::c_char;
 
 use super::error::kafka_err_t;
 use super::handle::{self, borrow_mut, c_str, Handle};
-use super::panic::guard;
+use super::panic::{guard, guard_void};
 use crate::conn::TopicSpec;
 use crate::error::Error;
 
@@ -17,7 +17,7 @@ pub struct kafka_new_topic_t {
 
 impl Handle for kafka_new_topic_t {
     type Inner = TopicSpec;
-    const NAME: &'static str = "new topic";
+    const ARG: &'static str = "topic";
 }
 
 /// Describes a topic `name` with `num_partitions` partitions and `replication_factor` replicas
@@ -29,21 +29,20 @@ pub extern "C" fn kafka_new_topic_new(
     replication_factor: i32,
     out: *mut *mut kafka_new_topic_t,
 ) -> kafka_err_t {
-    guard(|| unsafe {
+    guard("kafka_new_topic_new", || unsafe {
         handle::check_out(out, "out")?;
         let name = c_str(name, "name")?;
         if name.is_empty() {
-            return Err(Error::invalid_arg("topic name is empty"));
+            return Err(Error::invalid_arg("name is empty"));
         }
         if num_partitions == 0 || num_partitions < -1 {
             return Err(Error::invalid_arg(format!(
                 "num_partitions must be positive or -1, not {num_partitions}"
             )));
         }
-        let rf = i16::try_from(replication_factor)
-            .ok()
-            .filter(|r| *r == -1 || *r > 0)
-            .ok_or_else(|| Error::invalid_arg(format!("invalid replication_factor {replication_factor}")))?;
+        let rf = i16::try_from(replication_factor).ok().filter(|r| *r == -1 || *r > 0).ok_or_else(|| {
+            Error::invalid_arg(format!("replication_factor must be positive or -1, not {replication_factor}"))
+        })?;
         let spec = TopicSpec {
             name: name.to_string(),
             num_partitions,
@@ -62,7 +61,7 @@ pub extern "C" fn kafka_new_topic_set_config(
     key: *const c_char,
     value: *const c_char,
 ) -> kafka_err_t {
-    guard(|| unsafe {
+    guard("kafka_new_topic_set_config", || unsafe {
         let t = borrow_mut(topic)?;
         t.configs.push((c_str(key, "key")?.to_string(), c_str(value, "value")?.to_string()));
         Ok(())
@@ -78,12 +77,10 @@ pub extern "C" fn kafka_new_topic_set_replica_assignment(
     broker_ids: *const i32,
     count: usize,
 ) -> kafka_err_t {
-    guard(|| unsafe {
+    guard("kafka_new_topic_set_replica_assignment", || unsafe {
         let t = borrow_mut(topic)?;
-        if broker_ids.is_null() || count == 0 {
-            return Err(Error::invalid_arg("broker_ids is NULL or count is 0"));
-        }
-        t.replica_assignment.push((partition, std::slice::from_raw_parts(broker_ids, count).to_vec()));
+        let ids = handle::c_array(broker_ids, count, "broker_ids")?;
+        t.replica_assignment.push((partition, ids.to_vec()));
         Ok(())
     })
 }
@@ -91,7 +88,7 @@ pub extern "C" fn kafka_new_topic_set_replica_assignment(
 /// Frees the description. NULL is ignored.
 #[no_mangle]
 pub extern "C" fn kafka_new_topic_free(topic: *mut kafka_new_topic_t) {
-    let _ = guard(|| {
+    guard_void(|| {
         unsafe { handle::free(topic) };
         Ok(())
     });

@@ -4,7 +4,7 @@ use std::ffi::{c_char, CString};
 
 use super::error::kafka_err_t;
 use super::handle::{self, borrow, Handle};
-use super::panic::{guard, guard_value};
+use super::panic::{guard, guard_value, guard_void};
 use crate::cluster::PartitionInfo;
 use crate::error::{code, Error, Result};
 
@@ -21,7 +21,7 @@ pub(crate) struct PartitionEntry {
 
 impl Handle for kafka_partition_list_t {
     type Inner = Vec<PartitionEntry>;
-    const NAME: &'static str = "partition list";
+    const ARG: &'static str = "list";
 }
 
 pub(crate) fn into_c(parts: Vec<PartitionInfo>) -> *mut kafka_partition_list_t {
@@ -54,7 +54,7 @@ pub extern "C" fn kafka_partition_list_get(
     partition: *mut i32,
     leader: *mut i32,
 ) -> kafka_err_t {
-    guard(|| unsafe {
+    guard("kafka_partition_list_get", || unsafe {
         let e = entry(list, index)?;
         if !topic.is_null() {
             *topic = e.topic.as_ptr();
@@ -77,7 +77,9 @@ pub extern "C" fn kafka_partition_list_replicas(
     ids: *mut *const i32,
     count: *mut usize,
 ) -> kafka_err_t {
-    guard(|| unsafe { ids_out(&entry(list, index)?.info.replicas, ids, count) })
+    guard("kafka_partition_list_replicas", || unsafe {
+        ids_out(&entry(list, index)?.info.replicas, ids, count)
+    })
 }
 
 /// The in-sync replica broker ids of entry `index`: `*ids` points to `*count` ids owned by the
@@ -89,7 +91,7 @@ pub extern "C" fn kafka_partition_list_isr(
     ids: *mut *const i32,
     count: *mut usize,
 ) -> kafka_err_t {
-    guard(|| unsafe { ids_out(&entry(list, index)?.info.isr, ids, count) })
+    guard("kafka_partition_list_isr", || unsafe { ids_out(&entry(list, index)?.info.isr, ids, count) })
 }
 
 unsafe fn ids_out(v: &[i32], ids: *mut *const i32, count: *mut usize) -> Result<()> {
@@ -103,7 +105,7 @@ unsafe fn ids_out(v: &[i32], ids: *mut *const i32, count: *mut usize) -> Result<
 /// Frees the list. NULL is ignored.
 #[no_mangle]
 pub extern "C" fn kafka_partition_list_free(list: *mut kafka_partition_list_t) {
-    let _ = guard(|| {
+    guard_void(|| {
         unsafe { handle::free(list) };
         Ok(())
     });

@@ -114,7 +114,7 @@ impl ReaderHandle {
 
 impl Handle for kafka_reader_t {
     type Inner = ReaderHandle;
-    const NAME: &'static str = "reader";
+    const ARG: &'static str = "r";
 }
 
 /// Creates a reader from `cfg` (`bootstrap.servers` and `reader.topic` are required;
@@ -124,7 +124,7 @@ impl Handle for kafka_reader_t {
 /// offset by default). Close it with kafka_reader_close().
 #[no_mangle]
 pub extern "C" fn kafka_reader_new(cfg: *const kafka_config_t, out: *mut *mut kafka_reader_t) -> kafka_err_t {
-    guard(|| unsafe {
+    guard("kafka_reader_new", || unsafe {
         check_out(out, "out")?;
         let reader = Reader::new(config_ref(cfg)?)?;
         let topic = Arc::new(CString::new(reader.settings().topic.as_str()).unwrap_or_default());
@@ -148,7 +148,7 @@ pub extern "C" fn kafka_reader_read(
     cancel: *const kafka_cancel_t,
     out: *mut *mut kafka_message_t,
 ) -> kafka_err_t {
-    guard(|| unsafe {
+    guard("kafka_reader_read", || unsafe {
         let h = borrow(r)?;
         check_out(out, "out")?;
         let m = h.reader.read(timeout_from_ms(timeout_ms), token(cancel));
@@ -167,7 +167,7 @@ pub extern "C" fn kafka_reader_fetch(
     cancel: *const kafka_cancel_t,
     out: *mut *mut kafka_message_t,
 ) -> kafka_err_t {
-    guard(|| unsafe {
+    guard("kafka_reader_fetch", || unsafe {
         let h = borrow(r)?;
         check_out(out, "out")?;
         let m = h.reader.fetch(timeout_from_ms(timeout_ms), token(cancel));
@@ -189,14 +189,17 @@ pub extern "C" fn kafka_reader_commit(
     count: usize,
     timeout_ms: i32,
 ) -> kafka_err_t {
-    guard(|| unsafe {
+    guard("kafka_reader_commit", || unsafe {
         let h = borrow(r)?;
-        if msgs.is_null() || count == 0 {
-            return Err(Error::invalid_arg("msgs is NULL or count is 0"));
-        }
-        let owned = std::slice::from_raw_parts(msgs, count)
+        let owned = handle::c_array(msgs, count, "msgs")?
             .iter()
-            .map(|m| borrow(*m).map(|o| &o.msg))
+            .enumerate()
+            .map(|(i, m)| {
+                if m.is_null() {
+                    return Err(Error::invalid_arg(format!("msgs[{i}] is NULL")));
+                }
+                borrow(*m).map(|o| &o.msg)
+            })
             .collect::<crate::Result<Vec<_>>>()?;
         h.reader.commit(&owned, timeout_from_ms(timeout_ms))
     })
@@ -210,7 +213,7 @@ pub extern "C" fn kafka_reader_set_rebalance_cb(
     cb: kafka_rebalance_cb,
     userdata: *mut c_void,
 ) -> kafka_err_t {
-    guard(|| unsafe {
+    guard("kafka_reader_set_rebalance_cb", || unsafe {
         *borrow(r)?.rebalance.lock().unwrap_or_else(|p| p.into_inner()) = (cb, userdata as usize);
         Ok(())
     })
@@ -220,7 +223,7 @@ pub extern "C" fn kafka_reader_set_rebalance_cb(
 /// goes to `*served` if not NULL.
 #[no_mangle]
 pub extern "C" fn kafka_reader_poll(r: *const kafka_reader_t, served: *mut usize) -> kafka_err_t {
-    guard(|| unsafe {
+    guard("kafka_reader_poll", || unsafe {
         let n = borrow(r)?.serve_rebalances();
         if !served.is_null() {
             *served = n;
@@ -241,7 +244,7 @@ pub extern "C" fn kafka_reader_read_batch(
     msgs: *mut *mut kafka_message_t,
     count: *mut usize,
 ) -> kafka_err_t {
-    guard(|| unsafe {
+    guard("kafka_reader_read_batch", || unsafe {
         let h = borrow(r)?;
         check_out(msgs, "msgs")?;
         check_out(count, "count")?;
@@ -260,7 +263,7 @@ pub extern "C" fn kafka_reader_read_batch(
 /// before are dropped: the next read returns the message at `offset`. No I/O.
 #[no_mangle]
 pub extern "C" fn kafka_reader_set_offset(r: *const kafka_reader_t, offset: i64) -> kafka_err_t {
-    guard(|| unsafe { borrow(r)?.reader.set_offset(offset) })
+    guard("kafka_reader_set_offset", || unsafe { borrow(r)?.reader.set_offset(offset) })
 }
 
 /// Moves the reader to the first message whose timestamp is at or after `unix_ms`
@@ -274,7 +277,7 @@ pub extern "C" fn kafka_reader_set_offset_at(
     cancel: *const kafka_cancel_t,
     offset: *mut i64,
 ) -> kafka_err_t {
-    guard(|| unsafe {
+    guard("kafka_reader_set_offset_at", || unsafe {
         let o = borrow(r)?.reader.set_offset_at(unix_ms, timeout_from_ms(timeout_ms), token(cancel))?;
         if !offset.is_null() {
             *offset = o;
@@ -305,7 +308,7 @@ pub extern "C" fn kafka_reader_read_lag(
     cancel: *const kafka_cancel_t,
     lag: *mut i64,
 ) -> kafka_err_t {
-    guard(|| unsafe {
+    guard("kafka_reader_read_lag", || unsafe {
         let h = borrow(r)?;
         check_out(lag, "lag")?;
         *lag = h.reader.read_lag(timeout_from_ms(timeout_ms), token(cancel))?;
@@ -322,7 +325,9 @@ pub extern "C" fn kafka_reader_stats(
     buf: *mut c_char,
     size: *mut usize,
 ) -> kafka_err_t {
-    guard(|| unsafe { handle::copy_to_buffer(&borrow(r)?.reader.stats().to_json(), buf, size) })
+    guard("kafka_reader_stats", || unsafe {
+        handle::copy_to_buffer(&borrow(r)?.reader.stats().to_json(), buf, size)
+    })
 }
 
 /// Stops reading and frees the reader. A single-partition reader returns at once. A group
@@ -332,7 +337,7 @@ pub extern "C" fn kafka_reader_stats(
 /// ignored.
 #[no_mangle]
 pub extern "C" fn kafka_reader_close(r: *mut kafka_reader_t, timeout_ms: i32) -> kafka_err_t {
-    guard(|| unsafe {
+    guard("kafka_reader_close", || unsafe {
         let Some(h) = handle::free(r) else { return Ok(()) };
         let result = h.reader.close(timeout_from_ms(timeout_ms));
         h.serve_rebalances();

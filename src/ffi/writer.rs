@@ -81,7 +81,7 @@ pub(crate) struct WriterHandle {
 
 impl Handle for kafka_writer_t {
     type Inner = WriterHandle;
-    const NAME: &'static str = "writer";
+    const ARG: &'static str = "w";
 }
 
 impl WriterHandle {
@@ -149,7 +149,7 @@ impl WriterHandle {
 /// the first message. Close it with kafka_writer_close().
 #[no_mangle]
 pub extern "C" fn kafka_writer_new(cfg: *const kafka_config_t, out: *mut *mut kafka_writer_t) -> kafka_err_t {
-    guard(|| unsafe {
+    guard("kafka_writer_new", || unsafe {
         check_out(out, "out")?;
         let w = Writer::new(config_ref(cfg)?)?;
         *out = handle::into_raw::<kafka_writer_t>(WriterHandle::new(w));
@@ -167,7 +167,7 @@ pub extern "C" fn kafka_writer_new_with_partitioner(
     userdata: *mut c_void,
     out: *mut *mut kafka_writer_t,
 ) -> kafka_err_t {
-    guard(|| unsafe {
+    guard("kafka_writer_new_with_partitioner", || unsafe {
         check_out(out, "out")?;
         let cb = partitioner.ok_or_else(|| Error::invalid_arg("partitioner is NULL"))?;
         let ud = userdata as usize;
@@ -189,7 +189,7 @@ pub extern "C" fn kafka_writer_set_delivery_cb(
     cb: kafka_delivery_cb,
     userdata: *mut c_void,
 ) -> kafka_err_t {
-    guard(|| unsafe {
+    guard("kafka_writer_set_delivery_cb", || unsafe {
         let mut c = borrow(w)?.callbacks.lock().unwrap_or_else(|p| p.into_inner());
         c.delivery = cb;
         c.delivery_userdata = userdata as usize;
@@ -204,7 +204,7 @@ pub extern "C" fn kafka_writer_set_log_cb(
     cb: kafka_log_cb,
     userdata: *mut c_void,
 ) -> kafka_err_t {
-    guard(|| unsafe {
+    guard("kafka_writer_set_log_cb", || unsafe {
         let mut c = borrow(w)?.callbacks.lock().unwrap_or_else(|p| p.into_inner());
         c.log = cb;
         c.log_userdata = userdata as usize;
@@ -216,7 +216,14 @@ fn records<'a>(batch: &'a BorrowedBatch<'a>, msgs: &'a [kafka_msg_t]) -> Result<
     let mut out = Vec::with_capacity(batch.len());
     for (i, m) in msgs.iter().enumerate() {
         let base = batch.get(i)?;
-        let topic = if m.topic.is_null() { None } else { Some(unsafe { handle::c_str(m.topic, "topic")? }) };
+        let topic = if m.topic.is_null() {
+            None
+        } else {
+            Some(
+                unsafe { handle::c_str(m.topic, "topic") }
+                    .map_err(|e| e.context(format_args!("msgs[{i}]")))?,
+            )
+        };
         out.push(OutRecord {
             topic,
             partition: m.partition,
@@ -239,7 +246,7 @@ pub extern "C" fn kafka_writer_produce(
     msgs: *const kafka_msg_t,
     count: usize,
 ) -> kafka_err_t {
-    guard(|| unsafe {
+    guard("kafka_writer_produce", || unsafe {
         let h = borrow(w)?;
         let batch = BorrowedBatch::new(msgs, count)?;
         let slice = std::slice::from_raw_parts(msgs, count);
@@ -265,7 +272,7 @@ pub extern "C" fn kafka_writer_write(
     errors: *mut kafka_err_t,
     offsets: *mut i64,
 ) -> kafka_err_t {
-    guard(|| unsafe {
+    guard("kafka_writer_write", || unsafe {
         let h = borrow(w)?;
         let batch = BorrowedBatch::new(msgs, count)?;
         let recs = records(&batch, std::slice::from_raw_parts(msgs, count))?;
@@ -300,7 +307,7 @@ pub extern "C" fn kafka_writer_poll(
     timeout_ms: i32,
     served: *mut usize,
 ) -> kafka_err_t {
-    guard(|| unsafe {
+    guard("kafka_writer_poll", || unsafe {
         let h = borrow(w)?;
         let n = h.writer.poll(timeout_from_ms(timeout_ms), &mut |e| h.dispatch(e));
         if !served.is_null() {
@@ -314,7 +321,7 @@ pub extern "C" fn kafka_writer_poll(
 /// callbacks meanwhile). KAFKA_ERR_TIMED_OUT if some are still pending after `timeout_ms`.
 #[no_mangle]
 pub extern "C" fn kafka_writer_flush(w: *const kafka_writer_t, timeout_ms: i32) -> kafka_err_t {
-    guard(|| unsafe {
+    guard("kafka_writer_flush", || unsafe {
         let h = borrow(w)?;
         h.writer.flush(timeout_from_ms(timeout_ms), &mut |e| h.dispatch(e))
     })
@@ -337,7 +344,7 @@ pub extern "C" fn kafka_writer_stats(
     buf: *mut c_char,
     size: *mut usize,
 ) -> kafka_err_t {
-    guard(|| unsafe {
+    guard("kafka_writer_stats", || unsafe {
         let h = borrow(w)?;
         handle::copy_to_buffer(&h.writer.stats().to_json(), buf, size)
     })
@@ -348,11 +355,97 @@ pub extern "C" fn kafka_writer_stats(
 /// KAFKA_OK when nothing was lost. NULL is ignored.
 #[no_mangle]
 pub extern "C" fn kafka_writer_close(w: *mut kafka_writer_t, timeout_ms: i32) -> kafka_err_t {
-    guard(|| unsafe {
+    guard("kafka_writer_close", || unsafe {
         if w.is_null() {
             return Ok(());
         }
         let h = handle::free(w).expect("checked non-NULL");
         h.writer.close(timeout_from_ms(timeout_ms), &mut |e| h.dispatch(e))
     })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::error::code;
+    use crate::ffi::config::{kafka_config_free, kafka_config_new, kafka_config_set};
+    use crate::ffi::error::last_error_string;
+    use crate::ffi::message::kafka_header_t;
+    use crate::ffi::new_topic::{
+        kafka_new_topic_free, kafka_new_topic_new, kafka_new_topic_set_replica_assignment,
+    };
+
+    fn msg(topic: *const c_char) -> kafka_msg_t {
+        kafka_msg_t { topic, partition: -1, ..unsafe { std::mem::zeroed() } }
+    }
+
+    #[test]
+    fn invalid_arguments_name_the_function_and_the_argument() {
+        let mut cfg = std::ptr::null_mut();
+        assert_eq!(kafka_config_new(&mut cfg), code::OK);
+        assert_eq!(kafka_config_set(cfg, c"bootstrap.servers".as_ptr(), c"127.0.0.1:1".as_ptr()), code::OK);
+        let mut w = std::ptr::null_mut();
+        assert_eq!(kafka_writer_new(cfg, &mut w), code::OK);
+        let null = std::ptr::null_mut();
+        let write = |msgs: *const kafka_msg_t, count: usize| {
+            kafka_writer_write(w, msgs, count, 100, std::ptr::null(), null, std::ptr::null_mut())
+        };
+
+        assert_eq!(write(std::ptr::null(), 3), code::INVALID_ARG);
+        assert_eq!(last_error_string(), "kafka_writer_write: msgs is NULL with count 3");
+        let one = [msg(c"t".as_ptr())];
+        assert_eq!(write(one.as_ptr(), 0), code::INVALID_ARG);
+        assert_eq!(
+            last_error_string(),
+            "kafka_writer_write: count is 0: msgs must hold at least one element"
+        );
+        assert_eq!(
+            kafka_writer_write(
+                std::ptr::null(),
+                one.as_ptr(),
+                1,
+                0,
+                std::ptr::null(),
+                null,
+                std::ptr::null_mut()
+            ),
+            code::INVALID_ARG
+        );
+        assert_eq!(last_error_string(), "kafka_writer_write: w is NULL");
+
+        let mut two = [msg(c"t".as_ptr()), msg(c"t".as_ptr())];
+        two[1].header_count = 2;
+        assert_eq!(write(two.as_ptr(), 2), code::INVALID_ARG);
+        assert_eq!(last_error_string(), "kafka_writer_write: msgs[1].headers is NULL with header_count 2");
+        let header =
+            kafka_header_t { key: std::ptr::null(), key_len: 4, value: std::ptr::null(), value_len: 0 };
+        two[1].headers = &header;
+        two[1].header_count = 1;
+        assert_eq!(write(two.as_ptr(), 2), code::INVALID_ARG);
+        assert_eq!(
+            last_error_string(),
+            "kafka_writer_write: msgs[1].headers[0].key is NULL but its length is 4"
+        );
+        let bad_topic = [msg(c"\xff".as_ptr())];
+        assert_eq!(write(bad_topic.as_ptr(), 1), code::INVALID_ARG);
+        assert_eq!(last_error_string(), "kafka_writer_write: msgs[0]: topic is not valid UTF-8");
+        assert_eq!(kafka_writer_close(w, 1000), code::OK);
+        kafka_config_free(cfg);
+
+        let mut t = std::ptr::null_mut();
+        assert_eq!(kafka_new_topic_new(c"".as_ptr(), 1, 1, &mut t), code::INVALID_ARG);
+        assert_eq!(last_error_string(), "kafka_new_topic_new: name is empty");
+        assert_eq!(kafka_new_topic_new(c"t".as_ptr(), 1, 0, &mut t), code::INVALID_ARG);
+        assert_eq!(
+            last_error_string(),
+            "kafka_new_topic_new: replication_factor must be positive or -1, not 0"
+        );
+        assert_eq!(kafka_new_topic_new(c"t".as_ptr(), -1, -1, &mut t), code::OK);
+        assert_eq!(kafka_new_topic_set_replica_assignment(t, 0, std::ptr::null(), 2), code::INVALID_ARG);
+        assert_eq!(
+            last_error_string(),
+            "kafka_new_topic_set_replica_assignment: broker_ids is NULL with count 2"
+        );
+        kafka_new_topic_free(t);
+    }
 }

@@ -192,7 +192,10 @@ impl BrokerConnection {
         let transport = establish(addr, stream, &opts.security).await?;
         let mut conn = BrokerConnection::start(addr, peer, transport, opts);
         conn.versions = conn.negotiate_versions().await.map_err(|e| {
-            let e = if matches!(e.code(), code::TRANSPORT | code::MALFORMED) {
+            // A server that showed what it speaks (HTTP, SSH) needs no guess about TLS or SASL.
+            let e = if matches!(e.code(), code::TRANSPORT | code::MALFORMED)
+                && !e.message().contains(NOT_KAFKA)
+            {
                 e.context(wrong_protocol_hint(&opts.security).trim_start_matches(' '))
             } else {
                 e
@@ -509,6 +512,10 @@ async fn read_frame(rd: &mut (impl AsyncRead + Unpin), max_frame: usize) -> Resu
             "the broker answered with a TLS record: this is a TLS listener, set security.protocol=ssl (or sasl_ssl)",
         ));
     }
+    if let Some(seen) = text_instead_of_frame(len, max_frame) {
+        let line = first_line(rd, len.to_be_bytes()).await;
+        return Err(Error::malformed(format!("the server answered with {seen} ({line:?}): {NOT_KAFKA}")));
+    }
     if len < 0 || len as usize > max_frame {
         return Err(Error::malformed(format!("response frame of {len} bytes (limit {max_frame})")));
     }
@@ -536,6 +543,45 @@ fn io_error(e: std::io::Error) -> Error {
         return Error::new(code::TLS, tls::describe(&e, ""));
     }
     Error::from(e)
+}
+
+/// Ends the message of an error raised because the server speaks another protocol.
+const NOT_KAFKA: &str = "not a Kafka listener";
+
+/// What a text protocol's first four bytes read as a frame length look like: "HTTP" (an HTTP
+/// server answering our request) and "SSH-" (an SSH banner) at any limit, other printable text
+/// when the length is over the limit anyway. A Kafka frame that long (0x20202020 bytes = 514 MiB
+/// at least) does not happen.
+fn text_instead_of_frame(len: i32, max_frame: usize) -> Option<&'static str> {
+    let b = len.to_be_bytes();
+    match &b {
+        b"HTTP" => Some("HTTP"),
+        b"SSH-" => Some("SSH"),
+        _ if b.iter().all(|c| c.is_ascii_graphic() || *c == b' ')
+            && usize::try_from(len).map_or(true, |l| l > max_frame) =>
+        {
+            Some("text")
+        }
+        _ => None,
+    }
+}
+
+/// The rest of the first line a text-speaking server sent after `start` (at most 80 bytes,
+/// waiting at most 500 ms for them), with control characters blanked.
+async fn first_line(rd: &mut (impl AsyncRead + Unpin), start: [u8; 4]) -> String {
+    const MAX: usize = 80;
+    let mut line = start.to_vec();
+    let deadline = tokio::time::Instant::now() + Duration::from_millis(500);
+    let mut chunk = [0u8; MAX];
+    while line.len() < MAX && !line.contains(&b'\n') {
+        let want = MAX - line.len();
+        match tokio::time::timeout_at(deadline, rd.read(&mut chunk[..want])).await {
+            Ok(Ok(n)) if n > 0 => line.extend_from_slice(&chunk[..n]),
+            _ => break,
+        }
+    }
+    let end = line.iter().position(|&b| b == b'\r' || b == b'\n').unwrap_or(line.len());
+    String::from_utf8_lossy(&line[..end]).chars().map(|c| if c.is_control() { ' ' } else { c }).collect()
 }
 
 /// The first four bytes of a TLS record (alert 0x15 or handshake 0x16, version 3.x) read as a
@@ -601,6 +647,58 @@ mod tests {
         let e = read_frame(&mut &alert[..], usize::MAX).await.unwrap_err();
         assert_eq!(e.code(), code::TLS);
         assert!(e.message().contains("security.protocol=ssl"), "{e}");
+    }
+
+    #[tokio::test]
+    async fn text_instead_of_a_frame_names_the_protocol() {
+        let http: &[u8] = b"HTTP/1.1 400 Bad Request\r\nContent-Length: 0\r\n\r\n";
+        let e = read_frame(&mut &http[..], 1 << 30).await.unwrap_err();
+        assert_eq!(e.code(), code::MALFORMED);
+        assert_eq!(
+            e.message(),
+            r#"the server answered with HTTP ("HTTP/1.1 400 Bad Request"): not a Kafka listener"#
+        );
+        let ssh: &[u8] = b"SSH-2.0-OpenSSH_9.2\r\n";
+        let e = read_frame(&mut &ssh[..], usize::MAX).await.unwrap_err();
+        assert!(e.message().starts_with(r#"the server answered with SSH ("SSH-2.0-OpenSSH_9.2")"#), "{e}");
+        let text: &[u8] = b"-ERR unknown command\r\n";
+        let e = read_frame(&mut &text[..], 1 << 20).await.unwrap_err();
+        assert!(e.message().starts_with(r#"the server answered with text ("-ERR unknown command")"#), "{e}");
+        // Within a (huge) limit, printable length bytes other than HTTP/SSH are still a length.
+        let e = read_frame(&mut &text[..], usize::MAX).await.unwrap_err();
+        assert!(!e.message().contains(NOT_KAFKA), "{e}");
+    }
+
+    /// A tiny HTTP server on loopback answers the ApiVersions request with "400 Bad Request":
+    /// the error names HTTP and shows the status line instead of guessing TLS or SASL.
+    #[tokio::test]
+    async fn an_http_server_is_named_not_taken_for_a_tls_or_sasl_listener() {
+        use std::io::{Read, Write};
+        let listener = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+        let addr = listener.local_addr().unwrap().to_string();
+        let server = std::thread::spawn(move || {
+            let (mut s, _) = listener.accept().unwrap();
+            s.set_read_timeout(Some(Duration::from_secs(5))).unwrap();
+            let mut request = [0u8; 512];
+            let n = s.read(&mut request).unwrap();
+            s.write_all(b"HTTP/1.1 400 Bad Request\r\nContent-Type: text/plain\r\nConnection: close\r\n\r\n")
+                .unwrap();
+            n
+        });
+        let opts = ConnectOptions { connect_timeout: Duration::from_secs(5), ..Default::default() };
+        let e = tokio::time::timeout(Duration::from_secs(10), BrokerConnection::connect(&addr, &opts))
+            .await
+            .expect("connect returns within its bounds")
+            .unwrap_err();
+        assert!(server.join().unwrap() > 0, "the server got our request");
+        assert_eq!(e.code(), code::MALFORMED, "{e}");
+        assert!(
+            e.message().contains(
+                r#"the server answered with HTTP ("HTTP/1.1 400 Bad Request"): not a Kafka listener"#
+            ),
+            "{e}"
+        );
+        assert!(!e.message().contains("TLS or SASL"), "{e}");
     }
 
     #[tokio::test]
