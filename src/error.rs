@@ -26,6 +26,7 @@ pub mod code {
     pub const BUFFER_TOO_SMALL: i32 = -114;
     pub const STATE: i32 = -115;
     pub const QUEUE_FULL: i32 = -116;
+    pub const WOKEN: i32 = -117;
 }
 
 /// (code, NAME, description) for every local code, in code order.
@@ -51,6 +52,7 @@ const LOCAL: &[(i32, &str, &str)] = &[
     (code::BUFFER_TOO_SMALL, "BUFFER_TOO_SMALL", "Local: buffer too small"),
     (code::STATE, "STATE", "Local: operation not valid in the current state"),
     (code::QUEUE_FULL, "QUEUE_FULL", "Local: the producer queue is full"),
+    (code::WOKEN, "WOKEN", "Local: woken by a wakeup or close of the handle"),
 ];
 
 /// Kafka's broker error codes (org.apache.kafka.common.protocol.Errors), indexed by code + 1.

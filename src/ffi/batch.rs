@@ -59,7 +59,7 @@ pub extern "C" fn kafka_batch_high_water_mark(batch: *const kafka_batch_t) -> i6
 #[no_mangle]
 pub extern "C" fn kafka_batch_close(batch: *mut kafka_batch_t) {
     let _ = guard(|| {
-        unsafe { handle::free(batch) };
+        unsafe { handle::free(batch) }?;
         Ok(())
     });
 }

@@ -93,7 +93,7 @@ pub extern "C" fn kafka_broker_list_addr(list: *const kafka_broker_list_t, index
 #[no_mangle]
 pub extern "C" fn kafka_broker_list_free(list: *mut kafka_broker_list_t) {
     let _ = guard(|| {
-        unsafe { handle::free(list) };
+        unsafe { handle::free(list) }?;
         Ok(())
     });
 }

@@ -63,7 +63,7 @@ pub extern "C" fn kafka_config_get(
 #[no_mangle]
 pub extern "C" fn kafka_config_free(cfg: *mut kafka_config_t) {
     let _ = guard(|| {
-        unsafe { handle::free(cfg) };
+        unsafe { handle::free(cfg) }?;
         Ok(())
     });
 }

@@ -54,7 +54,7 @@ fn run<T>(
     cancel: *const kafka_cancel_t,
     fut: impl std::future::Future<Output = Result<T>>,
 ) -> Result<T> {
-    block_on(fut, timeout, unsafe { token(cancel) })
+    block_on(fut, timeout, unsafe { token(cancel)? })
 }
 
 /// The shape of most read calls: borrow the conn, check the out-pointer, run `f` within the
@@ -462,7 +462,7 @@ pub extern "C" fn kafka_conn_set_write_deadline(conn: *const kafka_conn_t, unix_
 #[no_mangle]
 pub extern "C" fn kafka_conn_close(conn: *mut kafka_conn_t) {
     let _ = guard(|| {
-        if let Some(c) = unsafe { handle::free(conn) } {
+        if let Some(c) = unsafe { handle::free(conn) }? {
             c.close();
         }
         Ok::<(), Error>(())

@@ -81,6 +81,9 @@ pub const KAFKA_ERR_BUFFER_TOO_SMALL: kafka_err_t = -114;
 pub const KAFKA_ERR_STATE: kafka_err_t = -115;
 /// Local: the writer's queue is full (`queue.buffering.max.messages`); poll and retry.
 pub const KAFKA_ERR_QUEUE_FULL: kafka_err_t = -116;
+/// Local: a blocking call on a writer or reader gave up because kafka_writer_wakeup() /
+/// kafka_reader_wakeup() was called, or because another thread is closing the handle.
+pub const KAFKA_ERR_WOKEN: kafka_err_t = -117;
 
 thread_local! {
     static LAST_ERROR: RefCell<Option<(kafka_err_t, CString)>> = const { RefCell::new(None) };
@@ -218,6 +221,7 @@ mod tests {
             (KAFKA_ERR_BUFFER_TOO_SMALL, code::BUFFER_TOO_SMALL),
             (KAFKA_ERR_STATE, code::STATE),
             (KAFKA_ERR_QUEUE_FULL, code::QUEUE_FULL),
+            (KAFKA_ERR_WOKEN, code::WOKEN),
         ];
         for (c, internal) in pairs {
             assert_eq!(c, internal);

@@ -226,7 +226,7 @@ pub extern "C" fn kafka_message_header(
 #[no_mangle]
 pub extern "C" fn kafka_message_free(msg: *mut kafka_message_t) {
     let _ = guard(|| {
-        unsafe { handle::free(msg) };
+        unsafe { handle::free(msg) }?;
         Ok(())
     });
 }

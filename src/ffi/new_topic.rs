@@ -92,7 +92,7 @@ pub extern "C" fn kafka_new_topic_set_replica_assignment(
 #[no_mangle]
 pub extern "C" fn kafka_new_topic_free(topic: *mut kafka_new_topic_t) {
     let _ = guard(|| {
-        unsafe { handle::free(topic) };
+        unsafe { handle::free(topic) }?;
         Ok(())
     });
 }

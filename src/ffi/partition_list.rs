@@ -104,7 +104,7 @@ unsafe fn ids_out(v: &[i32], ids: *mut *const i32, count: *mut usize) -> Result<
 #[no_mangle]
 pub extern "C" fn kafka_partition_list_free(list: *mut kafka_partition_list_t) {
     let _ = guard(|| {
-        unsafe { handle::free(list) };
+        unsafe { handle::free(list) }?;
         Ok(())
     });
 }
