@@ -355,7 +355,18 @@ typedef void (*kafka_log_cb)(void *userdata, int32_t level, const char *message)
 #define KAFKA_ERR_FENCED_INSTANCE_ID 82
 
 /*
- Local: an argument was invalid (NULL handle, bad value).
+ Local: an argument was invalid (NULL handle, bad value, wrong or dead handle).
+
+ Handles are checked on every call. Every handle's memory starts with a tag naming its type,
+ so a handle of another type (a kafka_config_t* where a kafka_writer_t* is expected, cast
+ through void*) is always reported, never reinterpreted. Writers and readers are also kept in
+ a registry of live handles that is consulted before their memory is read: a call on a closed
+ writer or reader is always reported, unless a new writer (reader) has since been created at
+ the same address, in which case the call acts on that one. The other handles (config,
+ message, cancel, conn, lists, ...) are checked by their tag alone: freeing one overwrites its
+ tag, so a double free or a call after free is reported while the allocator has not reused
+ the memory; once it has, nothing can be promised (AddressSanitizer reports it). A pointer the
+ library never handed out is undefined behaviour.
  */
 #define KAFKA_ERR_INVALID_ARG -100
 

@@ -327,9 +327,9 @@ pub extern "C" fn kafka_writer_poll(
     guard(|| unsafe {
         let h = live::enter(w)?;
         let b = h.block("kafka_writer_poll", token(cancel)?)?;
-        let n = b.finish(h.writer.poll(timeout_from_ms(timeout_ms), b.token(), &mut |e| {
-            WriterHandle::dispatch(&h, e)
-        }))?;
+        let n = b.finish(
+            h.writer.poll(timeout_from_ms(timeout_ms), b.token(), &mut |e| WriterHandle::dispatch(&h, e)),
+        )?;
         if !served.is_null() {
             *served = n;
         }
@@ -350,7 +350,9 @@ pub extern "C" fn kafka_writer_flush(
     guard(|| unsafe {
         let h = live::enter(w)?;
         let b = h.block("kafka_writer_flush", token(cancel)?)?;
-        b.finish(h.writer.flush(timeout_from_ms(timeout_ms), b.token(), &mut |e| WriterHandle::dispatch(&h, e)))
+        b.finish(
+            h.writer.flush(timeout_from_ms(timeout_ms), b.token(), &mut |e| WriterHandle::dispatch(&h, e)),
+        )
     })
 }
 
@@ -411,7 +413,8 @@ pub extern "C" fn kafka_writer_close(
         let user = token(cancel)?;
         let h = live::enter(w.cast_const())?;
         h.begin_close(|| h.writer.interrupt())?;
-        let result = h.writer.close(timeout_from_ms(timeout_ms), user, &mut |e| WriterHandle::dispatch(&h, e));
+        let result =
+            h.writer.close(timeout_from_ms(timeout_ms), user, &mut |e| WriterHandle::dispatch(&h, e));
         h.end_close();
         result
     })

@@ -283,7 +283,11 @@ impl GroupReader {
         }
         self.inner.changed.notify_one();
         if !held.is_empty() {
-            self.inner.rebalances.lock().unwrap_or_else(|p| p.into_inner()).push_back(Rebalance::Revoked(held));
+            self.inner
+                .rebalances
+                .lock()
+                .unwrap_or_else(|p| p.into_inner())
+                .push_back(Rebalance::Revoked(held));
         }
     }
 

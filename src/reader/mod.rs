@@ -727,7 +727,12 @@ impl Reader {
         Ok(msgs)
     }
 
-    fn commit_if_due(&self, g: &GroupMode, timeout: Option<Duration>, cancel: Option<&CancelToken>) -> Result<()> {
+    fn commit_if_due(
+        &self,
+        g: &GroupMode,
+        timeout: Option<Duration>,
+        cancel: Option<&CancelToken>,
+    ) -> Result<()> {
         let mut last = g.last_commit.lock().unwrap_or_else(|p| p.into_inner());
         if last.elapsed() >= g.commit_interval {
             *last = std::time::Instant::now();
@@ -768,7 +773,12 @@ impl Reader {
 
     /// Commits the offsets after `msgs` (kafka-go's CommitMessages): the highest offset per
     /// partition wins; messages of a finished generation are refused (ILLEGAL_GENERATION).
-    pub fn commit(&self, msgs: &[&Message], timeout: Option<Duration>, cancel: Option<&CancelToken>) -> Result<()> {
+    pub fn commit(
+        &self,
+        msgs: &[&Message],
+        timeout: Option<Duration>,
+        cancel: Option<&CancelToken>,
+    ) -> Result<()> {
         match &self.mode {
             Mode::Partition(_) => Err(group_only("commit")),
             Mode::Group(g) => {

@@ -466,9 +466,10 @@ impl Writer {
     ) -> Result<()> {
         let flushed = self.flush(timeout, cancel, sink);
         let why = match &flushed {
-            Err(e) if e.code() == code::CANCELLED => {
-                Error::new(code::CANCELLED, "the writer was closed (cancelled) before the message was delivered")
-            }
+            Err(e) if e.code() == code::CANCELLED => Error::new(
+                code::CANCELLED,
+                "the writer was closed (cancelled) before the message was delivered",
+            ),
             _ => Error::timed_out("the writer was closed before the message was delivered"),
         };
         let dropped = self.shared.state.lock().unwrap_or_else(|p| p.into_inner()).close(&self.shared, why);
