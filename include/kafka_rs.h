@@ -225,7 +225,11 @@ typedef struct {
 
 /*
  Receives a rebalance: `event` is KAFKA_REBALANCE_ASSIGNED or KAFKA_REBALANCE_REVOKED, with
- `count` partitions (valid during the call).
+ `count` partitions (valid during the call). Runs on the application's thread inside the
+ reading calls, kafka_reader_poll() and kafka_reader_close(); it may call any kafka_reader_*
+ function of its reader (kafka_reader_commit() on REVOKED, also during close, commits while
+ the member still owns the partitions) except kafka_reader_close(), which returns
+ KAFKA_ERR_STATE there. `userdata` must stay valid until kafka_reader_close() returns.
  */
 typedef void (*kafka_rebalance_cb)(void *userdata,
                                    int32_t event,
@@ -269,7 +273,12 @@ typedef struct {
 } kafka_delivery_report_t;
 
 /*
- Receives delivery reports: `count` pointers to reports, valid only during the call.
+ Receives delivery reports: `count` pointers to reports, valid only during the call. Runs on
+ the application's thread inside kafka_writer_poll(), kafka_writer_flush() and
+ kafka_writer_close(); it may call any kafka_writer_* function of its writer, also during
+ close (kafka_writer_produce() then fails with KAFKA_ERR_CLOSED once the writer has stopped),
+ except kafka_writer_close(), which returns KAFKA_ERR_STATE there. `userdata` must stay valid
+ until kafka_writer_close() returns.
  */
 typedef void (*kafka_delivery_cb)(void *userdata,
                                   const kafka_delivery_report_t *const *reports,

@@ -54,7 +54,11 @@ pub const KAFKA_REBALANCE_ASSIGNED: i32 = 1;
 pub const KAFKA_REBALANCE_REVOKED: i32 = 2;
 
 /// Receives a rebalance: `event` is KAFKA_REBALANCE_ASSIGNED or KAFKA_REBALANCE_REVOKED, with
-/// `count` partitions (valid during the call).
+/// `count` partitions (valid during the call). Runs on the application's thread inside the
+/// reading calls, kafka_reader_poll() and kafka_reader_close(); it may call any kafka_reader_*
+/// function of its reader (kafka_reader_commit() on REVOKED, also during close, commits while
+/// the member still owns the partitions) except kafka_reader_close(), which returns
+/// KAFKA_ERR_STATE there. `userdata` must stay valid until kafka_reader_close() returns.
 pub type kafka_rebalance_cb = Option<
     unsafe extern "C" fn(
         userdata: *mut c_void,

@@ -40,7 +40,12 @@ pub struct kafka_delivery_report_t {
     pub timestamp_ms: i64,
 }
 
-/// Receives delivery reports: `count` pointers to reports, valid only during the call.
+/// Receives delivery reports: `count` pointers to reports, valid only during the call. Runs on
+/// the application's thread inside kafka_writer_poll(), kafka_writer_flush() and
+/// kafka_writer_close(); it may call any kafka_writer_* function of its writer, also during
+/// close (kafka_writer_produce() then fails with KAFKA_ERR_CLOSED once the writer has stopped),
+/// except kafka_writer_close(), which returns KAFKA_ERR_STATE there. `userdata` must stay valid
+/// until kafka_writer_close() returns.
 pub type kafka_delivery_cb = Option<
     unsafe extern "C" fn(userdata: *mut c_void, reports: *const *const kafka_delivery_report_t, count: usize),
 >;
