@@ -207,14 +207,14 @@ static int run_produce(const struct opts *o) {
         size_t n = o->count - sent < CHUNK ? (size_t)(o->count - sent) : CHUNK;
         kafka_err_t err = kafka_writer_produce(w, msgs, n);
         if (err == KAFKA_ERR_QUEUE_FULL) {
-            CHECK(kafka_writer_poll(w, 10, NULL));
+            CHECK(kafka_writer_poll(w, 10, NULL, NULL));
             continue;
         }
         CHECK(err);
         sent += n;
-        CHECK(kafka_writer_poll(w, 0, NULL));
+        CHECK(kafka_writer_poll(w, 0, NULL, NULL));
     }
-    CHECK(kafka_writer_flush(w, 120000));
+    CHECK(kafka_writer_flush(w, 120000, NULL));
     double secs = now_s() - t0, cpu = cpu_s() - cpu0;
     char stats[4096];
     size_t ss = sizeof stats;
@@ -228,7 +228,7 @@ static int run_produce(const struct opts *o) {
            "avg_batch=%.0f\n",
            o->count, o->size, o->acks, o->codec, delivered, failed, secs, o->count / secs,
            o->count * (double)o->size / secs / 1e6, cpu, cpu / o->count * 1e6, max_rss_mb(), avg_batch);
-    CHECK(kafka_writer_close(w, 30000));
+    CHECK(kafka_writer_close(w, 30000, NULL));
     free(payload);
     return failed ? 1 : 0;
 }
@@ -282,7 +282,7 @@ static int run_consume(const struct opts *o) {
            "mb_per_s=%.2f cpu_s=%.3f cpu_s_per_million=%.3f max_rss_mb=%.1f\n",
            got, o->group ? o->group : "-", secs, first - start, got / secs, bytes / secs / 1e6, cpu, cpu / got * 1e6,
            max_rss_mb());
-    kafka_reader_close(r, 10000);
+    kafka_reader_close(r, 10000, NULL);
     return 0;
 }
 
@@ -305,7 +305,7 @@ static void *e2e_producer(void *arg) {
     memcpy(payload, &t, 8); /* warm-up: resent until the consumer has seen one */
     while (!__atomic_load_n(&e->warm, __ATOMIC_ACQUIRE)) {
         CHECK(kafka_writer_produce(e->w, &m, 1));
-        CHECK(kafka_writer_poll(e->w, 200, NULL));
+        CHECK(kafka_writer_poll(e->w, 200, NULL, NULL));
     }
     long long start = now_ns(), interval = 1000000000LL / o->rate;
     for (long i = 0; i < o->count; i++) {
@@ -318,11 +318,11 @@ static void *e2e_producer(void *arg) {
         memcpy(payload, &t, 8);
         kafka_err_t err;
         while ((err = kafka_writer_produce(e->w, &m, 1)) == KAFKA_ERR_QUEUE_FULL)
-            CHECK(kafka_writer_poll(e->w, 1, NULL));
+            CHECK(kafka_writer_poll(e->w, 1, NULL, NULL));
         CHECK(err);
-        CHECK(kafka_writer_poll(e->w, 0, NULL));
+        CHECK(kafka_writer_poll(e->w, 0, NULL, NULL));
     }
-    CHECK(kafka_writer_flush(e->w, 60000));
+    CHECK(kafka_writer_flush(e->w, 60000, NULL));
     free(payload);
     return NULL;
 }
@@ -368,8 +368,8 @@ static int run_e2e(const struct opts *o) {
     print_percentiles(lat, got);
     printf("\n");
     free(lat);
-    kafka_reader_close(r, 5000);
-    CHECK(kafka_writer_close(w, 30000));
+    kafka_reader_close(r, 5000, NULL);
+    CHECK(kafka_writer_close(w, 30000, NULL));
     return 0;
 }
 
@@ -398,7 +398,7 @@ static int run_sync(const struct opts *o) {
     printf("\n");
     free(lat);
     free(payload);
-    CHECK(kafka_writer_close(w, 30000));
+    CHECK(kafka_writer_close(w, 30000, NULL));
     return 0;
 }
 

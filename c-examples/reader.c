@@ -33,6 +33,6 @@ int main(int argc, char **argv) {
         return 1;
     }
     printf("read %d messages from offset 42, lag %lld\n", n, (long long)kafka_reader_lag(r));
-    CHECK(kafka_reader_close(r, 5000));
+    CHECK(kafka_reader_close(r, 5000, NULL));
     return 0;
 }

@@ -28,6 +28,6 @@ int main(int argc, char **argv) {
         total += (int)n;
     }
     printf("read %d messages; commits flushed on close\n", total);
-    CHECK(kafka_reader_close(r, 10000));
+    CHECK(kafka_reader_close(r, 10000, NULL));
     return 0;
 }

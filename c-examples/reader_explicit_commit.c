@@ -23,11 +23,11 @@ int main(int argc, char **argv) {
     int n = 0;
     while (n < max && kafka_reader_fetch(r, 3000, NULL, &m) == KAFKA_OK) {
         /* ... process the message ... then commit it. */
-        CHECK(kafka_reader_commit(r, (const kafka_message_t *const *)&m, 1, 10000));
+        CHECK(kafka_reader_commit(r, (const kafka_message_t *const *)&m, 1, 10000, NULL));
         kafka_message_free(m);
         n++;
     }
     printf("fetched and committed %d messages\n", n);
-    CHECK(kafka_reader_close(r, 10000));
+    CHECK(kafka_reader_close(r, 10000, NULL));
     return 0;
 }

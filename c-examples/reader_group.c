@@ -37,6 +37,6 @@ int main(int argc, char **argv) {
     if (err != KAFKA_ERR_TIMED_OUT)
         CHECK(err);
     printf("read and committed %d messages\n", n);
-    CHECK(kafka_reader_close(r, 10000));
+    CHECK(kafka_reader_close(r, 10000, NULL));
     return 0;
 }

@@ -37,6 +37,6 @@ int main(int argc, char **argv) {
     }
     printf("%d messages between %lld and %lld, starting at offset %lld\n", n, (long long)start, (long long)end,
            (long long)first);
-    CHECK(kafka_reader_close(r, 5000));
+    CHECK(kafka_reader_close(r, 5000, NULL));
     return 0;
 }

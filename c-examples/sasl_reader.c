@@ -44,6 +44,6 @@ int main(int argc, char **argv) {
     if (err != KAFKA_ERR_TIMED_OUT)
         CHECK(err);
     printf("read %d messages with %s over %s\n", n, mechanism, protocol);
-    CHECK(kafka_reader_close(r, 10000));
+    CHECK(kafka_reader_close(r, 10000, NULL));
     return 0;
 }

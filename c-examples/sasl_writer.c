@@ -38,6 +38,6 @@ int main(int argc, char **argv) {
     }
     CHECK(kafka_writer_write(w, msgs, 3, 20000, NULL, NULL, NULL));
     printf("wrote 3 messages to %s with %s over %s\n", topic, mechanism, protocol);
-    CHECK(kafka_writer_close(w, 10000));
+    CHECK(kafka_writer_close(w, 10000, NULL));
     return 0;
 }

@@ -36,6 +36,6 @@ int main(int argc, char **argv) {
     }
     CHECK(kafka_writer_write(w, msgs, 3, 20000, NULL, NULL, NULL));
     printf("wrote 3 messages to %s over TLS\n", topic);
-    CHECK(kafka_writer_close(w, 10000));
+    CHECK(kafka_writer_close(w, 10000, NULL));
     return 0;
 }

@@ -32,6 +32,6 @@ int main(int argc, char **argv) {
     CHECK(kafka_writer_write(w, msgs, 3, 10000, NULL, NULL, offsets));
     printf("wrote 3 messages to %s at offsets %lld, %lld, %lld\n", topic, (long long)offsets[0],
            (long long)offsets[1], (long long)offsets[2]);
-    CHECK(kafka_writer_close(w, 10000));
+    CHECK(kafka_writer_close(w, 10000, NULL));
     return 0;
 }

@@ -63,9 +63,9 @@ int main(int argc, char **argv) {
         msgs[i].opaque = (void *)(intptr_t)i;
     }
     CHECK(kafka_writer_produce(w, msgs, 6));
-    CHECK(kafka_writer_flush(w, 20000));
+    CHECK(kafka_writer_flush(w, 20000, NULL));
     for (int i = 0; i < 6; i++)
         printf("%s %s -> %d\n", balancer, keys[i], placed.partition[i]);
-    CHECK(kafka_writer_close(w, 10000));
+    CHECK(kafka_writer_close(w, 10000, NULL));
     return placed.n == 6 ? 0 : 1;
 }

@@ -32,6 +32,6 @@ int main(int argc, char **argv) {
     size_t size = sizeof stats;
     CHECK(kafka_writer_stats(w, stats, &size));
     printf("wrote 100 messages with %s: %s\n", codec, stats);
-    CHECK(kafka_writer_close(w, 10000));
+    CHECK(kafka_writer_close(w, 10000, NULL));
     return 0;
 }

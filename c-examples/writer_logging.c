@@ -31,7 +31,7 @@ int main(int argc, char **argv) {
     msg.value_len = 5;
     kafka_err_t err = kafka_writer_write(w, &msg, 1, 20000, NULL, NULL, NULL);
     printf("write: %s\n", kafka_err_name(err));
-    CHECK(kafka_writer_poll(w, 0, NULL)); /* log callbacks run here, on this thread */
-    CHECK(kafka_writer_close(w, 10000));
+    CHECK(kafka_writer_poll(w, 0, NULL, NULL)); /* log callbacks run here, on this thread */
+    CHECK(kafka_writer_close(w, 10000, NULL));
     return err == KAFKA_ERR_UNKNOWN_TOPIC_OR_PARTITION ? 0 : 1;
 }

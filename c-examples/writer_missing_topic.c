@@ -43,6 +43,6 @@ int main(int argc, char **argv) {
         return 1;
     }
     printf("wrote 3 messages to the new topic %s\n", topic);
-    CHECK(kafka_writer_close(w, 10000));
+    CHECK(kafka_writer_close(w, 10000, NULL));
     return 0;
 }

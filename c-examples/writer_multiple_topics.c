@@ -30,6 +30,6 @@ int main(int argc, char **argv) {
     CHECK(kafka_writer_write(w, msgs, 3, 20000, NULL, errors, NULL));
     for (int i = 0; i < 3; i++)
         printf("%s: %s\n", topics[i], kafka_err_name(errors[i]));
-    CHECK(kafka_writer_close(w, 10000));
+    CHECK(kafka_writer_close(w, 10000, NULL));
     return 0;
 }

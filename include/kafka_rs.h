@@ -108,9 +108,11 @@ typedef struct kafka_batch_t kafka_batch_t;
 typedef struct kafka_broker_list_t kafka_broker_list_t;
 
 /*
- A cancellation token. Pass it to blocking calls; kafka_cancel_fire() from any thread makes
- every call waiting on it return KAFKA_ERR_CANCELLED promptly, and every later call given it
- return KAFKA_ERR_CANCELLED at once. A token cannot be re-armed: make a new one.
+ A cancellation token. Pass it to blocking calls (every blocking call takes one; NULL means
+ none); kafka_cancel_fire() from any thread makes every call waiting on it return
+ KAFKA_ERR_CANCELLED promptly, and every later call given it return KAFKA_ERR_CANCELLED at
+ once, until kafka_cancel_reset() re-arms it. A token may be shared by several calls and
+ threads, and reused for any number of calls.
  */
 typedef struct kafka_cancel_t kafka_cancel_t;
 
@@ -151,14 +153,19 @@ typedef struct kafka_new_topic_t kafka_new_topic_t;
 typedef struct kafka_partition_list_t kafka_partition_list_t;
 
 /*
- A Reader of one topic partition (`reader.topic`, `reader.partition`). Fetching runs ahead in
- the background. Calls may come from any thread; kafka_reader_close() must be the last.
+ A Reader of one topic partition (`reader.topic`, `reader.partition`), or of a group's
+ partitions. Fetching runs ahead in the background. Calls may come from any thread.
+ kafka_reader_close() may be called while other threads are blocked in the reader (they return
+ KAFKA_ERR_WOKEN); no call may start after it (such a call is KAFKA_ERR_INVALID_ARG as long as
+ the pointer has not been reused by a new reader).
  */
 typedef struct kafka_reader_t kafka_reader_t;
 
 /*
- A Writer. Every function may be called from any thread; kafka_writer_close() must be the
- last call.
+ A Writer. Every function may be called from any thread. kafka_writer_close() may be called
+ while other threads are blocked in the writer (they return KAFKA_ERR_WOKEN); no call may
+ start after it (such a call is KAFKA_ERR_INVALID_ARG as long as the pointer has not been
+ reused by a new writer).
  */
 typedef struct kafka_writer_t kafka_writer_t;
 
@@ -252,7 +259,11 @@ typedef struct {
 
 /*
  Receives a rebalance: `event` is KAFKA_REBALANCE_ASSIGNED or KAFKA_REBALANCE_REVOKED, with
- `count` partitions (valid during the call).
+ `count` partitions (valid during the call). Runs on the application's thread inside the
+ reading calls, kafka_reader_poll() and kafka_reader_close(); it may call any kafka_reader_*
+ function of its reader (kafka_reader_commit() on REVOKED, also during close, commits while
+ the member still owns the partitions) except kafka_reader_close(), which returns
+ KAFKA_ERR_STATE there. `userdata` must stay valid until kafka_reader_close() returns.
  */
 typedef void (*kafka_rebalance_cb)(void *userdata,
                                    int32_t event,
@@ -296,7 +307,12 @@ typedef struct {
 } kafka_delivery_report_t;
 
 /*
- Receives delivery reports: `count` pointers to reports, valid only during the call.
+ Receives delivery reports: `count` pointers to reports, valid only during the call. Runs on
+ the application's thread inside kafka_writer_poll(), kafka_writer_flush() and
+ kafka_writer_close(); it may call any kafka_writer_* function of its writer, also during
+ close (kafka_writer_produce() then fails with KAFKA_ERR_CLOSED once the writer has stopped),
+ except kafka_writer_close(), which returns KAFKA_ERR_STATE there. `userdata` must stay valid
+ until kafka_writer_close() returns.
  */
 typedef void (*kafka_delivery_cb)(void *userdata,
                                   const kafka_delivery_report_t *const *reports,
@@ -984,7 +1000,7 @@ typedef void (*kafka_log_cb)(void *userdata, int32_t level, const char *message)
 #define KAFKA_ERR_SHARE_SESSION_LIMIT_REACHED 133
 
 /*
- Local error -100: invalid argument: an argument was invalid (NULL handle, bad value); the message names the function and the argument.
+ Local error -100: invalid argument: an argument was invalid (NULL handle, bad value, wrong or dead handle); the message names the function and the argument. Handles are checked on every call. Every handle's memory starts with a tag naming its type, so a handle of another type (a kafka_config_t* where a kafka_writer_t* is expected, cast through void*) is always reported, never reinterpreted. Writers and readers are also kept in a registry of live handles that is consulted before their memory is read: a call on a closed writer or reader is always reported, unless a new writer (reader) has since been created at the same address, in which case the call acts on that one. The other handles (config, message, cancel, conn, lists, ...) are checked by their tag alone: freeing one overwrites its tag, so a double free or a call after free is reported while the allocator has not reused the memory; once it has, nothing can be promised (AddressSanitizer reports it). A pointer the library never handed out is undefined behaviour..
  */
 #define KAFKA_ERR_INVALID_ARG (-100)
 
@@ -1068,6 +1084,11 @@ typedef void (*kafka_log_cb)(void *userdata, int32_t level, const char *message)
  */
 #define KAFKA_ERR_QUEUE_FULL (-116)
 
+/*
+ Local error -117: woken by a wakeup or close of the handle: a blocking call on a writer or reader gave up because kafka_writer_wakeup() / kafka_reader_wakeup() was called, or because another thread is closing the handle.
+ */
+#define KAFKA_ERR_WOKEN (-117)
+
 #ifdef __cplusplus
 extern "C" {
 #endif // __cplusplus
@@ -1126,6 +1147,13 @@ kafka_err_t kafka_cancel_new(kafka_cancel_t **out);
  threads block in calls that were given this token.
  */
 kafka_err_t kafka_cancel_fire(const kafka_cancel_t *cancel);
+
+/*
+ Re-arms a fired token, so calls given it from now on run normally (a call it already
+ cancelled stays cancelled). Reset it once the calls it was meant to stop have returned; a
+ reset racing with a fire leaves the token in either state.
+ */
+kafka_err_t kafka_cancel_reset(const kafka_cancel_t *cancel);
 
 /*
  Whether the token has been fired: 1 yes, 0 no (or NULL).
@@ -1597,12 +1625,15 @@ kafka_err_t kafka_reader_fetch(const kafka_reader_t *r,
  highest offset per partition wins. Messages fetched in a generation the group has since left
  are refused with ILLEGAL_GENERATION (22), so an old commit never moves an offset backwards.
  KAFKA_ERR_STATE outside a group. With `auto.commit.interval.ms` > 0 the offsets are sent at
- the next interval (and on close).
+ the next interval (and on close). KAFKA_ERR_CANCELLED when `cancel` (may be NULL) fires,
+ KAFKA_ERR_WOKEN after kafka_reader_wakeup() or when another thread closes the reader. The
+ rebalance callback may call it, also for the REVOKED partitions during kafka_reader_close().
  */
 kafka_err_t kafka_reader_commit(const kafka_reader_t *r,
                                 const kafka_message_t *const *msgs,
                                 size_t count,
-                                int32_t timeout_ms);
+                                int32_t timeout_ms,
+                                const kafka_cancel_t *cancel);
 
 /*
  Sets the rebalance callback (NULL removes it). It runs on the calling thread inside the
@@ -1675,13 +1706,27 @@ kafka_err_t kafka_reader_read_lag(const kafka_reader_t *r,
 kafka_err_t kafka_reader_stats(const kafka_reader_t *r, char *buf, size_t *size);
 
 /*
- Stops reading and frees the reader. A single-partition reader returns at once. A group
- member first commits what `auto.commit.interval.ms` gathered and leaves the group (so the
- others take over at once), within `timeout_ms`; the return value says whether that worked.
- The last rebalance callbacks run here. Messages already taken stay valid until freed. NULL is
- ignored.
+ Makes every blocking call on the reader (kafka_reader_read*, kafka_reader_fetch*,
+ kafka_reader_commit, kafka_reader_set_offset_at, kafka_reader_read_lag) in flight on any
+ thread return KAFKA_ERR_WOKEN promptly; if none is in flight, the next one returns
+ KAFKA_ERR_WOKEN at once (so a wakeup between a thread's check of its stop flag and its next
+ call is not lost). Any thread, any time before close.
  */
-kafka_err_t kafka_reader_close(kafka_reader_t *r, int32_t timeout_ms);
+kafka_err_t kafka_reader_wakeup(const kafka_reader_t *r);
+
+/*
+ Stops reading and frees the reader. First every call blocked in it on other threads is woken
+ (it returns KAFKA_ERR_WOKEN) and close waits for it to leave. A single-partition reader then
+ returns at once. A group member stops delivering, calls the rebalance callback with
+ KAFKA_REBALANCE_REVOKED for the partitions it holds while still in the group (the callback
+ may commit them with kafka_reader_commit()), commits what `auto.commit.interval.ms` gathered
+ and leaves the group (so the others take over at once), within `timeout_ms` or until `cancel`
+ (may be NULL) fires; the return value says whether that worked. The last rebalance callbacks
+ run here. Messages already taken stay valid until freed. The reader is freed whatever the
+ result, except for KAFKA_ERR_STATE: a close from inside the rebalance callback, or while
+ another thread is closing it, does nothing. NULL is ignored.
+ */
+kafka_err_t kafka_reader_close(kafka_reader_t *r, int32_t timeout_ms, const kafka_cancel_t *cancel);
 
 /*
  The library's version as (major << 16) | (minor << 8) | patch, e.g. 0x000100 for 0.1.0.
@@ -1752,15 +1797,31 @@ kafka_err_t kafka_writer_write(const kafka_writer_t *w,
 /*
  Serves queued delivery reports and log lines to the callbacks on this thread, waiting up to
  `timeout_ms` (0 = don't wait, -1 = until something comes) for the first. If `served` is not
- NULL it receives the number of events served.
+ NULL it receives the number of events served. KAFKA_ERR_CANCELLED when `cancel` (may be NULL)
+ fires, KAFKA_ERR_WOKEN after kafka_writer_wakeup() or when another thread closes the writer.
  */
-kafka_err_t kafka_writer_poll(const kafka_writer_t *w, int32_t timeout_ms, size_t *served);
+kafka_err_t kafka_writer_poll(const kafka_writer_t *w,
+                              int32_t timeout_ms,
+                              const kafka_cancel_t *cancel,
+                              size_t *served);
 
 /*
  Sends everything now and waits until every message produced so far is reported (serving the
- callbacks meanwhile). KAFKA_ERR_TIMED_OUT if some are still pending after `timeout_ms`.
+ callbacks meanwhile). KAFKA_ERR_TIMED_OUT if some are still pending after `timeout_ms`,
+ KAFKA_ERR_CANCELLED when `cancel` (may be NULL) fires, KAFKA_ERR_WOKEN after
+ kafka_writer_wakeup() or when another thread closes the writer.
  */
-kafka_err_t kafka_writer_flush(const kafka_writer_t *w, int32_t timeout_ms);
+kafka_err_t kafka_writer_flush(const kafka_writer_t *w,
+                               int32_t timeout_ms,
+                               const kafka_cancel_t *cancel);
+
+/*
+ Makes every blocking call on the writer (kafka_writer_poll, kafka_writer_flush,
+ kafka_writer_write) in flight on any thread return KAFKA_ERR_WOKEN promptly; if none is in
+ flight, the next one returns KAFKA_ERR_WOKEN at once (so a wakeup between a thread's check of
+ its stop flag and its next call is not lost). Any thread, any time before close.
+ */
+kafka_err_t kafka_writer_wakeup(const kafka_writer_t *w);
 
 /*
  The number of messages produced and not yet reported (0 if `w` is NULL).
@@ -1777,11 +1838,16 @@ size_t kafka_writer_pending(const kafka_writer_t *w);
 kafka_err_t kafka_writer_stats(const kafka_writer_t *w, char *buf, size_t *size);
 
 /*
- Flushes for up to `timeout_ms`, reports every message still pending as failed
- (KAFKA_ERR_TIMED_OUT), serves all remaining callbacks, and frees the writer. Returns
- KAFKA_OK when nothing was lost. NULL is ignored.
+ Closes the writer: wakes every call blocked in it on other threads (they return
+ KAFKA_ERR_WOKEN) and waits for them to leave; flushes for up to `timeout_ms` (or until
+ `cancel`, which may be NULL, fires); reports every message still pending as failed
+ (KAFKA_ERR_TIMED_OUT, or KAFKA_ERR_CANCELLED); serves all remaining callbacks on this thread
+ (they may call the writer's functions: kafka_writer_produce then fails with
+ KAFKA_ERR_CLOSED); and frees the writer. Returns KAFKA_OK when nothing was lost. The writer
+ is freed whatever the result, except for KAFKA_ERR_STATE: a close from inside one of the
+ writer's callbacks, or while another thread is closing it, does nothing. NULL is ignored.
  */
-kafka_err_t kafka_writer_close(kafka_writer_t *w, int32_t timeout_ms);
+kafka_err_t kafka_writer_close(kafka_writer_t *w, int32_t timeout_ms, const kafka_cancel_t *cancel);
 
 #ifdef __cplusplus
 }  // extern "C"

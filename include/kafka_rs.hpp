@@ -332,7 +332,7 @@ private:
 } // namespace detail
 
 /* A cancellation token: fire() (from any thread) makes every call given it return
- * KAFKA_ERR_CANCELLED. It cannot be re-armed. */
+ * KAFKA_ERR_CANCELLED, until reset() re-arms it. */
 class cancel_token {
 public:
     cancel_token() {
@@ -357,6 +357,13 @@ public:
     }
     void fire(status &st) const {
         detail::run(st, [&] { return kafka_cancel_fire(h_); });
+    }
+    /* Re-arms a fired token for later calls. */
+    void reset() const {
+        detail::or_throw([&](status &st) { reset(st); });
+    }
+    void reset(status &st) const {
+        detail::run(st, [&] { return kafka_cancel_reset(h_); });
     }
     bool fired() const noexcept { return kafka_cancel_is_fired(h_) == 1; }
     explicit operator bool() const noexcept { return h_ != nullptr; }
@@ -1077,21 +1084,29 @@ public:
 
     /* Serves delivery reports and log lines here, waiting up to `wait` (0: don't, negative:
      * until one comes) for the first; returns how many events were served. */
-    std::size_t poll(std::chrono::milliseconds wait) const {
+    std::size_t poll(timeout wait) const {
         return detail::or_throw([&](status &st) { return poll(wait, st); });
     }
-    std::size_t poll(std::chrono::milliseconds wait, status &st) const {
+    std::size_t poll(timeout wait, status &st) const {
         std::size_t served = 0;
-        detail::run(st, [&] { return kafka_writer_poll(h_, timeout::to_ms(wait), &served); });
+        detail::run(st, [&] { return kafka_writer_poll(h_, wait.ms(), wait.cancel(), &served); });
         return served;
     }
     /* Sends everything and waits until every record produced so far is reported (serving the
      * callbacks); KAFKA_ERR_TIMED_OUT if some are still pending. */
-    void flush(std::chrono::milliseconds wait) const {
+    void flush(timeout wait) const {
         detail::or_throw([&](status &st) { flush(wait, st); });
     }
-    void flush(std::chrono::milliseconds wait, status &st) const {
-        detail::run(st, [&] { return kafka_writer_flush(h_, timeout::to_ms(wait)); });
+    void flush(timeout wait, status &st) const {
+        detail::run(st, [&] { return kafka_writer_flush(h_, wait.ms(), wait.cancel()); });
+    }
+    /* Makes the calls blocked in poll/flush/write on other threads fail with KAFKA_ERR_WOKEN
+     * (or the next one, if none is blocked). Any thread. */
+    void wakeup() const {
+        detail::or_throw([&](status &st) { wakeup(st); });
+    }
+    void wakeup(status &st) const {
+        detail::run(st, [&] { return kafka_writer_wakeup(h_); });
     }
     /* Records produced and not yet reported. */
     std::size_t pending() const noexcept { return kafka_writer_pending(h_); }
@@ -1104,16 +1119,17 @@ public:
     }
     /* Flushes for up to `wait`, fails what is still pending (KAFKA_ERR_TIMED_OUT), serves the
      * last callbacks and frees the writer. Throws if something was lost. */
-    void close(std::chrono::milliseconds wait) {
+    void close(timeout wait) {
         detail::or_throw([&](status &st) { close(wait, st); });
     }
-    void close(std::chrono::milliseconds wait, status &st) {
-        kafka_writer_t *h = std::exchange(h_, nullptr);
-        if (!h) {
+    void close(timeout wait, status &st) {
+        if (!h_) {
             st.clear();
             return;
         }
-        detail::run(st, [&] { return kafka_writer_close(h, timeout::to_ms(wait)); });
+        detail::run(st, [&] { return kafka_writer_close(h_, wait.ms(), wait.cancel()); });
+        if (st.code() != KAFKA_ERR_STATE) /* STATE: closed from a callback; nothing was freed */
+            h_ = nullptr;
     }
     explicit operator bool() const noexcept { return h_ != nullptr; }
     const kafka_writer_t *native() const noexcept { return h_; }
@@ -1138,7 +1154,7 @@ private:
     /* Closes with default_close_timeout; what a callback throws here is discarded. */
     void reset() noexcept {
         if (h_) {
-            kafka_writer_close(std::exchange(h_, nullptr), timeout::to_ms(default_close_timeout));
+            kafka_writer_close(std::exchange(h_, nullptr), timeout::to_ms(default_close_timeout), nullptr);
             detail::pending_exception() = nullptr;
         }
         cbs_.reset();
@@ -1242,24 +1258,32 @@ public:
         return out;
     }
     /* Commits the offsets after these messages (kafka-go's CommitMessages). */
-    void commit(const std::vector<message> &msgs, std::chrono::milliseconds wait) const {
+    void commit(const std::vector<message> &msgs, timeout wait) const {
         detail::or_throw([&](status &st) { commit(msgs, wait, st); });
     }
-    void commit(const std::vector<message> &msgs, std::chrono::milliseconds wait, status &st) const {
+    void commit(const std::vector<message> &msgs, timeout wait, status &st) const {
         std::vector<const kafka_message_t *> ptrs;
         ptrs.reserve(msgs.size());
         for (const message &m : msgs)
             ptrs.push_back(m.native());
         detail::run(st, [&] {
-            return kafka_reader_commit(h_, ptrs.empty() ? nullptr : ptrs.data(), ptrs.size(), timeout::to_ms(wait));
+            return kafka_reader_commit(h_, ptrs.empty() ? nullptr : ptrs.data(), ptrs.size(), wait.ms(), wait.cancel());
         });
     }
-    void commit(const message &msg, std::chrono::milliseconds wait) const {
+    void commit(const message &msg, timeout wait) const {
         detail::or_throw([&](status &st) { commit(msg, wait, st); });
     }
-    void commit(const message &msg, std::chrono::milliseconds wait, status &st) const {
+    void commit(const message &msg, timeout wait, status &st) const {
         const kafka_message_t *p = msg.native();
-        detail::run(st, [&] { return kafka_reader_commit(h_, &p, 1, timeout::to_ms(wait)); });
+        detail::run(st, [&] { return kafka_reader_commit(h_, &p, 1, wait.ms(), wait.cancel()); });
+    }
+    /* Makes the calls blocked in the reader on other threads fail with KAFKA_ERR_WOKEN (or the
+     * next one, if none is blocked). Any thread. */
+    void wakeup() const {
+        detail::or_throw([&](status &st) { wakeup(st); });
+    }
+    void wakeup(status &st) const {
+        detail::run(st, [&] { return kafka_reader_wakeup(h_); });
     }
     /* Sets the rebalance callback (an empty function removes it). */
     void set_rebalance_callback(rebalance_callback cb) {
@@ -1323,16 +1347,17 @@ public:
     }
     /* Stops reading and frees the reader; a group member commits what is pending and leaves the
      * group within `wait`. The last rebalance callbacks run here. */
-    void close(std::chrono::milliseconds wait) {
+    void close(timeout wait) {
         detail::or_throw([&](status &st) { close(wait, st); });
     }
-    void close(std::chrono::milliseconds wait, status &st) {
-        kafka_reader_t *h = std::exchange(h_, nullptr);
-        if (!h) {
+    void close(timeout wait, status &st) {
+        if (!h_) {
             st.clear();
             return;
         }
-        detail::run(st, [&] { return kafka_reader_close(h, timeout::to_ms(wait)); });
+        detail::run(st, [&] { return kafka_reader_close(h_, wait.ms(), wait.cancel()); });
+        if (st.code() != KAFKA_ERR_STATE) /* STATE: closed from a callback; nothing was freed */
+            h_ = nullptr;
     }
     explicit operator bool() const noexcept { return h_ != nullptr; }
     const kafka_reader_t *native() const noexcept { return h_; }
@@ -1353,7 +1378,7 @@ private:
     /* Closes with default_close_timeout; what a callback throws here is discarded. */
     void reset() noexcept {
         if (h_) {
-            kafka_reader_close(std::exchange(h_, nullptr), timeout::to_ms(default_close_timeout));
+            kafka_reader_close(std::exchange(h_, nullptr), timeout::to_ms(default_close_timeout), nullptr);
             detail::pending_exception() = nullptr;
         }
         cbs_.reset();

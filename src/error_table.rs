@@ -181,7 +181,7 @@ pub const ERRORS: &[ErrorDef] = &[
     e(132, "STREAMS_TOPOLOGY_FENCED", NONE, "Broker: streams topology fenced"),
     e(133, "SHARE_SESSION_LIMIT_REACHED", RETRIABLE, "Broker: share session limit reached"),
     // Local codes: raised by this library, never sent by a broker.
-    e(-100, "INVALID_ARG", NONE, "Local: invalid argument").note("an argument was invalid (NULL handle, bad value); the message names the function and the argument"),
+    e(-100, "INVALID_ARG", NONE, "Local: invalid argument").note("an argument was invalid (NULL handle, bad value, wrong or dead handle); the message names the function and the argument. Handles are checked on every call. Every handle's memory starts with a tag naming its type, so a handle of another type (a kafka_config_t* where a kafka_writer_t* is expected, cast through void*) is always reported, never reinterpreted. Writers and readers are also kept in a registry of live handles that is consulted before their memory is read: a call on a closed writer or reader is always reported, unless a new writer (reader) has since been created at the same address, in which case the call acts on that one. The other handles (config, message, cancel, conn, lists, ...) are checked by their tag alone: freeing one overwrites its tag, so a double free or a call after free is reported while the allocator has not reused the memory; once it has, nothing can be promised (AddressSanitizer reports it). A pointer the library never handed out is undefined behaviour."),
     e(-101, "TIMED_OUT", RETRIABLE, "Local: timed out").note("the operation did not finish within its timeout"),
     e(-102, "CANCELLED", NONE, "Local: operation cancelled").note("the operation was cancelled through its kafka_cancel_t"),
     e(-103, "CLOSED", NONE, "Local: handle or connection closed").note("the handle or its connection is closed"),
@@ -198,4 +198,5 @@ pub const ERRORS: &[ErrorDef] = &[
     e(-114, "BUFFER_TOO_SMALL", NONE, "Local: buffer too small").note("an output buffer is too small; the size needed was written"),
     e(-115, "STATE", NONE, "Local: operation not valid in the current state").note("the call is not valid in the handle's current state (e.g. after fork())"),
     e(-116, "QUEUE_FULL", RETRIABLE, "Local: the producer queue is full").note("the writer's queue is full (queue.buffering.max.messages); poll and retry"),
+    e(-117, "WOKEN", NONE, "Local: woken by a wakeup or close of the handle").note("a blocking call on a writer or reader gave up because kafka_writer_wakeup() / kafka_reader_wakeup() was called, or because another thread is closing the handle"),
 ];

@@ -56,11 +56,16 @@ where
     Ok(runtime()?.spawn(fut))
 }
 
-/// A one-shot cancellation signal that any thread may fire; every blocking call that was given
-/// it returns `CANCELLED` promptly once fired.
+/// A cancellation signal that any thread may fire; every blocking call that was given it
+/// returns `CANCELLED` promptly once fired. `reset` re-arms it for later calls.
+///
+/// A token may also be joined to a second one ([`CancelToken::either`]): the joined token counts
+/// as fired when either is, which is how a handle's wakeup reaches a call that was given the
+/// application's own token.
 #[derive(Clone, Default)]
 pub struct CancelToken {
     inner: Arc<CancelInner>,
+    also: Option<Arc<CancelInner>>,
 }
 
 #[derive(Default)]
@@ -69,27 +74,64 @@ struct CancelInner {
     notify: Notify,
 }
 
+impl CancelInner {
+    fn is_fired(&self) -> bool {
+        self.fired.load(Ordering::SeqCst)
+    }
+}
+
 impl CancelToken {
     pub fn new() -> Self {
         Self::default()
+    }
+    /// A token fired when `a` (if any) or `b` is; firing or resetting it acts on `a` (or `b`).
+    pub fn either(a: Option<&CancelToken>, b: &CancelToken) -> CancelToken {
+        match a {
+            None => b.clone(),
+            Some(a) => CancelToken { inner: a.inner.clone(), also: Some(b.inner.clone()) },
+        }
     }
     pub fn fire(&self) {
         self.inner.fired.store(true, Ordering::SeqCst);
         self.inner.notify.notify_waiters();
     }
+    /// Re-arms the token: calls made after this are no longer cancelled by an earlier fire.
+    pub fn reset(&self) {
+        self.inner.fired.store(false, Ordering::SeqCst);
+    }
     pub fn is_fired(&self) -> bool {
-        self.inner.fired.load(Ordering::SeqCst)
+        self.inner.is_fired() || self.also.as_ref().is_some_and(|a| a.is_fired())
     }
     /// Completes once the token has fired.
     pub async fn fired(&self) {
         loop {
-            let notified = self.inner.notify.notified();
-            tokio::pin!(notified);
-            notified.as_mut().enable();
+            let first = self.inner.notify.notified();
+            tokio::pin!(first);
+            first.as_mut().enable();
+            let second = async {
+                match &self.also {
+                    Some(a) => {
+                        let n = a.notify.notified();
+                        tokio::pin!(n);
+                        n.as_mut().enable();
+                        if a.is_fired() {
+                            return;
+                        }
+                        n.await
+                    }
+                    None => std::future::pending().await,
+                }
+            };
+            if self.inner.is_fired() {
+                return;
+            }
+            tokio::select! {
+                _ = &mut first => {}
+                _ = second => {}
+            }
             if self.is_fired() {
                 return;
             }
-            notified.await;
         }
     }
 }
@@ -195,6 +237,30 @@ mod tests {
         h.join().unwrap();
         // A fired token fails the next call at once.
         let r: Result<u8> = block_on(async { Ok(1) }, None, Some(&token));
+        assert_eq!(r.unwrap_err().code(), code::CANCELLED);
+        // Reset re-arms it.
+        token.reset();
+        let r: Result<u8> = block_on(async { Ok(1) }, None, Some(&token));
+        assert_eq!(r.unwrap(), 1);
+    }
+
+    #[test]
+    fn a_joined_token_fires_with_either_side() {
+        let (a, b) = (CancelToken::new(), CancelToken::new());
+        let joined = CancelToken::either(Some(&a), &b);
+        assert!(!joined.is_fired());
+        let b2 = b.clone();
+        let h = std::thread::spawn(move || {
+            std::thread::sleep(Duration::from_millis(30));
+            b2.fire();
+        });
+        let r: Result<()> = block_on(std::future::pending(), None, Some(&joined));
+        assert_eq!(r.unwrap_err().code(), code::CANCELLED);
+        assert!(!a.is_fired());
+        h.join().unwrap();
+        let fresh = CancelToken::either(Some(&a), &CancelToken::new());
+        a.fire();
+        let r: Result<()> = block_on(std::future::pending(), None, Some(&fresh));
         assert_eq!(r.unwrap_err().code(), code::CANCELLED);
     }
 

@@ -59,7 +59,7 @@ fn produce(topic: &str, partitions: i32, n: usize) {
             r.unwrap();
         }
     }
-    w.close(Some(Duration::from_secs(10)), &mut |_| {}).unwrap();
+    w.close(Some(Duration::from_secs(10)), None, &mut |_| {}).unwrap();
 }
 
 /// When the test binary runs as a child member: read and print "value" lines until killed.
@@ -85,7 +85,7 @@ fn child_member() {
             o.flush().unwrap();
             drop(o);
             let refs: Vec<&kafka_rs::conn::Message> = batch.iter().collect();
-            let _ = r.commit(&refs, Some(Duration::from_secs(5)));
+            let _ = r.commit(&refs, Some(Duration::from_secs(5)), None);
         }
     }
 }
@@ -147,7 +147,7 @@ fn three_members_survive_one_closing_and_one_killed_and_process_everything() {
             }
         }
         if b_open && local > n / 4 {
-            b.close(Some(Duration::from_secs(10))).unwrap();
+            b.close(Some(Duration::from_secs(10)), None).unwrap();
             b_open = false;
             eprintln!("closed member b after {local} messages ({:?})", start.elapsed());
         }
@@ -174,7 +174,7 @@ fn three_members_survive_one_closing_and_one_killed_and_process_everything() {
     for v in &child_seen {
         *counts.entry(*v).or_default() += 1;
     }
-    a.close(Some(Duration::from_secs(10))).unwrap();
+    a.close(Some(Duration::from_secs(10)), None).unwrap();
     let missing = (0..n).filter(|v| !counts.contains_key(v)).count();
     let duplicates: u32 = counts.values().map(|c| c - 1).sum();
     eprintln!(
@@ -215,7 +215,7 @@ fn group_mode_keeps_kafka_gos_limits_and_resumes_from_commits() {
     while got < 60 {
         got += r.read_batch(60 - got, Some(Duration::from_secs(20)), None).unwrap().len();
     }
-    r.close(Some(Duration::from_secs(10))).unwrap();
+    r.close(Some(Duration::from_secs(10)), None).unwrap();
     // A new member of the group resumes after what was committed: 40 messages remain.
     let r = group_reader(&g, &t);
     let mut rest = 0;
@@ -223,5 +223,5 @@ fn group_mode_keeps_kafka_gos_limits_and_resumes_from_commits() {
         rest += b.len();
     }
     assert_eq!(got + rest, 100, "{got} + {rest}");
-    r.close(Some(Duration::from_secs(10))).unwrap();
+    r.close(Some(Duration::from_secs(10)), None).unwrap();
 }

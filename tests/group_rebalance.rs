@@ -122,7 +122,7 @@ fn spawn_member(r: Reader, stop: Arc<AtomicBool>) -> (Arc<Mutex<Seen>>, std::thr
                 }
             }
         }
-        r.close(Some(Duration::from_secs(10))).unwrap();
+        r.close(Some(Duration::from_secs(10)), None).unwrap();
     });
     (seen, h)
 }
@@ -169,7 +169,7 @@ fn two_then_three(strategy: &str) -> Run {
                 produced.store(i, Ordering::SeqCst);
                 std::thread::sleep(Duration::from_millis(20));
             }
-            w.close(Some(Duration::from_secs(10)), &mut |_| {}).unwrap();
+            w.close(Some(Duration::from_secs(10)), None, &mut |_| {}).unwrap();
         })
     };
     let stop = Arc::new(AtomicBool::new(false));
@@ -356,7 +356,7 @@ fn a_static_member_comes_back_without_a_rebalance_and_a_duplicate_is_fenced() {
 
     // B closes (a static member sends no LeaveGroup) and comes back with the same instance id
     // well within session.timeout.ms.
-    b.close(Some(Duration::from_secs(10))).unwrap();
+    b.close(Some(Duration::from_secs(10)), None).unwrap();
     drop(b);
     let b2 = reader(&g, &t, &[("group.instance.id", &id_b)]);
     let second: Vec<String> = (0..600).map(|i| format!("b{i}")).collect();
@@ -397,9 +397,9 @@ fn a_static_member_comes_back_without_a_rebalance_and_a_duplicate_is_fenced() {
     let (_, events3) = pump(&[&b3], 30, |_, e| !assigned_of(&e[0]).is_empty());
     assert_eq!(assigned_of(&events3[0]), b_partitions);
     for r in [&a, &b2, &b3] {
-        let _ = r.close(Some(Duration::from_secs(10)));
+        let _ = r.close(Some(Duration::from_secs(10)), None);
     }
-    w.close(Some(Duration::from_secs(10)), &mut |_| {}).unwrap();
+    w.close(Some(Duration::from_secs(10)), None, &mut |_| {}).unwrap();
 }
 
 fn partitions_of(keys: &BTreeSet<Key>) -> kafka_rs::group::member::Partitions {
@@ -418,7 +418,7 @@ fn new_partitions_are_read_when_watched() {
     let w = writer(&t);
     write(&w, &["p0".to_string()], 0);
     write(&w, &["p1".to_string()], 1);
-    w.close(Some(Duration::from_secs(10)), &mut |_| {}).unwrap();
+    w.close(Some(Duration::from_secs(10)), None, &mut |_| {}).unwrap();
     let r =
         reader(&g, &t, &[("watch.partition.changes", "true"), ("topic.metadata.refresh.interval.ms", "500")]);
     let (msgs, _) = pump(&[&r], 60, |m, _| m[0].len() >= 2);
@@ -436,7 +436,7 @@ fn new_partitions_are_read_when_watched() {
     let w = writer(&t);
     write(&w, &["p2".to_string()], 2);
     write(&w, &["p3".to_string()], 3);
-    w.close(Some(Duration::from_secs(10)), &mut |_| {}).unwrap();
+    w.close(Some(Duration::from_secs(10)), None, &mut |_| {}).unwrap();
 
     let (msgs, events) = pump(&[&r], 60, |m, _| m[0].len() >= 2);
     let got: BTreeMap<i32, String> = msgs[0]
@@ -445,7 +445,7 @@ fn new_partitions_are_read_when_watched() {
         .collect();
     assert_eq!(got, BTreeMap::from([(2, "p2".to_string()), (3, "p3".to_string())]));
     assert_eq!(assigned_of(&events[0]).len(), 4, "{events:?}");
-    r.close(Some(Duration::from_secs(10))).unwrap();
+    r.close(Some(Duration::from_secs(10)), None).unwrap();
 }
 
 #[test]
@@ -467,7 +467,7 @@ fn new_partitions_are_not_read_unwatched() {
     assert!(resp.results.iter().all(|r| r.error_code == 0), "{resp:?}");
     let w = writer(&t);
     write(&w, &["p1".to_string()], 1);
-    w.close(Some(Duration::from_secs(10)), &mut |_| {}).unwrap();
+    w.close(Some(Duration::from_secs(10)), None, &mut |_| {}).unwrap();
     let deadline = Instant::now() + Duration::from_secs(4);
     while Instant::now() < deadline {
         if let Ok(b) = r.read_batch(10, Some(Duration::from_millis(200)), None) {
@@ -475,7 +475,7 @@ fn new_partitions_are_not_read_unwatched() {
         }
         assert!(r.take_rebalances().is_empty());
     }
-    r.close(Some(Duration::from_secs(10))).unwrap();
+    r.close(Some(Duration::from_secs(10)), None).unwrap();
 }
 
 /// The rack-affinity assignor with real broker racks: the 3-node test cluster sets broker.rack
@@ -545,7 +545,7 @@ fn rack_affinity_gives_each_member_the_partitions_led_in_its_rack() {
         );
     }
     for r in &readers {
-        r.close(Some(Duration::from_secs(10))).unwrap();
+        r.close(Some(Duration::from_secs(10)), None).unwrap();
     }
 }
 
@@ -597,18 +597,18 @@ fn explicit_commits_span_cooperative_generations_of_a_kept_partition() {
         let _ = b.fetch_batch(100, Some(Duration::from_millis(100)), None);
     };
     // One commit with messages of both generations of the kept partition is accepted ...
-    a.commit(&[&first[&kept], &later], Some(Duration::from_secs(10))).unwrap();
+    a.commit(&[&first[&kept], &later], Some(Duration::from_secs(10)), None).unwrap();
     // ... but not one of the partition that moved away.
-    let e = a.commit(&[&first[&moved]], Some(Duration::from_secs(10))).unwrap_err();
+    let e = a.commit(&[&first[&moved]], Some(Duration::from_secs(10)), None).unwrap_err();
     assert_eq!(e.code(), 22, "{e}");
     // A member after A and B resumes the kept partition right after `later`.
-    a.close(Some(Duration::from_secs(10))).unwrap();
-    b.close(Some(Duration::from_secs(10))).unwrap();
+    a.close(Some(Duration::from_secs(10)), None).unwrap();
+    b.close(Some(Duration::from_secs(10)), None).unwrap();
     write(&w, &(15..20).map(|i| format!("{kept}-{i}")).collect::<Vec<_>>(), kept);
     let c = reader(&g, &t, &[("partition.assignment.strategy", "cooperative-sticky")]);
     let (msgs, _) = pump(&[&c], 60, |m, _| m[0].iter().any(|m| m.partition == kept));
     let first_kept = msgs[0].iter().filter(|m| m.partition == kept).map(|m| m.offset).min().unwrap();
     assert_eq!(first_kept, later.offset + 1);
-    c.close(Some(Duration::from_secs(10))).unwrap();
-    w.close(Some(Duration::from_secs(10)), &mut |_| {}).unwrap();
+    c.close(Some(Duration::from_secs(10)), None).unwrap();
+    w.close(Some(Duration::from_secs(10)), None, &mut |_| {}).unwrap();
 }

@@ -180,7 +180,7 @@ fn what_the_writer_writes_with_each_codec_kcat_reads_byte_for_byte() {
         for r in w.write(&msgs, Some(Duration::from_secs(30)), None).unwrap() {
             r.unwrap();
         }
-        w.close(Some(Duration::from_secs(10)), &mut |_| {}).unwrap();
+        w.close(Some(Duration::from_secs(10)), None, &mut |_| {}).unwrap();
         assert_kcat_reads(&topic, &data, codec);
         let codecs = stored_codecs(&topic);
         assert!(

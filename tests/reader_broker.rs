@@ -152,7 +152,7 @@ fn close_returns_at_once_even_when_no_broker_answers() {
     let r = reader("127.0.0.1:1", "t", &[]);
     assert_eq!(r.read(Some(Duration::from_millis(300)), None).unwrap_err().code(), code::TIMED_OUT);
     let start = Instant::now();
-    r.close(None).unwrap();
+    r.close(None, None).unwrap();
     drop(r);
     assert!(start.elapsed() < Duration::from_millis(500), "{:?}", start.elapsed());
 }
@@ -231,7 +231,7 @@ fn readers_follow_the_partition_to_a_new_leader_after_a_broker_dies() {
             }
         }
         assert_eq!(got_g, (0..400).collect::<Vec<i64>>());
-        g.close(T).unwrap();
+        g.close(T, None).unwrap();
     }));
     assert!(Command::new(script).args(["restart-node", &leader.to_string()]).status().unwrap().success());
     outcome.unwrap();
@@ -296,7 +296,7 @@ fn close_returns_promptly_while_a_long_poll_is_in_flight() {
     assert_eq!(r.read(Some(Duration::from_millis(1500)), None).unwrap_err().code(), code::TIMED_OUT);
     assert_eq!(r.stats().errors, 0);
     let start = Instant::now();
-    r.close(None).unwrap();
+    r.close(None, None).unwrap();
     drop(r);
     assert!(
         start.elapsed() < Duration::from_secs(5),
@@ -321,7 +321,7 @@ fn close_returns_promptly_while_a_long_poll_is_in_flight() {
     }
     assert_eq!(g.read(Some(Duration::from_millis(1500)), None).unwrap_err().code(), code::TIMED_OUT);
     let start = Instant::now();
-    g.close(T).unwrap();
+    g.close(T, None).unwrap();
     drop(g);
     assert!(start.elapsed() < Duration::from_secs(5), "group close waited: {:?}", start.elapsed());
 }
@@ -356,6 +356,6 @@ fn fetch_min_bytes_holds_the_fetch_until_enough_data_or_the_max_wait() {
     let m = held.read(T, None).unwrap();
     assert_eq!(m.offset, 0);
     assert_eq!(m.value.unwrap().to_vec(), b"000000".to_vec());
-    held.close(None).unwrap();
-    quick.close(None).unwrap();
+    held.close(None, None).unwrap();
+    quick.close(None, None).unwrap();
 }

@@ -180,7 +180,7 @@ fn readers_resume_from_their_committed_offsets_after_the_broker_restarts() {
     read_until(&g2, 299, &mut got2);
     // The partition reader is caught up: its long-poll is in flight when the broker goes down.
     read_until(&p, 999, &mut gotp);
-    g2.close(Some(Duration::from_secs(10))).unwrap();
+    g2.close(Some(Duration::from_secs(10)), None).unwrap();
     drop(g2);
 
     broker.script(&["restart"]);
@@ -198,25 +198,25 @@ fn readers_resume_from_their_committed_offsets_after_the_broker_restarts() {
     assert_eq!(seen, (0..1200).collect::<Vec<i64>>(), "the periodically committing reader lost messages");
     // Only offset 300 was delivered and not committed when the broker went down.
     assert!(got3.len() - seen.len() <= 1, "more repeats than uncommitted messages: {got3:?}");
-    g3.close(Some(Duration::from_secs(10))).unwrap();
+    g3.close(Some(Duration::from_secs(10)), None).unwrap();
     drop(g3);
 
     // The new member of g2 starts exactly where the group committed.
     let g2 = reader(b, &t, Some(&format!("{t}-g2")));
     let first = g2.read(Some(Duration::from_secs(60)), None).unwrap();
     assert_eq!(first.offset, 300);
-    g2.close(Some(Duration::from_secs(10))).unwrap();
+    g2.close(Some(Duration::from_secs(10)), None).unwrap();
 
     // And g1's commits survived too: a new member of g1 (after g1 closes) has nothing left.
-    g1.close(Some(Duration::from_secs(10))).unwrap();
+    g1.close(Some(Duration::from_secs(10)), None).unwrap();
     drop(g1);
     write(b, &t, 1200..1201);
     let g1 = reader(b, &t, Some(&format!("{t}-g1")));
     assert_eq!(g1.read(Some(Duration::from_secs(60)), None).unwrap().offset, 1200);
-    g1.close(Some(Duration::from_secs(10))).unwrap();
+    g1.close(Some(Duration::from_secs(10)), None).unwrap();
     // g3 flushed its periodic commits when it closed.
     let g3 = reader(b, &t, Some(&format!("{t}-g3")));
     assert_eq!(g3.read(Some(Duration::from_secs(60)), None).unwrap().offset, 1200);
-    g3.close(Some(Duration::from_secs(10))).unwrap();
-    p.close(None).unwrap();
+    g3.close(Some(Duration::from_secs(10)), None).unwrap();
+    p.close(None, None).unwrap();
 }

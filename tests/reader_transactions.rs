@@ -373,7 +373,7 @@ fn read_committed_drops_aborted_transactions_and_stops_at_the_last_stable_offset
     assert_eq!(read_n(&rc, 1), vec![(last[0], "n6".to_string())]);
     assert_eq!(read_n(&ru, 2), vec![(aborted[0], "x9".to_string()), (last[0], "n6".to_string())]);
     for r in [&rc, &rc_small, &ru] {
-        r.close(None).unwrap();
+        r.close(None, None).unwrap();
     }
 }
 
@@ -388,7 +388,7 @@ fn a_group_reader_with_read_committed_drops_aborted_transactions() {
     assert_nothing_more(&rc);
     p1.end(true);
     assert_eq!(read_n(&rc, 1), vec![(open[0], "o1".to_string())]);
-    rc.close(T).unwrap();
+    rc.close(T, None).unwrap();
 
     // read_uncommitted in a group: every data record, no marker.
     // A new group: it starts at the beginning (auto.offset.reset=earliest).
@@ -406,5 +406,5 @@ fn a_group_reader_with_read_committed_drops_aborted_transactions() {
     );
     assert_eq!(read_n(&ru, all.len()), all);
     assert_nothing_more(&ru);
-    ru.close(T).unwrap();
+    ru.close(T, None).unwrap();
 }

@@ -78,7 +78,7 @@ fn roundtrip(label: &str, bootstrap: &str, pairs: &[(&'static str, String)]) {
         .map(|r| r.unwrap_or_else(|e| panic!("{label}: {e}")))
         .collect();
     assert_eq!(offsets, vec![0, 1, 2], "{label}");
-    w.close(T, &mut |_| {}).unwrap();
+    w.close(T, None, &mut |_| {}).unwrap();
 
     let leader = run(Conn::dial_leader(bootstrap, &t, 0, settings)).unwrap();
     run(leader.write_messages(
@@ -99,7 +99,7 @@ fn roundtrip(label: &str, bootstrap: &str, pairs: &[(&'static str, String)]) {
         }
     }
     assert_eq!(got, vec![b"one".to_vec(), b"two".to_vec(), b"three".to_vec(), b"four".to_vec()], "{label}");
-    r.close(T).unwrap();
+    r.close(T, None).unwrap();
 }
 
 #[test]
@@ -326,7 +326,7 @@ fn a_failed_login_leaks_the_password_nowhere() {
     assert!(results[0].is_err(), "a write with a wrong password must fail");
     seen.push(format!("{:?}", results));
     let mut logs = 0;
-    w.close(T, &mut |ev| {
+    w.close(T, None, &mut |ev| {
         if let Event::Log { .. } = ev {
             logs += 1;
         }
@@ -367,7 +367,7 @@ fn a_writer_with_a_wrong_password_fails_its_messages_with_the_login_error() {
         let e = results[0].as_ref().expect_err("a write with a wrong password must fail");
         assert_eq!(e.code(), 58, "idempotence {idempotent}: {e}");
         assert!(e.message().contains("authentication failed"), "{e}");
-        w.close(T, &mut |_| {}).ok();
+        w.close(T, None, &mut |_| {}).ok();
     }
 }
 
@@ -389,9 +389,9 @@ fn writer_logs(label: &str, bootstrap: &str, pairs: &[(&'static str, String)]) -
             .write(&[OutRecord { value: Some(b"x"), partition: -1, ..Default::default() }], T, None)
             .unwrap();
         r[0].as_ref().unwrap_or_else(|e| panic!("{label}: {e}"));
-        w.poll(Some(Duration::ZERO), &mut sink);
+        let _ = w.poll(Some(Duration::ZERO), None, &mut sink);
     }
-    w.close(T, &mut sink).unwrap();
+    w.close(T, None, &mut sink).unwrap();
     logs
 }
 
@@ -461,7 +461,7 @@ fn secret_keys_are_redacted_everywhere_they_could_be_shown() {
         cfg.get_redacted("ssl.key.password").unwrap().to_string(),
     ]
     .join("\n");
-    r.close(T).ok();
+    r.close(T, None).ok();
     assert!(!shown.contains(&body_line) && !shown.contains(CLIENT_KEY_PASSWORD), "a secret leaked:\n{shown}");
     assert!(shown.contains(kafka_rs::config::REDACTED), "{shown}");
 }

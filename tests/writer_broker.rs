@@ -55,7 +55,7 @@ fn a_synchronous_write_returns_offsets_in_order() {
     }
     let s = w.stats();
     assert_eq!(s.messages_delivered, 6);
-    w.close(Some(Duration::from_secs(10)), &mut |_| {}).unwrap();
+    w.close(Some(Duration::from_secs(10)), None, &mut |_| {}).unwrap();
 }
 
 #[test]
@@ -85,10 +85,10 @@ fn async_produce_over_six_partitions_delivers_everything_in_order() {
             })
             .collect();
         w.produce(&msgs, chunk).unwrap();
-        w.poll(Some(Duration::ZERO), &mut sink);
+        let _ = w.poll(Some(Duration::ZERO), None, &mut sink);
     }
-    w.flush(Some(Duration::from_secs(60)), &mut sink).unwrap();
-    w.close(Some(Duration::from_secs(10)), &mut sink).unwrap();
+    w.flush(Some(Duration::from_secs(60)), None, &mut sink).unwrap();
+    w.close(Some(Duration::from_secs(10)), None, &mut sink).unwrap();
     assert_eq!(delivered.len(), n);
     let stats = w.stats();
     assert!(stats.batches < n as u64 / 10, "batches did not fill: {stats:?}");
@@ -180,7 +180,7 @@ fn close_delivers_everything_still_queued() {
     w.produce(&msgs, &opaques).unwrap();
     // A 60 s linger would hold the batches; close sends them at once and reports each.
     let mut ok = 0;
-    w.close(Some(Duration::from_secs(30)), &mut |e| {
+    w.close(Some(Duration::from_secs(30)), None, &mut |e| {
         if let Event::Delivery(r) = e {
             ok += r.iter().filter(|r| r.result.is_ok()).count();
         }
@@ -217,9 +217,9 @@ fn a_full_queue_refuses_more_until_polled() {
     w.produce(&msgs, &[0; 10]).unwrap();
     let e = w.produce(&msgs[..1], &[0]).unwrap_err();
     assert_eq!(e.code(), code::QUEUE_FULL);
-    w.flush(Some(Duration::from_secs(20)), &mut |_| {}).unwrap();
+    w.flush(Some(Duration::from_secs(20)), None, &mut |_| {}).unwrap();
     w.produce(&msgs[..1], &[0]).unwrap();
-    w.close(Some(Duration::from_secs(20)), &mut |_| {}).unwrap();
+    w.close(Some(Duration::from_secs(20)), None, &mut |_| {}).unwrap();
 }
 
 #[test]
@@ -236,7 +236,7 @@ fn every_acks_mode_delivers_and_reports_offsets_when_it_can() {
         } else {
             assert_eq!(offsets, vec![-1; 5], "acks=0 cannot know offsets");
         }
-        w.close(Some(Duration::from_secs(10)), &mut |_| {}).unwrap();
+        w.close(Some(Duration::from_secs(10)), None, &mut |_| {}).unwrap();
         // acks=0 returns before the broker wrote anything: wait for the data to show.
         let deadline = std::time::Instant::now() + Duration::from_secs(10);
         loop {

@@ -82,7 +82,7 @@ fn acknowledged_messages_survive_a_leader_kill_exactly_once_and_in_order() {
             })
             .collect();
         w.produce(&msgs, chunk).unwrap();
-        w.poll(Some(Duration::from_millis(2)), &mut sink);
+        let _ = w.poll(Some(Duration::from_millis(2)), None, &mut sink);
         if chunk_no == 50 {
             // Kill the leader of partition 0 mid-run.
             let md = run(any_conn().read_partitions(std::slice::from_ref(&t))).unwrap();
@@ -92,8 +92,8 @@ fn acknowledged_messages_survive_a_leader_kill_exactly_once_and_in_order() {
             eprintln!("killed node {leader} after {} messages were handed over", (chunk_no + 1) * 200);
         }
     }
-    w.flush(Some(Duration::from_secs(120)), &mut sink).unwrap();
-    w.close(Some(Duration::from_secs(10)), &mut sink).unwrap();
+    w.flush(Some(Duration::from_secs(120)), None, &mut sink).unwrap();
+    w.close(Some(Duration::from_secs(10)), None, &mut sink).unwrap();
     let stats = w.stats();
     eprintln!(
         "produced {n} in {:?}: acknowledged {}, failed {failed}, retries {}",

@@ -24,6 +24,7 @@ pub(crate) struct BatchState {
 impl Handle for kafka_batch_t {
     type Inner = BatchState;
     const ARG: &'static str = "batch";
+    const NAME: &'static str = "batch";
 }
 
 pub(crate) fn into_c_batch(batch: FetchedBatch) -> *mut kafka_batch_t {
@@ -59,7 +60,7 @@ pub extern "C" fn kafka_batch_high_water_mark(batch: *const kafka_batch_t) -> i6
 #[no_mangle]
 pub extern "C" fn kafka_batch_close(batch: *mut kafka_batch_t) {
     guard_void(|| {
-        unsafe { handle::free(batch) };
+        unsafe { handle::free(batch) }?;
         Ok(())
     });
 }

@@ -24,6 +24,7 @@ pub(crate) struct BrokerEntry {
 impl Handle for kafka_broker_list_t {
     type Inner = Vec<BrokerEntry>;
     const ARG: &'static str = "list";
+    const NAME: &'static str = "broker list";
 }
 
 pub(crate) fn into_c(brokers: Vec<BrokerInfo>) -> *mut kafka_broker_list_t {
@@ -93,7 +94,7 @@ pub extern "C" fn kafka_broker_list_addr(list: *const kafka_broker_list_t, index
 #[no_mangle]
 pub extern "C" fn kafka_broker_list_free(list: *mut kafka_broker_list_t) {
     guard_void(|| {
-        unsafe { handle::free(list) };
+        unsafe { handle::free(list) }?;
         Ok(())
     });
 }

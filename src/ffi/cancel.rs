@@ -6,9 +6,11 @@ use super::handle::{self, borrow, Handle};
 use super::panic::{guard, guard_void};
 use crate::runtime::CancelToken;
 
-/// A cancellation token. Pass it to blocking calls; kafka_cancel_fire() from any thread makes
-/// every call waiting on it return KAFKA_ERR_CANCELLED promptly, and every later call given it
-/// return KAFKA_ERR_CANCELLED at once. A token cannot be re-armed: make a new one.
+/// A cancellation token. Pass it to blocking calls (every blocking call takes one; NULL means
+/// none); kafka_cancel_fire() from any thread makes every call waiting on it return
+/// KAFKA_ERR_CANCELLED promptly, and every later call given it return KAFKA_ERR_CANCELLED at
+/// once, until kafka_cancel_reset() re-arms it. A token may be shared by several calls and
+/// threads, and reused for any number of calls.
 pub struct kafka_cancel_t {
     _private: [u8; 0],
 }
@@ -16,6 +18,7 @@ pub struct kafka_cancel_t {
 impl Handle for kafka_cancel_t {
     type Inner = CancelToken;
     const ARG: &'static str = "cancel";
+    const NAME: &'static str = "cancel";
 }
 
 /// Creates a token in `*out`. Free it with kafka_cancel_free once no call uses it.
@@ -36,6 +39,17 @@ pub extern "C" fn kafka_cancel_fire(cancel: *const kafka_cancel_t) -> kafka_err_
     })
 }
 
+/// Re-arms a fired token, so calls given it from now on run normally (a call it already
+/// cancelled stays cancelled). Reset it once the calls it was meant to stop have returned; a
+/// reset racing with a fire leaves the token in either state.
+#[no_mangle]
+pub extern "C" fn kafka_cancel_reset(cancel: *const kafka_cancel_t) -> kafka_err_t {
+    guard("kafka_cancel_reset", || unsafe {
+        borrow(cancel)?.reset();
+        Ok(())
+    })
+}
+
 /// Whether the token has been fired: 1 yes, 0 no (or NULL).
 #[no_mangle]
 pub extern "C" fn kafka_cancel_is_fired(cancel: *const kafka_cancel_t) -> i32 {
@@ -46,12 +60,16 @@ pub extern "C" fn kafka_cancel_is_fired(cancel: *const kafka_cancel_t) -> i32 {
 #[no_mangle]
 pub extern "C" fn kafka_cancel_free(cancel: *mut kafka_cancel_t) {
     guard_void(|| {
-        unsafe { handle::free(cancel) };
+        unsafe { handle::free(cancel) }?;
         Ok(())
     });
 }
 
-/// The Rust token behind an optional C handle (NULL = no cancellation).
-pub(crate) unsafe fn token<'a>(cancel: *const kafka_cancel_t) -> Option<&'a CancelToken> {
-    borrow(cancel).ok()
+/// The Rust token behind an optional C handle (NULL = no cancellation; a pointer that is not a
+/// token is INVALID_ARG).
+pub(crate) unsafe fn token<'a>(cancel: *const kafka_cancel_t) -> crate::Result<Option<&'a CancelToken>> {
+    if cancel.is_null() {
+        return Ok(None);
+    }
+    borrow(cancel).map(Some)
 }

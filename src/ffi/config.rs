@@ -18,6 +18,7 @@ pub struct kafka_config_t {
 impl Handle for kafka_config_t {
     type Inner = Config;
     const ARG: &'static str = "cfg";
+    const NAME: &'static str = "config";
 }
 
 /// Creates an empty configuration (every key at its default) in `*out`.
@@ -74,7 +75,7 @@ pub extern "C" fn kafka_config_get(
 #[no_mangle]
 pub extern "C" fn kafka_config_free(cfg: *mut kafka_config_t) {
     guard_void(|| {
-        unsafe { handle::free(cfg) };
+        unsafe { handle::free(cfg) }?;
         Ok(())
     });
 }

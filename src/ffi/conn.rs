@@ -47,6 +47,7 @@ pub struct kafka_conn_t {
 impl Handle for kafka_conn_t {
     type Inner = Conn;
     const ARG: &'static str = "conn";
+    const NAME: &'static str = "conn";
 }
 
 fn run<T>(
@@ -54,7 +55,7 @@ fn run<T>(
     cancel: *const kafka_cancel_t,
     fut: impl std::future::Future<Output = Result<T>>,
 ) -> Result<T> {
-    block_on(fut, timeout, unsafe { token(cancel) })
+    block_on(fut, timeout, unsafe { token(cancel)? })
 }
 
 /// The shape of most read calls: borrow the conn, check the out-pointer, run `f` within the
@@ -508,7 +509,7 @@ pub extern "C" fn kafka_conn_set_write_deadline(conn: *const kafka_conn_t, unix_
 #[no_mangle]
 pub extern "C" fn kafka_conn_close(conn: *mut kafka_conn_t) {
     guard_void(|| {
-        if let Some(c) = unsafe { handle::free(conn) } {
+        if let Some(c) = unsafe { handle::free(conn) }? {
             c.close();
         }
         Ok::<(), Error>(())

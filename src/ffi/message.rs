@@ -131,6 +131,7 @@ pub(crate) struct OwnedMessage {
 impl Handle for kafka_message_t {
     type Inner = OwnedMessage;
     const ARG: &'static str = "msg";
+    const NAME: &'static str = "message";
 }
 
 fn with_msg<T: Copy>(msg: *const kafka_message_t, fallback: T, f: impl FnOnce(&OwnedMessage) -> T) -> T {
@@ -233,7 +234,7 @@ pub extern "C" fn kafka_message_header(
 #[no_mangle]
 pub extern "C" fn kafka_message_free(msg: *mut kafka_message_t) {
     guard_void(|| {
-        unsafe { handle::free(msg) };
+        unsafe { handle::free(msg) }?;
         Ok(())
     });
 }

@@ -18,6 +18,7 @@ pub mod config;
 pub mod conn;
 pub mod error;
 mod handle;
+mod live;
 pub mod message;
 pub mod new_topic;
 mod panic;

@@ -18,6 +18,7 @@ pub struct kafka_new_topic_t {
 impl Handle for kafka_new_topic_t {
     type Inner = TopicSpec;
     const ARG: &'static str = "topic";
+    const NAME: &'static str = "new topic";
 }
 
 /// Describes a topic `name` with `num_partitions` partitions and `replication_factor` replicas
@@ -89,7 +90,7 @@ pub extern "C" fn kafka_new_topic_set_replica_assignment(
 #[no_mangle]
 pub extern "C" fn kafka_new_topic_free(topic: *mut kafka_new_topic_t) {
     guard_void(|| {
-        unsafe { handle::free(topic) };
+        unsafe { handle::free(topic) }?;
         Ok(())
     });
 }

@@ -22,6 +22,7 @@ pub(crate) struct PartitionEntry {
 impl Handle for kafka_partition_list_t {
     type Inner = Vec<PartitionEntry>;
     const ARG: &'static str = "list";
+    const NAME: &'static str = "partition list";
 }
 
 pub(crate) fn into_c(parts: Vec<PartitionInfo>) -> *mut kafka_partition_list_t {
@@ -106,7 +107,7 @@ unsafe fn ids_out(v: &[i32], ids: *mut *const i32, count: *mut usize) -> Result<
 #[no_mangle]
 pub extern "C" fn kafka_partition_list_free(list: *mut kafka_partition_list_t) {
     guard_void(|| {
-        unsafe { handle::free(list) };
+        unsafe { handle::free(list) }?;
         Ok(())
     });
 }

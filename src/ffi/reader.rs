@@ -3,7 +3,9 @@
 //! with commits and rebalance callbacks.
 //!
 //! The rebalance callback runs only on the application's thread, inside kafka_reader_read*,
-//! kafka_reader_fetch*, kafka_reader_poll and kafka_reader_close.
+//! kafka_reader_fetch*, kafka_reader_poll and kafka_reader_close. It may call any kafka_reader_*
+//! function of its reader except kafka_reader_close() (KAFKA_ERR_STATE). Readers live in the
+//! registry of `live.rs`: close is safe while other threads are blocked in the reader.
 
 use std::collections::HashMap;
 use std::ffi::{c_char, c_void, CString};
@@ -13,6 +15,7 @@ use super::cancel::{kafka_cancel_t, token};
 use super::config::{config_ref, kafka_config_t};
 use super::error::kafka_err_t;
 use super::handle::{self, borrow, check_out, Handle};
+use super::live::{self, Call};
 use super::message::{into_c, kafka_message_t};
 use super::panic::{guard, guard_value};
 use crate::error::Error;
@@ -24,8 +27,11 @@ pub const KAFKA_OFFSET_FIRST: i64 = -2;
 /// kafka_reader_set_offset(): the partition's end (only new messages).
 pub const KAFKA_OFFSET_LAST: i64 = -1;
 
-/// A Reader of one topic partition (`reader.topic`, `reader.partition`). Fetching runs ahead in
-/// the background. Calls may come from any thread; kafka_reader_close() must be the last.
+/// A Reader of one topic partition (`reader.topic`, `reader.partition`), or of a group's
+/// partitions. Fetching runs ahead in the background. Calls may come from any thread.
+/// kafka_reader_close() may be called while other threads are blocked in the reader (they return
+/// KAFKA_ERR_WOKEN); no call may start after it (such a call is KAFKA_ERR_INVALID_ARG as long as
+/// the pointer has not been reused by a new reader).
 pub struct kafka_reader_t {
     _private: [u8; 0],
 }
@@ -48,7 +54,11 @@ pub const KAFKA_REBALANCE_ASSIGNED: i32 = 1;
 pub const KAFKA_REBALANCE_REVOKED: i32 = 2;
 
 /// Receives a rebalance: `event` is KAFKA_REBALANCE_ASSIGNED or KAFKA_REBALANCE_REVOKED, with
-/// `count` partitions (valid during the call).
+/// `count` partitions (valid during the call). Runs on the application's thread inside the
+/// reading calls, kafka_reader_poll() and kafka_reader_close(); it may call any kafka_reader_*
+/// function of its reader (kafka_reader_commit() on REVOKED, also during close, commits while
+/// the member still owns the partitions) except kafka_reader_close(), which returns
+/// KAFKA_ERR_STATE there. `userdata` must stay valid until kafka_reader_close() returns.
 pub type kafka_rebalance_cb = Option<
     unsafe extern "C" fn(
         userdata: *mut c_void,
@@ -78,7 +88,11 @@ impl ReaderHandle {
     }
 
     /// Calls the rebalance callback for every rebalance since the last call, on this thread.
-    fn serve_rebalances(&self) -> usize {
+    fn serve_rebalances(call: &Call<ReaderHandle>) -> usize {
+        call.serve_rebalances_inner(call)
+    }
+
+    fn serve_rebalances_inner(&self, call: &Call<ReaderHandle>) -> usize {
         let (cb, ud) = *self.rebalance.lock().unwrap_or_else(|p| p.into_inner());
         let events = self.reader.take_rebalances();
         let n = events.len();
@@ -97,7 +111,7 @@ impl ReaderHandle {
                 .iter()
                 .map(|(t, p)| kafka_topic_partition_t { topic: t.as_ptr(), partition: *p })
                 .collect();
-            unsafe { cb(ud as *mut c_void, kind, list.as_ptr(), list.len()) };
+            call.in_callback(|| unsafe { cb(ud as *mut c_void, kind, list.as_ptr(), list.len()) });
         }
         n
     }
@@ -115,6 +129,7 @@ impl ReaderHandle {
 impl Handle for kafka_reader_t {
     type Inner = ReaderHandle;
     const ARG: &'static str = "r";
+    const NAME: &'static str = "reader";
 }
 
 /// Creates a reader from `cfg` (`bootstrap.servers` and `reader.topic` are required;
@@ -128,7 +143,7 @@ pub extern "C" fn kafka_reader_new(cfg: *const kafka_config_t, out: *mut *mut ka
         check_out(out, "out")?;
         let reader = Reader::new(config_ref(cfg)?)?;
         let topic = Arc::new(CString::new(reader.settings().topic.as_str()).unwrap_or_default());
-        *out = handle::into_raw::<kafka_reader_t>(ReaderHandle {
+        *out = live::register::<kafka_reader_t>(ReaderHandle {
             reader,
             topic,
             topics: Mutex::default(),
@@ -149,10 +164,11 @@ pub extern "C" fn kafka_reader_read(
     out: *mut *mut kafka_message_t,
 ) -> kafka_err_t {
     guard("kafka_reader_read", || unsafe {
-        let h = borrow(r)?;
+        let h = live::enter(r)?;
         check_out(out, "out")?;
-        let m = h.reader.read(timeout_from_ms(timeout_ms), token(cancel));
-        h.serve_rebalances();
+        let b = h.block("kafka_reader_read", token(cancel)?)?;
+        let m = b.finish(h.reader.read(timeout_from_ms(timeout_ms), b.token()));
+        ReaderHandle::serve_rebalances(&h);
         *out = h.message(m?);
         Ok(())
     })
@@ -168,10 +184,11 @@ pub extern "C" fn kafka_reader_fetch(
     out: *mut *mut kafka_message_t,
 ) -> kafka_err_t {
     guard("kafka_reader_fetch", || unsafe {
-        let h = borrow(r)?;
+        let h = live::enter(r)?;
         check_out(out, "out")?;
-        let m = h.reader.fetch(timeout_from_ms(timeout_ms), token(cancel));
-        h.serve_rebalances();
+        let b = h.block("kafka_reader_fetch", token(cancel)?)?;
+        let m = b.finish(h.reader.fetch(timeout_from_ms(timeout_ms), b.token()));
+        ReaderHandle::serve_rebalances(&h);
         *out = h.message(m?);
         Ok(())
     })
@@ -181,17 +198,23 @@ pub extern "C" fn kafka_reader_fetch(
 /// highest offset per partition wins. Messages fetched in a generation the group has since left
 /// are refused with ILLEGAL_GENERATION (22), so an old commit never moves an offset backwards.
 /// KAFKA_ERR_STATE outside a group. With `auto.commit.interval.ms` > 0 the offsets are sent at
-/// the next interval (and on close).
+/// the next interval (and on close). KAFKA_ERR_CANCELLED when `cancel` (may be NULL) fires,
+/// KAFKA_ERR_WOKEN after kafka_reader_wakeup() or when another thread closes the reader. The
+/// rebalance callback may call it, also for the REVOKED partitions during kafka_reader_close().
 #[no_mangle]
 pub extern "C" fn kafka_reader_commit(
     r: *const kafka_reader_t,
     msgs: *const *const kafka_message_t,
     count: usize,
     timeout_ms: i32,
+    cancel: *const kafka_cancel_t,
 ) -> kafka_err_t {
     guard("kafka_reader_commit", || unsafe {
-        let h = borrow(r)?;
-        let owned = handle::c_array(msgs, count, "msgs")?
+        let h = live::enter(r)?;
+        if msgs.is_null() || count == 0 {
+            return Err(Error::invalid_arg("msgs is NULL or count is 0"));
+        }
+        let owned = std::slice::from_raw_parts(msgs, count)
             .iter()
             .enumerate()
             .map(|(i, m)| {
@@ -201,7 +224,8 @@ pub extern "C" fn kafka_reader_commit(
                 borrow(*m).map(|o| &o.msg)
             })
             .collect::<crate::Result<Vec<_>>>()?;
-        h.reader.commit(&owned, timeout_from_ms(timeout_ms))
+        let b = h.block("kafka_reader_commit", token(cancel)?)?;
+        b.finish(h.reader.commit(&owned, timeout_from_ms(timeout_ms), b.token()))
     })
 }
 
@@ -213,8 +237,8 @@ pub extern "C" fn kafka_reader_set_rebalance_cb(
     cb: kafka_rebalance_cb,
     userdata: *mut c_void,
 ) -> kafka_err_t {
-    guard("kafka_reader_set_rebalance_cb", || unsafe {
-        *borrow(r)?.rebalance.lock().unwrap_or_else(|p| p.into_inner()) = (cb, userdata as usize);
+    guard("kafka_reader_set_rebalance_cb", || {
+        *live::enter(r)?.rebalance.lock().unwrap_or_else(|p| p.into_inner()) = (cb, userdata as usize);
         Ok(())
     })
 }
@@ -224,7 +248,9 @@ pub extern "C" fn kafka_reader_set_rebalance_cb(
 #[no_mangle]
 pub extern "C" fn kafka_reader_poll(r: *const kafka_reader_t, served: *mut usize) -> kafka_err_t {
     guard("kafka_reader_poll", || unsafe {
-        let n = borrow(r)?.serve_rebalances();
+        let h = live::enter(r)?;
+        h.serving("kafka_reader_poll")?;
+        let n = ReaderHandle::serve_rebalances(&h);
         if !served.is_null() {
             *served = n;
         }
@@ -245,11 +271,12 @@ pub extern "C" fn kafka_reader_read_batch(
     count: *mut usize,
 ) -> kafka_err_t {
     guard("kafka_reader_read_batch", || unsafe {
-        let h = borrow(r)?;
+        let h = live::enter(r)?;
         check_out(msgs, "msgs")?;
         check_out(count, "count")?;
-        let batch = h.reader.read_batch(max, timeout_from_ms(timeout_ms), token(cancel));
-        h.serve_rebalances();
+        let b = h.block("kafka_reader_read_batch", token(cancel)?)?;
+        let batch = b.finish(h.reader.read_batch(max, timeout_from_ms(timeout_ms), b.token()));
+        ReaderHandle::serve_rebalances(&h);
         let batch = batch?;
         *count = batch.len();
         for (i, m) in batch.into_iter().enumerate() {
@@ -263,7 +290,7 @@ pub extern "C" fn kafka_reader_read_batch(
 /// before are dropped: the next read returns the message at `offset`. No I/O.
 #[no_mangle]
 pub extern "C" fn kafka_reader_set_offset(r: *const kafka_reader_t, offset: i64) -> kafka_err_t {
-    guard("kafka_reader_set_offset", || unsafe { borrow(r)?.reader.set_offset(offset) })
+    guard("kafka_reader_set_offset", || live::enter(r)?.reader.set_offset(offset))
 }
 
 /// Moves the reader to the first message whose timestamp is at or after `unix_ms`
@@ -278,7 +305,9 @@ pub extern "C" fn kafka_reader_set_offset_at(
     offset: *mut i64,
 ) -> kafka_err_t {
     guard("kafka_reader_set_offset_at", || unsafe {
-        let o = borrow(r)?.reader.set_offset_at(unix_ms, timeout_from_ms(timeout_ms), token(cancel))?;
+        let h = live::enter(r)?;
+        let b = h.block("kafka_reader_set_offset_at", token(cancel)?)?;
+        let o = b.finish(h.reader.set_offset_at(unix_ms, timeout_from_ms(timeout_ms), b.token()))?;
         if !offset.is_null() {
             *offset = o;
         }
@@ -290,14 +319,14 @@ pub extern "C" fn kafka_reader_set_offset_at(
 /// `r` is NULL).
 #[no_mangle]
 pub extern "C" fn kafka_reader_offset(r: *const kafka_reader_t) -> i64 {
-    guard_value(-3, || unsafe { borrow(r) }.map_or(-3, |h| h.reader.offset()))
+    guard_value(-3, || live::enter(r).map_or(-3, |h| h.reader.offset()))
 }
 
 /// Messages between the reader's offset and the partition's end as of the last fetch (kafka-go's
 /// Lag); -1 before the first fetch or if `r` is NULL. No I/O.
 #[no_mangle]
 pub extern "C" fn kafka_reader_lag(r: *const kafka_reader_t) -> i64 {
-    guard_value(-1, || unsafe { borrow(r) }.map_or(-1, |h| h.reader.lag()))
+    guard_value(-1, || live::enter(r).map_or(-1, |h| h.reader.lag()))
 }
 
 /// Asks the partition's leader for its end and puts the lag to it in `*lag` (kafka-go's ReadLag).
@@ -309,9 +338,10 @@ pub extern "C" fn kafka_reader_read_lag(
     lag: *mut i64,
 ) -> kafka_err_t {
     guard("kafka_reader_read_lag", || unsafe {
-        let h = borrow(r)?;
+        let h = live::enter(r)?;
         check_out(lag, "lag")?;
-        *lag = h.reader.read_lag(timeout_from_ms(timeout_ms), token(cancel))?;
+        let b = h.block("kafka_reader_read_lag", token(cancel)?)?;
+        *lag = b.finish(h.reader.read_lag(timeout_from_ms(timeout_ms), b.token()))?;
         Ok(())
     })
 }
@@ -326,21 +356,51 @@ pub extern "C" fn kafka_reader_stats(
     size: *mut usize,
 ) -> kafka_err_t {
     guard("kafka_reader_stats", || unsafe {
-        handle::copy_to_buffer(&borrow(r)?.reader.stats().to_json(), buf, size)
+        handle::copy_to_buffer(&live::enter(r)?.reader.stats().to_json(), buf, size)
     })
 }
 
-/// Stops reading and frees the reader. A single-partition reader returns at once. A group
-/// member first commits what `auto.commit.interval.ms` gathered and leaves the group (so the
-/// others take over at once), within `timeout_ms`; the return value says whether that worked.
-/// The last rebalance callbacks run here. Messages already taken stay valid until freed. NULL is
-/// ignored.
+/// Makes every blocking call on the reader (kafka_reader_read*, kafka_reader_fetch*,
+/// kafka_reader_commit, kafka_reader_set_offset_at, kafka_reader_read_lag) in flight on any
+/// thread return KAFKA_ERR_WOKEN promptly; if none is in flight, the next one returns
+/// KAFKA_ERR_WOKEN at once (so a wakeup between a thread's check of its stop flag and its next
+/// call is not lost). Any thread, any time before close.
 #[no_mangle]
-pub extern "C" fn kafka_reader_close(r: *mut kafka_reader_t, timeout_ms: i32) -> kafka_err_t {
+pub extern "C" fn kafka_reader_wakeup(r: *const kafka_reader_t) -> kafka_err_t {
+    guard("kafka_reader_wakeup", || {
+        live::enter(r)?.wakeup(|| {});
+        Ok(())
+    })
+}
+
+/// Stops reading and frees the reader. First every call blocked in it on other threads is woken
+/// (it returns KAFKA_ERR_WOKEN) and close waits for it to leave. A single-partition reader then
+/// returns at once. A group member stops delivering, calls the rebalance callback with
+/// KAFKA_REBALANCE_REVOKED for the partitions it holds while still in the group (the callback
+/// may commit them with kafka_reader_commit()), commits what `auto.commit.interval.ms` gathered
+/// and leaves the group (so the others take over at once), within `timeout_ms` or until `cancel`
+/// (may be NULL) fires; the return value says whether that worked. The last rebalance callbacks
+/// run here. Messages already taken stay valid until freed. The reader is freed whatever the
+/// result, except for KAFKA_ERR_STATE: a close from inside the rebalance callback, or while
+/// another thread is closing it, does nothing. NULL is ignored.
+#[no_mangle]
+pub extern "C" fn kafka_reader_close(
+    r: *mut kafka_reader_t,
+    timeout_ms: i32,
+    cancel: *const kafka_cancel_t,
+) -> kafka_err_t {
     guard("kafka_reader_close", || unsafe {
-        let Some(h) = handle::free(r) else { return Ok(()) };
-        let result = h.reader.close(timeout_from_ms(timeout_ms));
-        h.serve_rebalances();
+        if r.is_null() {
+            return Ok(());
+        }
+        let user = token(cancel)?;
+        let h = live::enter(r.cast_const())?;
+        h.begin_close(|| {})?;
+        h.reader.revoke_for_close();
+        ReaderHandle::serve_rebalances(&h);
+        let result = h.reader.close(timeout_from_ms(timeout_ms), user);
+        ReaderHandle::serve_rebalances(&h);
+        h.end_close();
         result
     })
 }

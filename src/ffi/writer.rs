@@ -4,7 +4,9 @@
 //!
 //! Callbacks (delivery reports, logs) run only on the application's thread, inside
 //! kafka_writer_poll(), kafka_writer_flush() and kafka_writer_close(). A callback may call
-//! any kafka_writer_* function of its writer except kafka_writer_close().
+//! any kafka_writer_* function of its writer except kafka_writer_close() (KAFKA_ERR_STATE).
+//! Writers live in the registry of `live.rs`: close is safe while other threads are blocked in
+//! the writer, and the memory is freed after the last call and the last callback.
 
 use std::collections::HashMap;
 use std::ffi::{c_char, c_void, CString};
@@ -13,7 +15,8 @@ use std::sync::{Arc, Mutex};
 use super::cancel::{kafka_cancel_t, token};
 use super::config::{config_ref, kafka_config_t};
 use super::error::kafka_err_t;
-use super::handle::{self, borrow, check_out, Handle};
+use super::handle::{self, check_out, Handle};
+use super::live::{self, Call};
 use super::message::{kafka_msg_t, BorrowedBatch};
 use super::panic::{guard, guard_value};
 use crate::error::{code, Error, Result};
@@ -37,7 +40,12 @@ pub struct kafka_delivery_report_t {
     pub timestamp_ms: i64,
 }
 
-/// Receives delivery reports: `count` pointers to reports, valid only during the call.
+/// Receives delivery reports: `count` pointers to reports, valid only during the call. Runs on
+/// the application's thread inside kafka_writer_poll(), kafka_writer_flush() and
+/// kafka_writer_close(); it may call any kafka_writer_* function of its writer, also during
+/// close (kafka_writer_produce() then fails with KAFKA_ERR_CLOSED once the writer has stopped),
+/// except kafka_writer_close(), which returns KAFKA_ERR_STATE there. `userdata` must stay valid
+/// until kafka_writer_close() returns.
 pub type kafka_delivery_cb = Option<
     unsafe extern "C" fn(userdata: *mut c_void, reports: *const *const kafka_delivery_report_t, count: usize),
 >;
@@ -60,8 +68,10 @@ pub type kafka_partitioner_cb = Option<
     ) -> i32,
 >;
 
-/// A Writer. Every function may be called from any thread; kafka_writer_close() must be the
-/// last call.
+/// A Writer. Every function may be called from any thread. kafka_writer_close() may be called
+/// while other threads are blocked in the writer (they return KAFKA_ERR_WOKEN); no call may
+/// start after it (such a call is KAFKA_ERR_INVALID_ARG as long as the pointer has not been
+/// reused by a new writer).
 pub struct kafka_writer_t {
     _private: [u8; 0],
 }
@@ -82,6 +92,7 @@ pub(crate) struct WriterHandle {
 impl Handle for kafka_writer_t {
     type Inner = WriterHandle;
     const ARG: &'static str = "w";
+    const NAME: &'static str = "writer";
 }
 
 impl WriterHandle {
@@ -99,7 +110,12 @@ impl WriterHandle {
     }
 
     /// Calls the application's callbacks for one event, on the current thread.
-    fn dispatch(&self, e: Event) {
+    fn dispatch(call: &Call<WriterHandle>, e: Event) {
+        let h: &WriterHandle = call;
+        h.dispatch_inner(call, e)
+    }
+
+    fn dispatch_inner(&self, call: &Call<WriterHandle>, e: Event) {
         let cbs = self.callbacks.lock().unwrap_or_else(|p| p.into_inner());
         let (delivery, dud, log, lud) = (cbs.delivery, cbs.delivery_userdata, cbs.log, cbs.log_userdata);
         drop(cbs);
@@ -131,12 +147,12 @@ impl WriterHandle {
                 drop(topics);
                 let ptrs: Vec<*const kafka_delivery_report_t> =
                     c_reports.iter().map(|r| r as *const _).collect();
-                unsafe { cb(dud as *mut c_void, ptrs.as_ptr(), ptrs.len()) };
+                call.in_callback(|| unsafe { cb(dud as *mut c_void, ptrs.as_ptr(), ptrs.len()) });
             }
             Event::Log { level, message } => {
                 if let Some(cb) = log {
                     let m = CString::new(message.replace('\0', " ")).unwrap_or_default();
-                    unsafe { cb(lud as *mut c_void, level, m.as_ptr()) };
+                    call.in_callback(|| unsafe { cb(lud as *mut c_void, level, m.as_ptr()) });
                 }
             }
         }
@@ -152,7 +168,7 @@ pub extern "C" fn kafka_writer_new(cfg: *const kafka_config_t, out: *mut *mut ka
     guard("kafka_writer_new", || unsafe {
         check_out(out, "out")?;
         let w = Writer::new(config_ref(cfg)?)?;
-        *out = handle::into_raw::<kafka_writer_t>(WriterHandle::new(w));
+        *out = live::register::<kafka_writer_t>(WriterHandle::new(w));
         Ok(())
     })
 }
@@ -176,7 +192,7 @@ pub extern "C" fn kafka_writer_new_with_partitioner(
             cb(ud as *mut c_void, k, kl, parts.as_ptr(), parts.len())
         });
         let w = Writer::with_balancer(config_ref(cfg)?, Box::new(balancer))?;
-        *out = handle::into_raw::<kafka_writer_t>(WriterHandle::new(w));
+        *out = live::register::<kafka_writer_t>(WriterHandle::new(w));
         Ok(())
     })
 }
@@ -189,8 +205,9 @@ pub extern "C" fn kafka_writer_set_delivery_cb(
     cb: kafka_delivery_cb,
     userdata: *mut c_void,
 ) -> kafka_err_t {
-    guard("kafka_writer_set_delivery_cb", || unsafe {
-        let mut c = borrow(w)?.callbacks.lock().unwrap_or_else(|p| p.into_inner());
+    guard("kafka_writer_set_delivery_cb", || {
+        let h = live::enter(w)?;
+        let mut c = h.callbacks.lock().unwrap_or_else(|p| p.into_inner());
         c.delivery = cb;
         c.delivery_userdata = userdata as usize;
         Ok(())
@@ -204,8 +221,9 @@ pub extern "C" fn kafka_writer_set_log_cb(
     cb: kafka_log_cb,
     userdata: *mut c_void,
 ) -> kafka_err_t {
-    guard("kafka_writer_set_log_cb", || unsafe {
-        let mut c = borrow(w)?.callbacks.lock().unwrap_or_else(|p| p.into_inner());
+    guard("kafka_writer_set_log_cb", || {
+        let h = live::enter(w)?;
+        let mut c = h.callbacks.lock().unwrap_or_else(|p| p.into_inner());
         c.log = cb;
         c.log_userdata = userdata as usize;
         Ok(())
@@ -247,7 +265,7 @@ pub extern "C" fn kafka_writer_produce(
     count: usize,
 ) -> kafka_err_t {
     guard("kafka_writer_produce", || unsafe {
-        let h = borrow(w)?;
+        let h = live::enter(w)?;
         let batch = BorrowedBatch::new(msgs, count)?;
         let slice = std::slice::from_raw_parts(msgs, count);
         let recs = records(&batch, slice)?;
@@ -273,10 +291,20 @@ pub extern "C" fn kafka_writer_write(
     offsets: *mut i64,
 ) -> kafka_err_t {
     guard("kafka_writer_write", || unsafe {
-        let h = borrow(w)?;
+        let h = live::enter(w)?;
         let batch = BorrowedBatch::new(msgs, count)?;
         let recs = records(&batch, std::slice::from_raw_parts(msgs, count))?;
-        let results = h.writer.write(&recs, timeout_from_ms(timeout_ms), token(cancel))?;
+        let b = h.block("kafka_writer_write", token(cancel)?)?;
+        let mut results = h.writer.write(&recs, timeout_from_ms(timeout_ms), b.token())?;
+        if b.woken() {
+            for r in results.iter_mut() {
+                if let Err(e) = r {
+                    if e.code() == code::CANCELLED {
+                        *e = b.woken_error("kafka_writer_write");
+                    }
+                }
+            }
+        }
         let mut first: Option<Error> = None;
         for (i, r) in results.into_iter().enumerate() {
             let (c, o) = match r {
@@ -300,16 +328,21 @@ pub extern "C" fn kafka_writer_write(
 
 /// Serves queued delivery reports and log lines to the callbacks on this thread, waiting up to
 /// `timeout_ms` (0 = don't wait, -1 = until something comes) for the first. If `served` is not
-/// NULL it receives the number of events served.
+/// NULL it receives the number of events served. KAFKA_ERR_CANCELLED when `cancel` (may be NULL)
+/// fires, KAFKA_ERR_WOKEN after kafka_writer_wakeup() or when another thread closes the writer.
 #[no_mangle]
 pub extern "C" fn kafka_writer_poll(
     w: *const kafka_writer_t,
     timeout_ms: i32,
+    cancel: *const kafka_cancel_t,
     served: *mut usize,
 ) -> kafka_err_t {
     guard("kafka_writer_poll", || unsafe {
-        let h = borrow(w)?;
-        let n = h.writer.poll(timeout_from_ms(timeout_ms), &mut |e| h.dispatch(e));
+        let h = live::enter(w)?;
+        let b = h.block("kafka_writer_poll", token(cancel)?)?;
+        let n = b.finish(
+            h.writer.poll(timeout_from_ms(timeout_ms), b.token(), &mut |e| WriterHandle::dispatch(&h, e)),
+        )?;
         if !served.is_null() {
             *served = n;
         }
@@ -318,19 +351,41 @@ pub extern "C" fn kafka_writer_poll(
 }
 
 /// Sends everything now and waits until every message produced so far is reported (serving the
-/// callbacks meanwhile). KAFKA_ERR_TIMED_OUT if some are still pending after `timeout_ms`.
+/// callbacks meanwhile). KAFKA_ERR_TIMED_OUT if some are still pending after `timeout_ms`,
+/// KAFKA_ERR_CANCELLED when `cancel` (may be NULL) fires, KAFKA_ERR_WOKEN after
+/// kafka_writer_wakeup() or when another thread closes the writer.
 #[no_mangle]
-pub extern "C" fn kafka_writer_flush(w: *const kafka_writer_t, timeout_ms: i32) -> kafka_err_t {
+pub extern "C" fn kafka_writer_flush(
+    w: *const kafka_writer_t,
+    timeout_ms: i32,
+    cancel: *const kafka_cancel_t,
+) -> kafka_err_t {
     guard("kafka_writer_flush", || unsafe {
-        let h = borrow(w)?;
-        h.writer.flush(timeout_from_ms(timeout_ms), &mut |e| h.dispatch(e))
+        let h = live::enter(w)?;
+        let b = h.block("kafka_writer_flush", token(cancel)?)?;
+        b.finish(
+            h.writer.flush(timeout_from_ms(timeout_ms), b.token(), &mut |e| WriterHandle::dispatch(&h, e)),
+        )
+    })
+}
+
+/// Makes every blocking call on the writer (kafka_writer_poll, kafka_writer_flush,
+/// kafka_writer_write) in flight on any thread return KAFKA_ERR_WOKEN promptly; if none is in
+/// flight, the next one returns KAFKA_ERR_WOKEN at once (so a wakeup between a thread's check of
+/// its stop flag and its next call is not lost). Any thread, any time before close.
+#[no_mangle]
+pub extern "C" fn kafka_writer_wakeup(w: *const kafka_writer_t) -> kafka_err_t {
+    guard("kafka_writer_wakeup", || {
+        let h = live::enter(w)?;
+        h.wakeup(|| h.writer.interrupt());
+        Ok(())
     })
 }
 
 /// The number of messages produced and not yet reported (0 if `w` is NULL).
 #[no_mangle]
 pub extern "C" fn kafka_writer_pending(w: *const kafka_writer_t) -> usize {
-    guard_value(0, || unsafe { borrow(w) }.map_or(0, |h| h.writer.pending()))
+    guard_value(0, || live::enter(w).map_or(0, |h| h.writer.pending()))
 }
 
 /// The writer's statistics as a JSON object (messages_produced, messages_delivered, bytes,
@@ -345,22 +400,36 @@ pub extern "C" fn kafka_writer_stats(
     size: *mut usize,
 ) -> kafka_err_t {
     guard("kafka_writer_stats", || unsafe {
-        let h = borrow(w)?;
+        let h = live::enter(w)?;
         handle::copy_to_buffer(&h.writer.stats().to_json(), buf, size)
     })
 }
 
-/// Flushes for up to `timeout_ms`, reports every message still pending as failed
-/// (KAFKA_ERR_TIMED_OUT), serves all remaining callbacks, and frees the writer. Returns
-/// KAFKA_OK when nothing was lost. NULL is ignored.
+/// Closes the writer: wakes every call blocked in it on other threads (they return
+/// KAFKA_ERR_WOKEN) and waits for them to leave; flushes for up to `timeout_ms` (or until
+/// `cancel`, which may be NULL, fires); reports every message still pending as failed
+/// (KAFKA_ERR_TIMED_OUT, or KAFKA_ERR_CANCELLED); serves all remaining callbacks on this thread
+/// (they may call the writer's functions: kafka_writer_produce then fails with
+/// KAFKA_ERR_CLOSED); and frees the writer. Returns KAFKA_OK when nothing was lost. The writer
+/// is freed whatever the result, except for KAFKA_ERR_STATE: a close from inside one of the
+/// writer's callbacks, or while another thread is closing it, does nothing. NULL is ignored.
 #[no_mangle]
-pub extern "C" fn kafka_writer_close(w: *mut kafka_writer_t, timeout_ms: i32) -> kafka_err_t {
+pub extern "C" fn kafka_writer_close(
+    w: *mut kafka_writer_t,
+    timeout_ms: i32,
+    cancel: *const kafka_cancel_t,
+) -> kafka_err_t {
     guard("kafka_writer_close", || unsafe {
         if w.is_null() {
             return Ok(());
         }
-        let h = handle::free(w).expect("checked non-NULL");
-        h.writer.close(timeout_from_ms(timeout_ms), &mut |e| h.dispatch(e))
+        let user = token(cancel)?;
+        let h = live::enter(w.cast_const())?;
+        h.begin_close(|| h.writer.interrupt())?;
+        let result =
+            h.writer.close(timeout_from_ms(timeout_ms), user, &mut |e| WriterHandle::dispatch(&h, e));
+        h.end_close();
+        result
     })
 }
 
@@ -429,7 +498,7 @@ mod tests {
         let bad_topic = [msg(c"\xff".as_ptr())];
         assert_eq!(write(bad_topic.as_ptr(), 1), code::INVALID_ARG);
         assert_eq!(last_error_string(), "kafka_writer_write: msgs[0]: topic is not valid UTF-8");
-        assert_eq!(kafka_writer_close(w, 1000), code::OK);
+        assert_eq!(kafka_writer_close(w, 1000, std::ptr::null()), code::OK);
         kafka_config_free(cfg);
 
         let mut t = std::ptr::null_mut();

@@ -223,7 +223,12 @@ impl GroupReader {
     /// message of a partition no longer held since its generation makes the call fail with
     /// ILLEGAL_GENERATION (22), committing nothing, so an old generation can never move an offset
     /// backwards.
-    pub fn commit(&self, messages: &[&Message], timeout: Option<Duration>) -> Result<()> {
+    pub fn commit(
+        &self,
+        messages: &[&Message],
+        timeout: Option<Duration>,
+        cancel: Option<&CancelToken>,
+    ) -> Result<()> {
         if messages.is_empty() {
             return Ok(());
         }
@@ -236,7 +241,7 @@ impl GroupReader {
             e.1 = e.1.max(m.offset + 1);
         }
         let member = self.inner.member.clone();
-        runtime::block_on(async move { member.commit_tagged(&offsets).await }, timeout, None)
+        runtime::block_on(async move { member.commit_tagged(&offsets).await }, timeout, cancel)
     }
 
     /// Remembers offsets for the next periodic commit (commit interval > 0); they are also
@@ -257,20 +262,40 @@ impl GroupReader {
     }
 
     /// Commits what was staged (of the current generation; older ones are dropped).
-    pub fn flush_commits(&self, timeout: Option<Duration>) -> Result<()> {
+    pub fn flush_commits(&self, timeout: Option<Duration>, cancel: Option<&CancelToken>) -> Result<()> {
         let member = self.inner.member.clone();
-        runtime::block_on(async move { member.flush_staged().await }, timeout, None)
+        runtime::block_on(async move { member.flush_staged().await }, timeout, cancel)
     }
 
     pub fn fetches(&self) -> u64 {
         self.inner.fetches.load(Ordering::Relaxed)
     }
 
+    /// The first step of close: stops delivering the partitions held and queues a Revoked
+    /// rebalance for them, while the member is still in the group, so the application's
+    /// rebalance callback can still commit them.
+    pub fn revoke_for_close(&self) {
+        let held = self.inner.member.assigned();
+        {
+            let mut pos = self.inner.positions.lock().unwrap_or_else(|p| p.into_inner());
+            pos.next.clear();
+            pos.since.clear();
+        }
+        self.inner.changed.notify_one();
+        if !held.is_empty() {
+            self.inner
+                .rebalances
+                .lock()
+                .unwrap_or_else(|p| p.into_inner())
+                .push_back(Rebalance::Revoked(held));
+        }
+    }
+
     /// Leaves the group (after committing what was staged) and stops fetching.
-    pub fn close(&self, timeout: Option<Duration>) -> Result<()> {
-        let flushed = self.flush_commits(timeout);
+    pub fn close(&self, timeout: Option<Duration>, cancel: Option<&CancelToken>) -> Result<()> {
+        let flushed = self.flush_commits(timeout, cancel);
         let member = self.inner.member.clone();
-        let left = runtime::block_on(async move { member.leave().await }, timeout, None);
+        let left = runtime::block_on(async move { member.leave().await }, timeout, cancel);
         for t in self.tasks.lock().unwrap_or_else(|p| p.into_inner()).drain(..) {
             t.abort();
         }

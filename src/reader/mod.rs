@@ -700,7 +700,7 @@ impl Reader {
         if let Mode::Group(g) = &self.mode {
             let refs: Vec<&Message> = msgs.iter().collect();
             if g.commit_interval.is_zero() {
-                match g.reader.commit(&refs, timeout) {
+                match g.reader.commit(&refs, timeout, cancel) {
                     Ok(()) => {}
                     Err(e) if e.code() > 0 => {
                         // The broker (or the generation check) refused: nothing was committed,
@@ -721,18 +721,23 @@ impl Reader {
             } else {
                 g.reader.stage_commit(&refs);
                 // A failed periodic commit keeps its offsets for the next one.
-                let _ = self.commit_if_due(g, timeout);
+                let _ = self.commit_if_due(g, timeout, cancel);
             }
         }
         Ok(msgs)
     }
 
-    fn commit_if_due(&self, g: &GroupMode, timeout: Option<Duration>) -> Result<()> {
+    fn commit_if_due(
+        &self,
+        g: &GroupMode,
+        timeout: Option<Duration>,
+        cancel: Option<&CancelToken>,
+    ) -> Result<()> {
         let mut last = g.last_commit.lock().unwrap_or_else(|p| p.into_inner());
         if last.elapsed() >= g.commit_interval {
             *last = std::time::Instant::now();
             drop(last);
-            g.reader.flush_commits(timeout)?;
+            g.reader.flush_commits(timeout, cancel)?;
         }
         Ok(())
     }
@@ -754,7 +759,7 @@ impl Reader {
             Mode::Partition(r) => r.read_batch(max, timeout, cancel),
             Mode::Group(g) => {
                 if !g.commit_interval.is_zero() {
-                    let _ = self.commit_if_due(g, timeout);
+                    let _ = self.commit_if_due(g, timeout, cancel);
                 }
                 g.reader.read_batch(max, timeout, cancel)
             }
@@ -768,15 +773,20 @@ impl Reader {
 
     /// Commits the offsets after `msgs` (kafka-go's CommitMessages): the highest offset per
     /// partition wins; messages of a finished generation are refused (ILLEGAL_GENERATION).
-    pub fn commit(&self, msgs: &[&Message], timeout: Option<Duration>) -> Result<()> {
+    pub fn commit(
+        &self,
+        msgs: &[&Message],
+        timeout: Option<Duration>,
+        cancel: Option<&CancelToken>,
+    ) -> Result<()> {
         match &self.mode {
             Mode::Partition(_) => Err(group_only("commit")),
             Mode::Group(g) => {
                 if g.commit_interval.is_zero() {
-                    g.reader.commit(msgs, timeout)
+                    g.reader.commit(msgs, timeout, cancel)
                 } else {
                     g.reader.stage_commit(msgs);
-                    self.commit_if_due(g, timeout)
+                    self.commit_if_due(g, timeout, cancel)
                 }
             }
         }
@@ -842,15 +852,23 @@ impl Reader {
         }
     }
 
+    /// In a group: stops delivering the partitions held and queues a Revoked rebalance for
+    /// them, before [`Reader::close`] leaves the group (the rebalance callback can still commit).
+    pub fn revoke_for_close(&self) {
+        if let Mode::Group(g) = &self.mode {
+            g.reader.revoke_for_close();
+        }
+    }
+
     /// Stops reading. In a group: commits what was gathered, leaves the group (so the others
-    /// take over at once), and stops fetching, within `timeout`.
-    pub fn close(&self, timeout: Option<Duration>) -> Result<()> {
+    /// take over at once), and stops fetching, within `timeout` (or until `cancel` fires).
+    pub fn close(&self, timeout: Option<Duration>, cancel: Option<&CancelToken>) -> Result<()> {
         match &self.mode {
             Mode::Partition(r) => {
                 r.close();
                 Ok(())
             }
-            Mode::Group(g) => g.reader.close(timeout),
+            Mode::Group(g) => g.reader.close(timeout, cancel),
         }
     }
 }

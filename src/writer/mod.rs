@@ -195,6 +195,9 @@ impl SyncWait {
     }
 }
 
+/// How often `poll` looks at a cancel token while it waits.
+const CANCEL_CHECK: Duration = Duration::from_millis(20);
+
 /// State shared by the writer handle, its sender task and its request tasks.
 pub(crate) struct Shared {
     pub(crate) settings: WriterSettings,
@@ -378,25 +381,41 @@ impl Writer {
     }
 
     /// Hands queued events to `sink` on this thread, waiting up to `timeout` for the first one.
-    /// Returns how many were served.
-    pub fn poll(&self, timeout: Option<Duration>, sink: &mut dyn FnMut(Event)) -> usize {
+    /// Returns how many were served; CANCELLED if `cancel` fired before any came.
+    pub fn poll(
+        &self,
+        timeout: Option<Duration>,
+        cancel: Option<&CancelToken>,
+        sink: &mut dyn FnMut(Event),
+    ) -> Result<usize> {
         let deadline = timeout.map(|t| Instant::now() + t);
         let mut q = self.shared.events.lock().unwrap_or_else(|p| p.into_inner());
         while q.is_empty() {
+            if cancel.is_some_and(|c| c.is_fired()) {
+                return Err(Error::cancelled());
+            }
             let left = match deadline {
                 Some(d) => d.saturating_duration_since(Instant::now()),
                 None => Duration::from_secs(3600),
             };
             if left.is_zero() {
-                return 0;
+                return Ok(0);
             }
+            // A token is fired from any thread without touching this condition variable: look
+            // at it every CANCEL_CHECK (a wakeup of the handle also notifies the variable).
+            let left = if cancel.is_some() { left.min(CANCEL_CHECK) } else { left };
             q = self.shared.events_ready.wait_timeout(q, left).unwrap_or_else(|p| p.into_inner()).0;
         }
         let events: Vec<Event> = q.drain(..).collect();
         drop(q);
         let n = events.len();
         events.into_iter().for_each(&mut *sink);
-        n
+        Ok(n)
+    }
+
+    /// Wakes the threads waiting in `poll`/`flush` so they look at their cancel tokens now.
+    pub fn interrupt(&self) {
+        self.shared.notify_waiters();
     }
 
     /// Messages handed over and not yet reported.
@@ -405,44 +424,65 @@ impl Writer {
     }
 
     /// Sends everything now (ignoring linger.ms) and waits until every message is reported,
-    /// serving events to `sink` meanwhile. TIMED_OUT if some are still pending at the deadline.
-    pub fn flush(&self, timeout: Option<Duration>, sink: &mut dyn FnMut(Event)) -> Result<()> {
+    /// serving events to `sink` meanwhile. TIMED_OUT if some are still pending at the deadline,
+    /// CANCELLED once `cancel` fires.
+    pub fn flush(
+        &self,
+        timeout: Option<Duration>,
+        cancel: Option<&CancelToken>,
+        sink: &mut dyn FnMut(Event),
+    ) -> Result<()> {
         let deadline = timeout.map(|t| Instant::now() + t);
         self.shared.state.lock().unwrap_or_else(|p| p.into_inner()).flushing += 1;
         self.shared.wake.notify_one();
         let result = loop {
-            self.poll(Some(Duration::ZERO), sink);
+            let _ = self.poll(Some(Duration::ZERO), None, sink);
             let pending = self.pending();
             if pending == 0 {
                 // Reports pushed after the last poll but before pending reached zero.
-                self.poll(Some(Duration::ZERO), sink);
+                let _ = self.poll(Some(Duration::ZERO), None, sink);
                 break Ok(());
+            }
+            if cancel.is_some_and(|c| c.is_fired()) {
+                break Err(Error::cancelled().context(format!("flush: {pending} messages still pending")));
             }
             let left = deadline.map(|d| d.saturating_duration_since(Instant::now()));
             if left.is_some_and(|l| l.is_zero()) {
                 let state = self.shared.state.lock().unwrap_or_else(|p| p.into_inner()).describe();
                 break Err(Error::timed_out(format!("flush: {pending} messages still pending ({state})")));
             }
-            self.poll(Some(left.unwrap_or(Duration::from_millis(100)).min(Duration::from_millis(100))), sink);
+            let slice = left.unwrap_or(Duration::from_millis(100)).min(Duration::from_millis(100));
+            if let Err(e) = self.poll(Some(slice), cancel, sink) {
+                break Err(e.context(format!("flush: {pending} messages still pending")));
+            }
         };
         self.shared.state.lock().unwrap_or_else(|p| p.into_inner()).flushing -= 1;
         result
     }
 
-    /// Flushes (up to `timeout`), then stops: messages still pending are reported as failed
-    /// (TIMED_OUT), and every report is served to `sink` before this returns.
-    pub fn close(&self, timeout: Option<Duration>, sink: &mut dyn FnMut(Event)) -> Result<()> {
-        let flushed = self.flush(timeout, sink);
-        let dropped =
-            self.shared.state.lock().unwrap_or_else(|p| p.into_inner()).close(
-                &self.shared,
-                Error::timed_out("the writer was closed before the message was delivered"),
-            );
+    /// Flushes (up to `timeout`, or until `cancel` fires), then stops: messages still pending
+    /// are reported as failed (TIMED_OUT, or CANCELLED if the flush was cancelled), and every
+    /// report is served to `sink` before this returns.
+    pub fn close(
+        &self,
+        timeout: Option<Duration>,
+        cancel: Option<&CancelToken>,
+        sink: &mut dyn FnMut(Event),
+    ) -> Result<()> {
+        let flushed = self.flush(timeout, cancel, sink);
+        let why = match &flushed {
+            Err(e) if e.code() == code::CANCELLED => Error::new(
+                code::CANCELLED,
+                "the writer was closed (cancelled) before the message was delivered",
+            ),
+            _ => Error::timed_out("the writer was closed before the message was delivered"),
+        };
+        let dropped = self.shared.state.lock().unwrap_or_else(|p| p.into_inner()).close(&self.shared, why);
         if let Some(h) = self.sender.lock().unwrap_or_else(|p| p.into_inner()).take() {
             h.abort();
         }
         self.shared.cluster.close();
-        self.poll(Some(Duration::ZERO), sink);
+        let _ = self.poll(Some(Duration::ZERO), None, sink);
         match flushed {
             Err(e) if dropped > 0 => Err(e.context(format!("close: {dropped} messages were not delivered"))),
             _ => Ok(()),
@@ -480,11 +520,11 @@ mod tests {
                 logs.push((level, message));
             }
         };
-        w.poll(Some(Duration::ZERO), &mut sink);
+        let _ = w.poll(Some(Duration::ZERO), None, &mut sink);
         // Nothing was produced, so no I/O: a second poll finds nothing (the warning is not
         // repeated), and close serves nothing more.
-        w.poll(Some(Duration::from_millis(50)), &mut sink);
-        w.close(Some(Duration::from_secs(5)), &mut sink).unwrap();
+        let _ = w.poll(Some(Duration::from_millis(50)), None, &mut sink);
+        w.close(Some(Duration::from_secs(5)), None, &mut sink).unwrap();
         logs
     }
 

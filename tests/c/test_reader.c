@@ -19,7 +19,7 @@ int main(void) {
     EXPECT(kafka_reader_read(NULL, 0, NULL, NULL) == KAFKA_ERR_INVALID_ARG);
     EXPECT(kafka_reader_offset(NULL) == -3);
     EXPECT(kafka_reader_lag(NULL) == -1);
-    EXPECT(kafka_reader_close(NULL, 0) == KAFKA_OK);
+    EXPECT(kafka_reader_close(NULL, 0, NULL) == KAFKA_OK);
 
     /* 200 messages to read. */
     char topic[96];
@@ -80,7 +80,7 @@ int main(void) {
     CHECK(kafka_reader_stats(r, stats, &size));
     EXPECT(strstr(stats, "\"fetches\":") != NULL);
     int64_t t0 = now_ms();
-    CHECK(kafka_reader_close(r, 5000));
+    CHECK(kafka_reader_close(r, 5000, NULL));
     EXPECT(now_ms() - t0 < 1000);
 
     /* read_committed: plain (non-transactional) messages are committed data. Then, at the end,
@@ -98,7 +98,7 @@ int main(void) {
     kafka_message_free(m);
     EXPECT(kafka_reader_read(r, 1000, NULL, &m) == KAFKA_ERR_TIMED_OUT);
     t0 = now_ms();
-    CHECK(kafka_reader_close(r, 5000));
+    CHECK(kafka_reader_close(r, 5000, NULL));
     EXPECT(now_ms() - t0 < 2000);
 
     if (failures) {

@@ -80,8 +80,8 @@ static void test_failed_login_leaks_no_password_into_logs(void) {
     printf("write with a wrong password: %s: %s\n", kafka_err_name(err), last);
     EXPECT(err != KAFKA_OK);
     EXPECT(strstr(last, CANARY) == NULL);
-    CHECK(kafka_writer_poll(w, 0, NULL));
-    kafka_writer_close(w, 5000);
+    CHECK(kafka_writer_poll(w, 0, NULL, NULL));
+    kafka_writer_close(w, 5000, NULL);
     printf("%d log lines captured\n%s", logs.lines, logs.text);
     EXPECT(logs.lines > 0);
     EXPECT(strstr(logs.text, "authentication failed") != NULL);

@@ -30,9 +30,9 @@ static void test_config_is_validated_as_a_whole(void) {
     EXPECT(w == NULL);
     EXPECT(kafka_writer_new(NULL, &w) == KAFKA_ERR_INVALID_ARG);
     EXPECT(kafka_writer_produce(NULL, NULL, 0) == KAFKA_ERR_INVALID_ARG);
-    EXPECT(kafka_writer_flush(NULL, 0) == KAFKA_ERR_INVALID_ARG);
+    EXPECT(kafka_writer_flush(NULL, 0, NULL) == KAFKA_ERR_INVALID_ARG);
     EXPECT(kafka_writer_pending(NULL) == 0);
-    EXPECT(kafka_writer_close(NULL, 0) == KAFKA_OK);
+    EXPECT(kafka_writer_close(NULL, 0, NULL) == KAFKA_OK);
     kafka_config_free(cfg);
 }
 
@@ -107,7 +107,7 @@ static void test_async_reports_come_on_the_polling_thread(void) {
     /* No callback runs until this thread polls or flushes. */
     usleep(300 * 1000);
     EXPECT(rep.ok == 0);
-    CHECK(kafka_writer_flush(w, 20000));
+    CHECK(kafka_writer_flush(w, 20000, NULL));
     EXPECT(rep.ok == 64);
     EXPECT(rep.on_poller == 64);
     for (int i = 0; i < 64; i++)
@@ -127,7 +127,7 @@ static void test_async_reports_come_on_the_polling_thread(void) {
     EXPECT(kafka_writer_produce(w, msgs, 2) == KAFKA_ERR_INVALID_ARG);
     msgs[0].topic = NULL;
     CHECK(kafka_writer_produce(w, msgs, 8));
-    CHECK(kafka_writer_close(w, 20000)); /* serves the last 8 reports */
+    CHECK(kafka_writer_close(w, 20000, NULL)); /* serves the last 8 reports */
     EXPECT(rep.ok == 72);
 }
 
@@ -156,7 +156,7 @@ static void test_sync_write_cancelled_from_another_thread(void) {
     pthread_join(th, NULL);
     kafka_cancel_free(cancel);
     /* Close gives up on the queued message and says so. */
-    EXPECT(kafka_writer_close(w, 200) == KAFKA_ERR_TIMED_OUT);
+    EXPECT(kafka_writer_close(w, 200, NULL) == KAFKA_ERR_TIMED_OUT);
 }
 
 int main(void) {

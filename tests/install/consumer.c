@@ -59,7 +59,7 @@ int main(int argc, char **argv) {
     msg.value_len = strlen(value);
     int64_t offset = -1;
     if ((err = kafka_writer_write(w, &msg, 1, 30000, NULL, NULL, &offset)) != KAFKA_OK) return fail("write", err);
-    if ((err = kafka_writer_close(w, 10000)) != KAFKA_OK) return fail("writer close", err);
+    if ((err = kafka_writer_close(w, 10000, NULL)) != KAFKA_OK) return fail("writer close", err);
 
     if ((err = kafka_config_set(cfg, "reader.topic", topic)) != KAFKA_OK) return fail("config", err);
     if ((err = kafka_config_set(cfg, "reader.partition", "0")) != KAFKA_OK) return fail("config", err);
@@ -76,6 +76,6 @@ int main(int argc, char **argv) {
     printf("wrote and read back '%.*s' at offset %lld of %s with libkafka_rs %s from %s\n", (int)len,
            v ? (const char *)v : "", (long long)kafka_message_offset(m), topic, kafka_version_str(), library);
     kafka_message_free(m);
-    if ((err = kafka_reader_close(r, 10000)) != KAFKA_OK) return fail("reader close", err);
+    if ((err = kafka_reader_close(r, 10000, NULL)) != KAFKA_OK) return fail("reader close", err);
     return same ? 0 : 1;
 }
