@@ -17,6 +17,7 @@ pub mod conn;
 pub mod error;
 mod handle;
 pub mod message;
+pub mod mock_cluster;
 pub mod new_topic;
 mod panic;
 pub mod partition_list;
