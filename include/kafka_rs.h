@@ -58,6 +58,54 @@
 #define KAFKA_SEEK_DONT_CHECK 1073741824
 
 /*
+ API keys for the fault-injection functions (the Kafka protocol's numbers).
+ */
+#define KAFKA_API_PRODUCE 0
+
+#define KAFKA_API_FETCH 1
+
+#define KAFKA_API_LIST_OFFSETS 2
+
+#define KAFKA_API_METADATA 3
+
+#define KAFKA_API_OFFSET_COMMIT 8
+
+#define KAFKA_API_OFFSET_FETCH 9
+
+#define KAFKA_API_FIND_COORDINATOR 10
+
+#define KAFKA_API_JOIN_GROUP 11
+
+#define KAFKA_API_HEARTBEAT 12
+
+#define KAFKA_API_LEAVE_GROUP 13
+
+#define KAFKA_API_SYNC_GROUP 14
+
+#define KAFKA_API_API_VERSIONS 18
+
+#define KAFKA_API_CREATE_TOPICS 19
+
+#define KAFKA_API_DELETE_TOPICS 20
+
+#define KAFKA_API_INIT_PRODUCER_ID 22
+
+/*
+ kafka_mock_cluster_append_corrupt_batch(): the batch's CRC is wrong.
+ */
+#define KAFKA_MOCK_CORRUPT_CRC 0
+
+/*
+ kafka_mock_cluster_append_corrupt_batch(): valid CRC, says gzip, the payload is not gzip.
+ */
+#define KAFKA_MOCK_CORRUPT_COMPRESSION 1
+
+/*
+ kafka_mock_cluster_append_corrupt_batch(): valid CRC, uncompressed, records undecodable.
+ */
+#define KAFKA_MOCK_CORRUPT_RECORDS 2
+
+/*
  kafka_reader_set_offset(): the partition's first offset.
  */
 #define KAFKA_OFFSET_FIRST (-2)
@@ -138,6 +186,13 @@ typedef struct kafka_conn_t kafka_conn_t;
  any message from it lives). A message may be read from any thread, one thread at a time.
  */
 typedef struct kafka_message_t kafka_message_t;
+
+/*
+ A running mock cluster: brokers 1..=N on ephemeral 127.0.0.1 ports. Created with
+ kafka_mock_cluster_new(), stopped and freed with kafka_mock_cluster_destroy(). Its functions
+ may be called from any thread.
+ */
+typedef struct kafka_mock_cluster_t kafka_mock_cluster_t;
 
 /*
  A topic to create: name, partitions, replication factor, optional replica assignment and
@@ -1524,6 +1579,151 @@ kafka_err_t kafka_message_header(const kafka_message_t *msg,
  Frees a message. NULL is ignored.
  */
 void kafka_message_free(kafka_message_t *msg);
+
+/*
+ Starts a mock cluster of `broker_count` brokers (1..64) with ids 1..=broker_count. The
+ result goes to `*out`.
+ */
+kafka_err_t kafka_mock_cluster_new(int32_t broker_count, kafka_mock_cluster_t **out);
+
+/*
+ Copies the brokers' addresses ("127.0.0.1:port,...", for bootstrap.servers) into `buf` of
+ `*size` bytes, NUL-terminated. `*size` receives the size needed; KAFKA_ERR_BUFFER_TOO_SMALL
+ (nothing copied) if `buf` is NULL or too small.
+ */
+kafka_err_t kafka_mock_cluster_bootstrap_servers(const kafka_mock_cluster_t *mc,
+                                                 char *buf,
+                                                 size_t *size);
+
+/*
+ Creates topic `topic` with `partitions` partitions; leaders are spread over the brokers.
+ */
+kafka_err_t kafka_mock_cluster_create_topic(const kafka_mock_cluster_t *mc,
+                                            const char *topic,
+                                            int32_t partitions);
+
+/*
+ Whether Metadata requests that allow it create unknown topics (on by default), and with how
+ many partitions.
+ */
+kafka_err_t kafka_mock_cluster_set_auto_create(const kafka_mock_cluster_t *mc,
+                                               bool enabled,
+                                               int32_t partitions);
+
+/*
+ Moves the leadership of `topic`/`partition` to broker `broker_id`, or makes the partition
+ leaderless with -1. The old leader answers NOT_LEADER_OR_FOLLOWER for it.
+ */
+kafka_err_t kafka_mock_cluster_set_leader(const kafka_mock_cluster_t *mc,
+                                          const char *topic,
+                                          int32_t partition,
+                                          int32_t broker_id);
+
+/*
+ The next `count` requests of `api_key` (KAFKA_API_*) fail with `codes[0..count]` (broker
+ error codes such as KAFKA_ERR_NOT_LEADER_OR_FOLLOWER), one each, in order. A failed request
+ has no effect; every entry of its response carries the code.
+ */
+kafka_err_t kafka_mock_cluster_push_request_errors(const kafka_mock_cluster_t *mc,
+                                                   int16_t api_key,
+                                                   const kafka_err_t *codes,
+                                                   size_t count);
+
+/*
+ Like kafka_mock_cluster_push_request_errors(), for one partition: the next `count` requests
+ of `api_key` naming `topic`/`partition` get the codes in that partition's entry; the other
+ partitions are served. For Produce, Fetch, ListOffsets, Metadata, OffsetCommit, OffsetFetch.
+ */
+kafka_err_t kafka_mock_cluster_push_partition_errors(const kafka_mock_cluster_t *mc,
+                                                     int16_t api_key,
+                                                     const char *topic,
+                                                     int32_t partition,
+                                                     const kafka_err_t *codes,
+                                                     size_t count);
+
+/*
+ Delays every response of broker `broker_id` by `rtt_ms` milliseconds (0: none).
+ */
+kafka_err_t kafka_mock_cluster_set_rtt(const kafka_mock_cluster_t *mc,
+                                       int32_t broker_id,
+                                       int32_t rtt_ms);
+
+/*
+ Delays every response of `api_key` by `delay_ms` milliseconds, on every broker (0: none).
+ */
+kafka_err_t kafka_mock_cluster_delay_api(const kafka_mock_cluster_t *mc,
+                                         int16_t api_key,
+                                         int32_t delay_ms);
+
+/*
+ The next `count` requests of `api_key` are never answered, nor is anything after them on the
+ same connection (a broker answers in order).
+ */
+kafka_err_t kafka_mock_cluster_swallow(const kafka_mock_cluster_t *mc,
+                                       int16_t api_key,
+                                       int32_t count);
+
+/*
+ The next `count` requests of `api_key` make the broker close the connection unanswered.
+ */
+kafka_err_t kafka_mock_cluster_drop_connections(const kafka_mock_cluster_t *mc,
+                                                int16_t api_key,
+                                                int32_t count);
+
+/*
+ The next `count` requests of `api_key` take effect, then the broker closes the connection
+ instead of answering (a lost acknowledgement).
+ */
+kafka_err_t kafka_mock_cluster_drop_responses(const kafka_mock_cluster_t *mc,
+                                              int16_t api_key,
+                                              int32_t count);
+
+/*
+ Forgets every queued error, swallow, drop and delay.
+ */
+kafka_err_t kafka_mock_cluster_clear_faults(const kafka_mock_cluster_t *mc);
+
+/*
+ Takes broker `broker_id` down: its listener and connections close, new connections are
+ refused; the partitions it leads have no leader until it is up again or moved.
+ */
+kafka_err_t kafka_mock_cluster_broker_down(const kafka_mock_cluster_t *mc, int32_t broker_id);
+
+/*
+ Brings broker `broker_id` back on the same port.
+ */
+kafka_err_t kafka_mock_cluster_broker_up(const kafka_mock_cluster_t *mc, int32_t broker_id);
+
+/*
+ Appends a deliberately undecodable batch (KAFKA_MOCK_CORRUPT_*) taking `records` offsets to
+ `topic`/`partition`; its base offset goes to `*base_offset`.
+ */
+kafka_err_t kafka_mock_cluster_append_corrupt_batch(const kafka_mock_cluster_t *mc,
+                                                    const char *topic,
+                                                    int32_t partition,
+                                                    int32_t kind,
+                                                    int32_t records,
+                                                    int64_t *base_offset);
+
+/*
+ The partition's high watermark (the next offset to be written) goes to `*offset`.
+ */
+kafka_err_t kafka_mock_cluster_high_watermark(const kafka_mock_cluster_t *mc,
+                                              const char *topic,
+                                              int32_t partition,
+                                              int64_t *offset);
+
+/*
+ How many requests of `api_key` all brokers received (faults included) goes to `*count`.
+ */
+kafka_err_t kafka_mock_cluster_request_count(const kafka_mock_cluster_t *mc,
+                                             int16_t api_key,
+                                             uint64_t *count);
+
+/*
+ Stops every broker (closing all connections) and frees the cluster. NULL is ignored.
+ */
+void kafka_mock_cluster_destroy(kafka_mock_cluster_t *mc);
 
 /*
  Describes a topic `name` with `num_partitions` partitions and `replication_factor` replicas

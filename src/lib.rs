@@ -4,7 +4,8 @@
 //! `protocol` (wire types, records, codecs; no I/O) → `net` (one broker connection) →
 //! `cluster` (metadata, broker pool, leader lookup) → `conn` (kafka-go's Conn) → `ffi` (the C API).
 //! `group` holds the pure parts of consumer groups (protocol payloads, assignors).
-//! `error` and `runtime` are shared foundations.
+//! `error` and `runtime` are shared foundations. `mock` is a test tool beside the layers: an
+//! in-process mock cluster built on `protocol` alone.
 
 pub mod cluster;
 pub mod config;
@@ -12,6 +13,7 @@ pub mod conn;
 pub mod error;
 pub mod ffi;
 pub mod group;
+pub mod mock;
 pub mod net;
 pub mod protocol;
 pub mod reader;

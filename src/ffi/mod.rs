@@ -20,6 +20,7 @@ pub mod error;
 mod handle;
 mod live;
 pub mod message;
+pub mod mock_cluster;
 pub mod new_topic;
 mod panic;
 pub mod partition_list;
