@@ -43,7 +43,7 @@ int main(void) {
     }
     int64_t offsets[N];
     CHECK(kafka_writer_write(w, msgs, N, 10000, NULL, NULL, offsets));
-    CHECK(kafka_writer_close(w, 10000));
+    CHECK(kafka_writer_close(w, 10000, NULL));
     uint64_t produce_requests = 0;
     CHECK(kafka_mock_cluster_request_count(mc, KAFKA_API_PRODUCE, &produce_requests));
     printf("wrote %d messages at offsets %lld..%lld in %llu Produce requests (2 failed and were retried)\n", N,
@@ -73,7 +73,7 @@ int main(void) {
         }
         kafka_message_free(m);
     }
-    CHECK(kafka_reader_close(r, 5000));
+    CHECK(kafka_reader_close(r, 5000, NULL));
     printf("read back all %d messages in order\n", N);
     kafka_mock_cluster_destroy(mc);
     return 0;

@@ -128,7 +128,7 @@ static void test_invalid_arguments_are_named(void) {
     EXPECT(strcmp(kafka_last_error_message(), "kafka_writer_write: msgs is NULL with count 3") == 0);
     EXPECT(kafka_writer_produce(NULL, NULL, 1) == KAFKA_ERR_INVALID_ARG);
     EXPECT(strcmp(kafka_last_error_message(), "kafka_writer_produce: w is NULL") == 0);
-    CHECK(kafka_writer_close(w, 1000));
+    CHECK(kafka_writer_close(w, 1000, NULL));
     kafka_config_free(cfg);
 }
 
