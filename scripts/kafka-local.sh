@@ -7,8 +7,10 @@
 #
 #   fetch                 download the jars (mvn dependency:copy-dependencies) into the
 #                         cache; no-op when the cache is already complete
-#   clients-jar           fetch, then print the path of the cached kafka-clients jar (the
-#                         source of Kafka's JSON message specs for scripts/gen_protocol.py)
+#   clients-jar [VERSION] fetch, then print the path of the cached kafka-clients jar (the
+#                         source of Kafka's JSON message specs for scripts/gen_protocol.py);
+#                         VERSION defaults to 4.3.1, the release the generated protocol code is
+#                         pinned to - KAFKA_VERSION does not change it
 #   start                 single combined broker+controller node:
 #                           PLAINTEXT 127.0.0.1:9092, CONTROLLER 127.0.0.1:9093,
 #                           SASL_PLAINTEXT 9094, SSL (mTLS) 9095, SASL_SSL 9096
@@ -40,6 +42,13 @@
 # the script exits non-zero, leaving no half-started broker behind.
 #
 # Environment (all optional):
+#   KAFKA_VERSION         the Apache Kafka release to fetch and run (default 4.3.1). 4.x and
+#                         3.x (KRaft; 3.9.1 is tested, SCRAM users need >= 3.5) are served;
+#                         3.x logs through reload4j (log4j 1), 4.x through log4j2. A node
+#                         remembers its release: restart / restart-node reuse it, and start
+#                         restarts a running node that runs another release.
+#   KAFKA_RS_LOG4J_VERSION log4j2 version for a 4.x release the script has no entry for
+#                         (the log4j-core version that release's kafka-server POM declares)
 #   KAFKA_RS_CACHE        cache root            (default $HOME/.cache/libkafka_rs)
 #                         jars go to $KAFKA_RS_CACHE/kafka-<version>/libs
 #   KAFKA_RS_RUN          run dir: configs, data, logs, pid files (default /tmp/libkafka_rs-kafka)
@@ -62,18 +71,67 @@
 # apt-get when missing (as root, or via passwordless sudo).
 set -euo pipefail
 
-KAFKA_VERSION=4.3.1
+# The release the generated protocol code (src/protocol/messages) is made from: `clients-jar`
+# serves it whatever KAFKA_VERSION says, so the drift test never compares against another one.
+PROTOCOL_KAFKA_VERSION=4.3.1
+DEFAULT_KAFKA_VERSION=4.3.1
 
 SCRIPT_DIR=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
 FILES_DIR=$SCRIPT_DIR/kafka
-POM=$FILES_DIR/pom.xml
-SERVER_LOG4J=$FILES_DIR/log4j2.properties
-TOOLS_LOG4J=$FILES_DIR/tools-log4j2.properties
-
 CACHE_ROOT=${KAFKA_RS_CACHE:-${HOME:-/root}/.cache/libkafka_rs}
-KAFKA_DIR=$CACHE_ROOT/kafka-$KAFKA_VERSION
-LIBS=$KAFKA_DIR/libs
-MARKER=$LIBS/.complete
+
+# select_version <version>: every setting that depends on the Kafka release.
+#   4.x: scripts/kafka/pom.xml (log4j2 + log4j-slf4j-impl), log4j2 configs. The pom's defaults are
+#        4.3.1 and its log4j 2.25.4; any other 4.x release is fetched with -Dkafka.version and
+#        -Dlog4j.version (the log4j-api/-core version that release's kafka-server POM declares,
+#        so log4j-slf4j-impl matches it).
+#   3.x: scripts/kafka/pom-log4j1.xml (reload4j + slf4j-reload4j, as the 3.x release tarballs
+#        ship), log4j 1 configs.
+# MVN_PROPS (the -D arguments) are part of the cache marker, so changing them refetches.
+select_version() {
+    KAFKA_VERSION=$1
+    [[ $KAFKA_VERSION =~ ^([0-9]+)\.([0-9]+)\.([0-9]+)$ ]] ||
+        die "KAFKA_VERSION must look like 4.3.1 (got '$KAFKA_VERSION')"
+    KAFKA_MAJOR=${BASH_REMATCH[1]}
+    KAFKA_MINOR=${BASH_REMATCH[2]}
+    MVN_PROPS=()
+    case $KAFKA_MAJOR in
+    4)
+        POM=$FILES_DIR/pom.xml
+        SERVER_LOG4J=$FILES_DIR/log4j2.properties
+        TOOLS_LOG4J=$FILES_DIR/tools-log4j2.properties
+        SERVER_LOG4J_OPT=-Dlog4j2.configurationFile=$SERVER_LOG4J
+        TOOLS_LOG4J_OPT=-Dlog4j2.configurationFile=$TOOLS_LOG4J
+        LOG_BINDING=log4j-slf4j-impl
+        local log4j=${KAFKA_RS_LOG4J_VERSION:-}
+        if [ -z "$log4j" ]; then
+            case $KAFKA_VERSION in
+            4.3.1) ;; # the pom's own defaults
+            4.4.0) log4j=2.25.5 ;;
+            *) log "note: no log4j2 version known for Kafka $KAFKA_VERSION; using the pom's" \
+                "default (set KAFKA_RS_LOG4J_VERSION to the one its kafka-server POM declares)" ;;
+            esac
+        fi
+        [ "$KAFKA_VERSION" = 4.3.1 ] || MVN_PROPS+=("-Dkafka.version=$KAFKA_VERSION")
+        [ -z "$log4j" ] || MVN_PROPS+=("-Dlog4j.version=$log4j")
+        ;;
+    3)
+        [ "$KAFKA_MINOR" -ge 5 ] || die "Kafka $KAFKA_VERSION: only 3.5 and later are served (KRaft, SCRAM users at format time)"
+        POM=$FILES_DIR/pom-log4j1.xml
+        SERVER_LOG4J=$FILES_DIR/log4j1.properties
+        TOOLS_LOG4J=$FILES_DIR/tools-log4j1.properties
+        SERVER_LOG4J_OPT=-Dlog4j.configuration=file:$SERVER_LOG4J
+        TOOLS_LOG4J_OPT=-Dlog4j.configuration=file:$TOOLS_LOG4J
+        LOG_BINDING=slf4j-reload4j
+        MVN_PROPS+=("-Dkafka.version=$KAFKA_VERSION")
+        ;;
+    *) die "Kafka $KAFKA_VERSION is not served (3.x from 3.5 and 4.x are)" ;;
+    esac
+    KAFKA_DIR=$CACHE_ROOT/kafka-$KAFKA_VERSION
+    LIBS=$KAFKA_DIR/libs
+    MARKER=$LIBS/.complete
+}
+
 RUN_DIR=${KAFKA_RS_RUN:-/tmp/libkafka_rs-kafka}
 
 HOST=${KAFKA_RS_HOST:-127.0.0.1}
@@ -181,7 +239,12 @@ ensure_java_and_mvn() {
 # ---------------------------------------------------------------------------
 # The marker, written last, holds the pom's hash and the jar list; the cache counts as
 # complete only if the hash matches and every listed jar is present and non-empty.
-pom_hash() { sha256sum "$POM" | cut -d' ' -f1; }
+pom_hash() {
+    {
+        cat "$POM"
+        [ "${#MVN_PROPS[@]}" -eq 0 ] || printf '%s\n' "${MVN_PROPS[@]}"
+    } | sha256sum | cut -d' ' -f1
+}
 
 libs_complete() {
     [ -f "$MARKER" ] || return 1
@@ -212,7 +275,7 @@ do_fetch() {
     # shellcheck disable=SC2086 # KAFKA_RS_MVN_ARGS is intentionally word-split
     if ! mvn -B -ntp -q -f "$POM" \
         dependency:copy-dependencies -DincludeScope=runtime -DoutputDirectory="$tmp" \
-        ${KAFKA_RS_MVN_ARGS:-} >"$KAFKA_DIR/fetch.log" 2>&1; then
+        ${MVN_PROPS[@]+"${MVN_PROPS[@]}"} ${KAFKA_RS_MVN_ARGS:-} >"$KAFKA_DIR/fetch.log" 2>&1; then
         sed 's/\x1b\[[0-9;]*m//g' "$KAFKA_DIR/fetch.log" | tail -n 40 >&2
         rm -rf "$tmp"
         die "mvn dependency:copy-dependencies failed (full output: $KAFKA_DIR/fetch.log)"
@@ -221,7 +284,7 @@ do_fetch() {
         "kafka-clients-$KAFKA_VERSION.jar"; do
         [ -s "$tmp/$jar" ] || { rm -rf "$tmp"; die "mvn did not produce $jar"; }
     done
-    ls "$tmp"/log4j-slf4j-impl-*.jar >/dev/null 2>&1 || { rm -rf "$tmp"; die "mvn did not produce log4j-slf4j-impl"; }
+    ls "$tmp/$LOG_BINDING"-*.jar >/dev/null 2>&1 || { rm -rf "$tmp"; die "mvn did not produce $LOG_BINDING"; }
     {
         echo "pom-sha256 $(pom_hash)"
         (cd "$tmp" && ls -1 -- *.jar)
@@ -234,6 +297,7 @@ do_fetch() {
 cmd_fetch() { with_lock "$KAFKA_DIR.lock" do_fetch; }
 
 cmd_clients_jar() {
+    select_version "${1:-$PROTOCOL_KAFKA_VERSION}"
     libs_complete || cmd_fetch
     echo "$LIBS/kafka-clients-$KAFKA_VERSION.jar"
 }
@@ -391,6 +455,9 @@ offsets.topic.num.partitions=3
 transaction.state.log.replication.factor=$rf
 transaction.state.log.min.isr=$min_isr
 transaction.state.log.num.partitions=3
+EOF
+    # Share groups (and these settings) exist from 4.0 on; 3.x would only warn about them.
+    [ "$KAFKA_MAJOR" -lt 4 ] || cat >>"$dir/server.properties" <<EOF
 share.coordinator.state.topic.replication.factor=$rf
 share.coordinator.state.topic.min.isr=$min_isr
 share.coordinator.state.topic.num.partitions=3
@@ -434,6 +501,10 @@ node_alive() {
 
 node_port() { cat "$1/port" 2>/dev/null; }
 
+# The release a node was formatted with and runs (<dir>/version). Nodes started before the
+# script knew releases have no such file: they ran 4.3.1.
+node_version() { cat "$1/version" 2>/dev/null || echo 4.3.1; }
+
 node_ready() {
     local dir=$1 kind=$2 p
     node_alive "$dir" || return 1
@@ -450,11 +521,12 @@ prepare_node() {
     mkdir -p "$dir/data" "$dir/logs"
     echo "$port" >"$dir/port"
     echo "$HOST:$port" >"$dir/bootstrap"
+    echo "$KAFKA_VERSION" >"$dir/version"
     write_config "$kind" "$dir" "$id" "$port" "$cport" "$voters" "$rf"
     local -a extra_args=()
     read -r -a extra_args <<<"$(extra_format_args "$kind")" || true
     # shellcheck disable=SC2086
-    if ! java -Xmx"$TOOL_HEAP" -Dlog4j2.configurationFile="$TOOLS_LOG4J" -cp "$LIBS/*" \
+    if ! java -Xmx"$TOOL_HEAP" "$TOOLS_LOG4J_OPT" -cp "$LIBS/*" \
         kafka.tools.StorageTool format -t "$cid" -c "$dir/server.properties" \
         ${extra_args[@]+"${extra_args[@]}"} >"$dir/logs/format.log" 2>&1; then
         log "formatting $dir failed:"
@@ -484,7 +556,7 @@ launch_node() {
             java -Xms"$HEAP" -Xmx"$HEAP" -server \
             -XX:+UseG1GC -XX:MaxGCPauseMillis=20 -XX:InitiatingHeapOccupancyPercent=35 \
             -XX:+ExplicitGCInvokesConcurrent -XX:MaxInlineLevel=15 -Djava.awt.headless=true \
-            -Dkafka.logs.dir="$dir/logs" -Dlog4j2.configurationFile="$SERVER_LOG4J" \
+            -Dkafka.logs.dir="$dir/logs" "$SERVER_LOG4J_OPT" \
             ${KAFKA_RS_JAVA_OPTS:-} -cp "$LIBS/*" kafka.Kafka "$dir/server.properties"
     ) >>"$dir/logs/server.log" 2>&1 </dev/null 8>&- &
     for i in $(seq 1 100); do
@@ -576,19 +648,20 @@ check_ports_free() {
 start_single() {
     local dir=$SINGLE_DIR bootstrap=$HOST:$SINGLE_PORT t0
     if node_alive "$dir"; then
-        if [ "$(cat "$dir/bootstrap" 2>/dev/null)" = "$bootstrap" ] && node_ready "$dir" single; then
+        if [ "$(cat "$dir/bootstrap" 2>/dev/null)" = "$bootstrap" ] && node_ready "$dir" single &&
+            [ "$(node_version "$dir")" = "$KAFKA_VERSION" ]; then
             log "single node already running (pid $(node_pid "$dir")) at $bootstrap"
             echo "$bootstrap"
             return 0
         fi
-        log "single node running but not ready or on other ports; restarting it"
+        log "single node running but not ready, on other ports or another Kafka release; restarting it"
         stop_nodes "$dir"
     fi
     rm -f "$dir/pid"
     # shellcheck disable=SC2046
     check_ports_free "$SINGLE_PORT" "$SINGLE_CONTROLLER_PORT" $(extra_ready_ports single)
     t0=$(now_ms)
-    log "starting single node: PLAINTEXT $bootstrap, CONTROLLER $HOST:$SINGLE_CONTROLLER_PORT, run dir $dir"
+    log "starting single node (Kafka $KAFKA_VERSION): PLAINTEXT $bootstrap, CONTROLLER $HOST:$SINGLE_CONTROLLER_PORT, run dir $dir"
     prepare_node single "$dir" 1 "$SINGLE_PORT" "$SINGLE_CONTROLLER_PORT" \
         "1@$HOST:$SINGLE_CONTROLLER_PORT" 1 "$(new_cluster_id)" || exit 1
     launch_node "$dir"
@@ -615,7 +688,7 @@ start_cluster3() {
     for i in 0 1 2; do
         if node_alive "${dirs[i]}"; then any_alive=1; else all_ok=0; fi
         [ "$(cat "${dirs[i]}/bootstrap" 2>/dev/null)" = "$HOST:${ports[i]}" ] &&
-            node_ready "${dirs[i]}" cluster3 || all_ok=0
+            node_ready "${dirs[i]}" cluster3 && [ "$(node_version "${dirs[i]}")" = "$KAFKA_VERSION" ] || all_ok=0
     done
     if [ "$all_ok" -eq 1 ]; then
         log "3-node cluster already running at $bootstrap"
@@ -623,7 +696,7 @@ start_cluster3() {
         return 0
     fi
     if [ "$any_alive" -eq 1 ]; then
-        log "3-node cluster partly running or not ready; restarting it"
+        log "3-node cluster partly running, not ready or another Kafka release; restarting it"
         stop_nodes "${dirs[@]}"
     fi
     for i in 0 1 2; do rm -f "${dirs[i]}/pid"; done
@@ -631,7 +704,7 @@ start_cluster3() {
     check_ports_free "${ports[@]}" "${cports[@]}" $(extra_ready_ports cluster3)
     t0=$(now_ms)
     cid=$(new_cluster_id)
-    log "starting 3-node cluster $cid: PLAINTEXT $bootstrap, voters $voters, run dir $CLUSTER_DIR"
+    log "starting 3-node cluster $cid (Kafka $KAFKA_VERSION): PLAINTEXT $bootstrap, voters $voters, run dir $CLUSTER_DIR"
     rm -rf "$CLUSTER_DIR"
     local -a fpids=()
     for i in 0 1 2; do # format the three nodes in parallel (one JVM each)
@@ -767,6 +840,7 @@ cmd_restart() {
     *) die "unknown restart option: $1 (expected --kill or nothing)" ;;
     esac
     [ -f "$SINGLE_DIR/server.properties" ] || die "the single node was never started (in $RUN_DIR)"
+    select_version "$(node_version "$SINGLE_DIR")"
     ensure_libs
     with_lock "$RUN_DIR/.lock" restart_single "$how"
 }
@@ -778,6 +852,7 @@ cmd_restart_node() {
     dir=${CLUSTER_DIRS[n - 1]}
     [ -f "$dir/server.properties" ] || die "cluster node $n was never started"
     node_alive "$dir" && { log "cluster node $n already runs"; return 0; }
+    select_version "$(node_version "$dir")"
     ensure_libs
     launch_node "$dir"
     wait_ready cluster3 "$dir" || exit 1
@@ -788,16 +863,17 @@ cmd_java_tool() {
     [ $# -ge 1 ] || die "usage: $0 java-tool <MainClass> [args...]"
     ensure_libs
     # shellcheck disable=SC2086 # KAFKA_RS_TOOL_JAVA_OPTS is intentionally word-split
-    exec java -Xmx"$TOOL_HEAP" -Dlog4j2.configurationFile="$TOOLS_LOG4J" \
+    exec java -Xmx"$TOOL_HEAP" "$TOOLS_LOG4J_OPT" \
         ${KAFKA_RS_TOOL_JAVA_OPTS:-} -cp "$LIBS/*" "$@"
 }
 
 main() {
+    select_version "${KAFKA_VERSION:-$DEFAULT_KAFKA_VERSION}"
     local cmd=${1:-help}
     [ $# -gt 0 ] && shift
     case "$cmd" in
     fetch) cmd_fetch ;;
-    clients-jar) cmd_clients_jar ;;
+    clients-jar) cmd_clients_jar "$@" ;;
     start) cmd_start "$@" ;;
     stop) cmd_stop "$@" ;;
     status) cmd_status ;;

@@ -25,8 +25,10 @@ fn negotiates_the_highest_common_version_of_each_api() {
         v.pick::<FetchRequest>().unwrap(),
         v.broker_range(1).unwrap().1.min(FetchRequest::MAX_VERSION)
     );
-    // A Kafka 4.3 broker speaks Metadata 13 and Fetch 18, which this library implements.
-    assert_eq!(v.pick::<MetadataRequest>().unwrap(), 13);
+    // Kafka 4.x speaks Metadata 13 and Fetch 18, which this library implements; 3.9 speaks
+    // Metadata 12 and Fetch 17.
+    let (_, metadata_max) = v.broker_range(MetadataRequest::API_KEY).unwrap();
+    assert_eq!(v.pick::<MetadataRequest>().unwrap(), metadata_max.min(13));
     assert!(v.pick::<FetchRequest>().unwrap() >= 17);
 }
 

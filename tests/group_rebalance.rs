@@ -508,27 +508,38 @@ fn rack_affinity_gives_each_member_the_partitions_led_in_its_rack() {
     }
     assert!(by_rack.len() >= 2, "partitions led in only one rack: {by_rack:?}");
     let racks: Vec<String> = by_rack.keys().cloned().collect();
-    let readers: Vec<Reader> = racks
-        .iter()
-        .map(|rack| {
-            let mut c = Config::new();
-            c.set("bootstrap.servers", &bootstrap).unwrap();
-            c.set("reader.topic", &t).unwrap();
-            c.set("group.id", &g).unwrap();
-            c.set("session.timeout.ms", "10000").unwrap();
-            c.set("heartbeat.interval.ms", "300").unwrap();
-            c.set("partition.assignment.strategy", "rack-affinity").unwrap();
-            c.set("client.rack", rack).unwrap();
-            Reader::new(&c).unwrap()
-        })
-        .collect();
-    let refs: Vec<&Reader> = readers.iter().collect();
-    let local: Vec<BTreeSet<Key>> = by_rack.values().cloned().collect();
-    let (_, events) = pump(&refs, 60, |_, e| {
-        let owned: Vec<BTreeSet<Key>> = e.iter().map(|x| assigned_of(x)).collect();
-        owned.iter().flatten().collect::<BTreeSet<_>>().len() == 6
+    let member = |rack: &str| {
+        let mut c = Config::new();
+        c.set("bootstrap.servers", &bootstrap).unwrap();
+        c.set("reader.topic", &t).unwrap();
+        c.set("group.id", &g).unwrap();
+        c.set("session.timeout.ms", "10000").unwrap();
+        c.set("heartbeat.interval.ms", "300").unwrap();
+        c.set("partition.assignment.strategy", "rack-affinity").unwrap();
+        c.set("client.rack", rack).unwrap();
+        Reader::new(&c).unwrap()
+    };
+    // The first member starts alone and gets a generation of its own with all 6 partitions;
+    // the others join later. Members started together can land in such intermediate
+    // generations too (the first JoinGroup completes at once: group.initial.rebalance.delay.ms
+    // is 0), so the test goes through one on purpose and must wait for the generation that
+    // has every member.
+    let first = member(&racks[0]);
+    let (_, mut events) = pump(&[&first], 60, |_, e| assigned_of(&e[0]).len() == 6);
+    let rest: Vec<Reader> = racks[1..].iter().map(|r| member(r)).collect();
+    let readers: Vec<&Reader> = std::iter::once(&first).chain(&rest).collect();
+    events.resize_with(readers.len(), Vec::new);
+    let (_, later) = pump(&readers, 60, |_, e| {
+        let owned: Vec<BTreeSet<Key>> =
+            events.iter().zip(e).map(|(a, b)| assigned_of(&[a.as_slice(), b].concat())).collect();
+        owned.iter().all(|o| !o.is_empty())
+            && owned.iter().flatten().collect::<BTreeSet<_>>().len() == 6
             && owned.iter().map(BTreeSet::len).sum::<usize>() == 6
     });
+    for (e, l) in events.iter_mut().zip(later) {
+        e.extend(l);
+    }
+    let local: Vec<BTreeSet<Key>> = by_rack.values().cloned().collect();
     let owned: Vec<BTreeSet<Key>> = events.iter().map(|x| assigned_of(x)).collect();
     eprintln!("rack affinity: partitions led per rack {local:?}, assigned {owned:?}");
     // Even shares (6 partitions, one member per rack: 2 each), and each member takes as many
