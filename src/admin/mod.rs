@@ -12,7 +12,9 @@
 //!
 //! What is retriable (the error table's flag) is retried with backoff, re-routing each round,
 //! until it succeeds or the next backoff would pass the deadline; the item then keeps its last
-//! error. Cancellation and the overall time limit wrap the whole call (`runtime::block_on`).
+//! error. A topic that does not exist (UNKNOWN_TOPIC_OR_PARTITION, UNKNOWN_TOPIC_ID) and a
+//! broker-side REQUEST_TIMED_OUT are final for an item although Kafka flags them retriable.
+//! Cancellation and the overall time limit wrap the whole call (`runtime::block_on`).
 
 mod configs;
 mod groups;
@@ -130,14 +132,27 @@ struct Item<K, V> {
     retry: bool,
 }
 
+/// Retriable codes that are final for one item: the topic does not exist (Kafka flags it
+/// retriable because metadata may lag, but asking again about a topic nobody creates only
+/// burns the caller's timeout), and a broker-side timeout of an admin operation that may still
+/// complete (asking again would report e.g. TOPIC_ALREADY_EXISTS for a topic this call made).
+const FINAL_FOR_ITEMS: [i32; 3] = [3, 7, 100];
+
 impl<K, V> From<(K, Result<V>)> for Item<K, V> {
     fn from((key, result): (K, Result<V>)) -> Self {
-        let retry = matches!(&result, Err(e) if e.is_retriable());
+        let retry = matches!(&result, Err(e) if e.is_retriable() && !FINAL_FOR_ITEMS.contains(&e.code()));
         Item { key, result, retry }
     }
 }
 
 impl<K, V> Item<K, V> {
+    /// An outcome retried whenever its code is retriable (e.g. a leader answering
+    /// UNKNOWN_TOPIC_OR_PARTITION for a partition metadata says it leads: it has not caught up).
+    fn again(key: K, result: Result<V>) -> Self {
+        let retry = matches!(&result, Err(e) if e.is_retriable());
+        Item { key, result, retry }
+    }
+
     /// An outcome not to retry even if its code is retriable (e.g. a topic missing from
     /// metadata, which waiting will not create).
     fn last(key: K, result: Result<V>) -> Self {

@@ -133,7 +133,7 @@ impl Client {
                                         if matches!(&r, Err(e) if e.is_retriable()) {
                                             self.cluster.invalidate(&q.topic);
                                         }
-                                        out.push(Item::from((q.clone(), r)));
+                                        out.push(Item::again(q.clone(), r));
                                     }
                                 }
                             }
