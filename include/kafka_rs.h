@@ -8,6 +8,73 @@
 #include <stdbool.h>
 
 /*
+ Config resource type: a topic (name = the topic).
+ */
+#define KAFKA_RESOURCE_TOPIC 2
+
+/*
+ Config resource type: a broker (name = its id in decimal; "" = the cluster-wide defaults).
+ */
+#define KAFKA_RESOURCE_BROKER 4
+
+/*
+ Config resource type: a broker's loggers (name = the broker id).
+ */
+#define KAFKA_RESOURCE_BROKER_LOGGER 8
+
+/*
+ IncrementalAlterConfigs: set the config to `value`.
+ */
+#define KAFKA_CONFIG_OP_SET 0
+
+/*
+ IncrementalAlterConfigs: remove the config (back to its default); `value` is ignored.
+ */
+#define KAFKA_CONFIG_OP_DELETE 1
+
+/*
+ IncrementalAlterConfigs: append `value` to a list config.
+ */
+#define KAFKA_CONFIG_OP_APPEND 2
+
+/*
+ IncrementalAlterConfigs: remove `value` from a list config.
+ */
+#define KAFKA_CONFIG_OP_SUBTRACT 3
+
+/*
+ Config source: set on the topic.
+ */
+#define KAFKA_CONFIG_SOURCE_TOPIC 1
+
+/*
+ Config source: set dynamically on this broker.
+ */
+#define KAFKA_CONFIG_SOURCE_DYNAMIC_BROKER 2
+
+/*
+ Config source: set dynamically as the default of all brokers.
+ */
+#define KAFKA_CONFIG_SOURCE_DYNAMIC_DEFAULT_BROKER 3
+
+/*
+ Config source: the broker's properties file.
+ */
+#define KAFKA_CONFIG_SOURCE_STATIC_BROKER 4
+
+/*
+ Config source: Kafka's default value.
+ */
+#define KAFKA_CONFIG_SOURCE_DEFAULT 5
+
+/*
+ ListOffsets: the offset of the message with the largest timestamp (its timestamp comes
+ with it). KAFKA_OFFSET_FIRST (-2) and KAFKA_OFFSET_LAST (-1) ask for the earliest and the
+ end offset; a value >= 0 is a time in ms (the first offset at or after it).
+ */
+#define KAFKA_OFFSET_MAX_TIMESTAMP (-3)
+
+/*
  No compression.
  */
 #define KAFKA_COMPRESSION_NONE 0
@@ -165,6 +232,18 @@ typedef struct kafka_broker_list_t kafka_broker_list_t;
 typedef struct kafka_cancel_t kafka_cancel_t;
 
 /*
+ An admin client of the whole cluster. Safe to use from several threads at once, except
+ kafka_client_close(), which must be the last call.
+ */
+typedef struct kafka_client_t kafka_client_t;
+
+/*
+ Per-resource results of kafka_client_describe_configs (with each resource's configs) and
+ kafka_client_incremental_alter_configs (without configs), in the order given.
+ */
+typedef struct kafka_config_results_t kafka_config_results_t;
+
+/*
  A configuration: string keys and values with librdkafka's names where one exists
  (`bootstrap.servers`, `client.id`, `socket.timeout.ms`, ...). Handles copy what they need when
  created, so a config may be freed or reused right after. Not thread-safe: use one config from
@@ -179,6 +258,27 @@ typedef struct kafka_config_t kafka_config_t;
  call made after an abandoned (timed out or cancelled) fetch waits for that fetch's max_wait.
  */
 typedef struct kafka_conn_t kafka_conn_t;
+
+/*
+ Per-group results of kafka_client_describe_groups, in the order given: each group's error,
+ state, protocol and members with their decoded subscriptions and assignments.
+ */
+typedef struct kafka_group_descriptions_t kafka_group_descriptions_t;
+
+/*
+ A group's lag per partition (kafka_client_group_lag), sorted by topic and partition.
+ */
+typedef struct kafka_group_lag_t kafka_group_lag_t;
+
+/*
+ The groups of the cluster (kafka_client_list_groups), sorted by id.
+ */
+typedef struct kafka_group_list_t kafka_group_list_t;
+
+/*
+ Per-group results of kafka_client_delete_groups, in the order given.
+ */
+typedef struct kafka_group_results_t kafka_group_results_t;
 
 /*
  A message read from Kafka. Owned by the caller until kafka_message_free(); the pointers its
@@ -202,6 +302,13 @@ typedef struct kafka_mock_cluster_t kafka_mock_cluster_t;
 typedef struct kafka_new_topic_t kafka_new_topic_t;
 
 /*
+ Per-partition offsets: from kafka_client_list_offsets (one per query, in order: offset,
+ timestamp, leader epoch) or kafka_client_offset_fetch (a group's committed offsets sorted by
+ topic and partition: offset, leader epoch, commit metadata).
+ */
+typedef struct kafka_offset_results_t kafka_offset_results_t;
+
+/*
  A list of topic partitions with their leaders and replicas, owned by the caller until
  kafka_partition_list_free().
  */
@@ -217,6 +324,12 @@ typedef struct kafka_partition_list_t kafka_partition_list_t;
 typedef struct kafka_reader_t kafka_reader_t;
 
 /*
+ Per-item results of the topic calls (create/delete topics, create partitions), in the order
+ the items were given: each topic's name, error code (KAFKA_OK when it succeeded) and message.
+ */
+typedef struct kafka_topic_results_t kafka_topic_results_t;
+
+/*
  A Writer. Every function may be called from any thread. kafka_writer_close() may be called
  while other threads are blocked in the writer (they return KAFKA_ERR_WOKEN); no call may
  start after it (such a call is KAFKA_ERR_INVALID_ARG as long as the pointer has not been
@@ -230,6 +343,47 @@ typedef struct kafka_writer_t kafka_writer_t;
  -100..-199 (`KAFKA_ERR_*`). Values never change meaning between releases.
  */
 typedef int32_t kafka_err_t;
+
+/*
+ A topic to grow to `total_count` partitions (kafka_client_create_partitions). The
+ controller places the new partitions.
+ */
+typedef struct {
+  const char *topic;
+  int32_t total_count;
+} kafka_new_partitions_t;
+
+/*
+ A config resource: KAFKA_RESOURCE_TOPIC with a topic name, or KAFKA_RESOURCE_BROKER /
+ KAFKA_RESOURCE_BROKER_LOGGER with a broker id ("1").
+ */
+typedef struct {
+  int32_t resource_type;
+  const char *name;
+} kafka_config_resource_t;
+
+/*
+ One config change (kafka_client_incremental_alter_configs): on the resource
+ (`resource_type`, `resource_name`), apply `op` (KAFKA_CONFIG_OP_*) to config `name` with
+ `value` (NULL allowed for KAFKA_CONFIG_OP_DELETE).
+ */
+typedef struct {
+  int32_t resource_type;
+  const char *resource_name;
+  const char *name;
+  const char *value;
+  int32_t op;
+} kafka_config_op_t;
+
+/*
+ A partition to look up (kafka_client_list_offsets): `timestamp` is KAFKA_OFFSET_FIRST,
+ KAFKA_OFFSET_LAST, KAFKA_OFFSET_MAX_TIMESTAMP or a time in ms since the epoch.
+ */
+typedef struct {
+  const char *topic;
+  int32_t partition;
+  int64_t timestamp;
+} kafka_offset_query_t;
 
 /*
  A message header for input. `key` is UTF-8 of `key_len` bytes (no NUL needed); `value` NULL
@@ -1219,6 +1373,534 @@ int32_t kafka_cancel_is_fired(const kafka_cancel_t *cancel);
  Frees the token. No call may still be using it. NULL is ignored.
  */
 void kafka_cancel_free(kafka_cancel_t *cancel);
+
+/*
+ Creates a client from `cfg` in `*out`: `bootstrap.servers` is required; `client.id`, the
+ socket timeouts, TLS (`security.protocol`, `ssl.*`) and SASL (`sasl.*`) apply to every
+ connection; `retry.backoff.ms` / `retry.backoff.max.ms` pace retries; `metadata.max.age.ms`
+ bounds cached topic metadata; `isolation.level` (read_committed) makes ListOffsets and group
+ lag use the last stable offset. The whole config is validated here (KAFKA_ERR_CONFIG); no
+ connection is made until the first call. Close it with kafka_client_close().
+ */
+kafka_err_t kafka_client_new(const kafka_config_t *cfg, kafka_client_t **out);
+
+/*
+ Closes the client's connections and frees it. No other call on it may be running or follow
+ (fire the cancel tokens of calls blocked on other threads first). NULL is ignored.
+ */
+void kafka_client_close(kafka_client_t *client);
+
+/*
+ Creates `count` topics described by `topics` (kafka_new_topic_new); with `validate_only`
+ the controller only checks them. On success `*out` has one result per topic: e.g. an
+ existing topic gets KAFKA_ERR_TOPIC_ALREADY_EXISTS while the others are created. The
+ controller waits for the creation up to the call's timeout (30 s when -1).
+ */
+kafka_err_t kafka_client_create_topics(const kafka_client_t *client,
+                                       const kafka_new_topic_t *const *topics,
+                                       size_t count,
+                                       bool validate_only,
+                                       int32_t timeout_ms,
+                                       const kafka_cancel_t *cancel,
+                                       kafka_topic_results_t **out);
+
+/*
+ Deletes the `count` topics named in `topics`; one result per topic in `*out` (a topic that
+ does not exist gets KAFKA_ERR_UNKNOWN_TOPIC_OR_PARTITION).
+ */
+kafka_err_t kafka_client_delete_topics(const kafka_client_t *client,
+                                       const char *const *topics,
+                                       size_t count,
+                                       int32_t timeout_ms,
+                                       const kafka_cancel_t *cancel,
+                                       kafka_topic_results_t **out);
+
+/*
+ Grows each topic of `topics` to its `total_count` partitions (a count below the current one
+ is KAFKA_ERR_INVALID_PARTITIONS for that topic); with `validate_only` nothing changes. One
+ result per topic in `*out`.
+ */
+kafka_err_t kafka_client_create_partitions(const kafka_client_t *client,
+                                           const kafka_new_partitions_t *topics,
+                                           size_t count,
+                                           bool validate_only,
+                                           int32_t timeout_ms,
+                                           const kafka_cancel_t *cancel,
+                                           kafka_topic_results_t **out);
+
+/*
+ The number of topics in the results (0 if `results` is NULL).
+ */
+size_t kafka_topic_results_count(const kafka_topic_results_t *results);
+
+/*
+ The name of topic `index`.
+ */
+const char *kafka_topic_results_name(const kafka_topic_results_t *results, size_t index);
+
+/*
+ The error code of topic `index`: KAFKA_OK if the operation succeeded for it.
+ */
+kafka_err_t kafka_topic_results_error(const kafka_topic_results_t *results, size_t index);
+
+/*
+ The error message of topic `index` (what was done and the broker's own words), or NULL if it
+ succeeded.
+ */
+const char *kafka_topic_results_error_message(const kafka_topic_results_t *results, size_t index);
+
+/*
+ Frees the results. NULL is ignored.
+ */
+void kafka_topic_results_free(kafka_topic_results_t *results);
+
+/*
+ Describes the configs of `count` resources. `names` (`name_count` of them) limits the
+ configs returned; 0 and NULL mean all. A broker's configs are asked of that broker. On
+ success `*out` has one result per resource (e.g. a missing topic gets
+ KAFKA_ERR_UNKNOWN_TOPIC_OR_PARTITION), each with its configs.
+ */
+kafka_err_t kafka_client_describe_configs(const kafka_client_t *client,
+                                          const kafka_config_resource_t *resources,
+                                          size_t count,
+                                          const char *const *names,
+                                          size_t name_count,
+                                          int32_t timeout_ms,
+                                          const kafka_cancel_t *cancel,
+                                          kafka_config_results_t **out);
+
+/*
+ Applies `count` config changes (grouped by resource, each resource in one request; a
+ broker's at that broker); with `validate_only` nothing changes. On success `*out` has one
+ result per distinct resource, in the order each first appears in `ops`, without configs.
+ */
+kafka_err_t kafka_client_incremental_alter_configs(const kafka_client_t *client,
+                                                   const kafka_config_op_t *ops,
+                                                   size_t count,
+                                                   bool validate_only,
+                                                   int32_t timeout_ms,
+                                                   const kafka_cancel_t *cancel,
+                                                   kafka_config_results_t **out);
+
+/*
+ The number of resources in the results (0 if `results` is NULL).
+ */
+size_t kafka_config_results_count(const kafka_config_results_t *results);
+
+/*
+ The type (KAFKA_RESOURCE_*) of resource `index`, or -1.
+ */
+int32_t kafka_config_results_resource_type(const kafka_config_results_t *results, size_t index);
+
+/*
+ The name of resource `index` (topic name or broker id).
+ */
+const char *kafka_config_results_name(const kafka_config_results_t *results, size_t index);
+
+/*
+ The error code of resource `index`: KAFKA_OK if the call succeeded for it.
+ */
+kafka_err_t kafka_config_results_error(const kafka_config_results_t *results, size_t index);
+
+/*
+ The error message of resource `index`, or NULL if it succeeded.
+ */
+const char *kafka_config_results_error_message(const kafka_config_results_t *results, size_t index);
+
+/*
+ The number of configs of resource `index` (0 after an error or for alter results).
+ */
+size_t kafka_config_results_entry_count(const kafka_config_results_t *results, size_t index);
+
+/*
+ The name of config `entry` of resource `index`.
+ */
+const char *kafka_config_results_entry_name(const kafka_config_results_t *results,
+                                            size_t index,
+                                            size_t entry);
+
+/*
+ The value of config `entry` of resource `index`; NULL for a sensitive config or one without
+ a value.
+ */
+const char *kafka_config_results_entry_value(const kafka_config_results_t *results,
+                                             size_t index,
+                                             size_t entry);
+
+/*
+ Where the value of config `entry` comes from: KAFKA_CONFIG_SOURCE_* (0 unknown), or -1.
+ */
+int32_t kafka_config_results_entry_source(const kafka_config_results_t *results,
+                                          size_t index,
+                                          size_t entry);
+
+/*
+ Whether config `entry` is read-only (false out of range).
+ */
+bool kafka_config_results_entry_is_read_only(const kafka_config_results_t *results,
+                                             size_t index,
+                                             size_t entry);
+
+/*
+ Whether config `entry` is sensitive (its value is then NULL; false out of range).
+ */
+bool kafka_config_results_entry_is_sensitive(const kafka_config_results_t *results,
+                                             size_t index,
+                                             size_t entry);
+
+/*
+ The value of the config named `name` of resource `index`, or NULL if the resource has no
+ such config (or it is sensitive or has no value).
+ */
+const char *kafka_config_results_value(const kafka_config_results_t *results,
+                                       size_t index,
+                                       const char *name);
+
+/*
+ Frees the results. NULL is ignored.
+ */
+void kafka_config_results_free(kafka_config_results_t *results);
+
+/*
+ Lists every group of the cluster: ListGroups is asked of every broker and the answers are
+ merged. A broker that keeps failing within the timeout fails the call (a partial list would
+ pass for a complete one).
+ */
+kafka_err_t kafka_client_list_groups(const kafka_client_t *client,
+                                     int32_t timeout_ms,
+                                     const kafka_cancel_t *cancel,
+                                     kafka_group_list_t **out);
+
+/*
+ The number of groups in the list (0 if `list` is NULL).
+ */
+size_t kafka_group_list_count(const kafka_group_list_t *list);
+
+/*
+ The id of group `index`.
+ */
+const char *kafka_group_list_group_id(const kafka_group_list_t *list, size_t index);
+
+/*
+ The protocol type of group `index`: "consumer" for consumer groups.
+ */
+const char *kafka_group_list_protocol_type(const kafka_group_list_t *list, size_t index);
+
+/*
+ The state of group `index` ("Stable", "Empty", "PreparingRebalance", ...).
+ */
+const char *kafka_group_list_state(const kafka_group_list_t *list, size_t index);
+
+/*
+ The type of group `index`: "classic" or "consumer" (KIP-848).
+ */
+const char *kafka_group_list_type(const kafka_group_list_t *list, size_t index);
+
+/*
+ The id of the broker coordinating group `index`, or -1.
+ */
+int32_t kafka_group_list_coordinator(const kafka_group_list_t *list, size_t index);
+
+/*
+ Frees the list. NULL is ignored.
+ */
+void kafka_group_list_free(kafka_group_list_t *list);
+
+/*
+ Describes the `count` groups named in `groups`, each asked of its coordinator. On success
+ `*out` has one result per group (a group that does not exist gets
+ KAFKA_ERR_GROUP_ID_NOT_FOUND).
+ */
+kafka_err_t kafka_client_describe_groups(const kafka_client_t *client,
+                                         const char *const *groups,
+                                         size_t count,
+                                         int32_t timeout_ms,
+                                         const kafka_cancel_t *cancel,
+                                         kafka_group_descriptions_t **out);
+
+/*
+ The number of groups in the results (0 if `groups` is NULL).
+ */
+size_t kafka_group_descriptions_count(const kafka_group_descriptions_t *groups);
+
+/*
+ The id of group `index`.
+ */
+const char *kafka_group_descriptions_group_id(const kafka_group_descriptions_t *groups,
+                                              size_t index);
+
+/*
+ The error code of group `index`: KAFKA_OK if it was described.
+ */
+kafka_err_t kafka_group_descriptions_error(const kafka_group_descriptions_t *groups, size_t index);
+
+/*
+ The error message of group `index`, or NULL if it was described.
+ */
+const char *kafka_group_descriptions_error_message(const kafka_group_descriptions_t *groups,
+                                                   size_t index);
+
+/*
+ The state of group `index` ("Stable", "Empty", "Dead", ...; "" after an error).
+ */
+const char *kafka_group_descriptions_state(const kafka_group_descriptions_t *groups, size_t index);
+
+/*
+ The protocol type of group `index` ("consumer" for consumer groups).
+ */
+const char *kafka_group_descriptions_protocol_type(const kafka_group_descriptions_t *groups,
+                                                   size_t index);
+
+/*
+ The protocol (assignor: "range", "roundrobin", ...) group `index` chose; "" when none.
+ */
+const char *kafka_group_descriptions_protocol(const kafka_group_descriptions_t *groups,
+                                              size_t index);
+
+/*
+ The number of members of group `index`.
+ */
+size_t kafka_group_descriptions_member_count(const kafka_group_descriptions_t *groups,
+                                             size_t index);
+
+/*
+ The member id of member `member` of group `index`.
+ */
+const char *kafka_group_descriptions_member_id(const kafka_group_descriptions_t *groups,
+                                               size_t index,
+                                               size_t member);
+
+/*
+ The group.instance.id of a member (static membership), or NULL.
+ */
+const char *kafka_group_descriptions_member_instance_id(const kafka_group_descriptions_t *groups,
+                                                        size_t index,
+                                                        size_t member);
+
+/*
+ The client.id of a member.
+ */
+const char *kafka_group_descriptions_member_client_id(const kafka_group_descriptions_t *groups,
+                                                      size_t index,
+                                                      size_t member);
+
+/*
+ The host a member connects from, as the broker saw it ("/127.0.0.1").
+ */
+const char *kafka_group_descriptions_member_host(const kafka_group_descriptions_t *groups,
+                                                 size_t index,
+                                                 size_t member);
+
+/*
+ The number of topics a member subscribed to (consumer groups).
+ */
+size_t kafka_group_descriptions_member_topic_count(const kafka_group_descriptions_t *groups,
+                                                   size_t index,
+                                                   size_t member);
+
+/*
+ Subscribed topic `topic` of a member.
+ */
+const char *kafka_group_descriptions_member_topic(const kafka_group_descriptions_t *groups,
+                                                  size_t index,
+                                                  size_t member,
+                                                  size_t topic);
+
+/*
+ The number of partitions assigned to a member (consumer groups), sorted by topic, partition.
+ */
+size_t kafka_group_descriptions_member_assignment_count(const kafka_group_descriptions_t *groups,
+                                                        size_t index,
+                                                        size_t member);
+
+/*
+ Assigned partition `n` of a member: `*topic` (owned by the results) and `*partition`.
+ Either output may be NULL. KAFKA_ERR_NOT_FOUND if an index is out of range.
+ */
+kafka_err_t kafka_group_descriptions_member_assignment(const kafka_group_descriptions_t *groups,
+                                                       size_t index,
+                                                       size_t member,
+                                                       size_t n,
+                                                       const char **topic,
+                                                       int32_t *partition);
+
+/*
+ Frees the results. NULL is ignored.
+ */
+void kafka_group_descriptions_free(kafka_group_descriptions_t *groups);
+
+/*
+ Deletes the `count` groups named in `groups` (a group with members gets
+ KAFKA_ERR_NON_EMPTY_GROUP, a missing one KAFKA_ERR_GROUP_ID_NOT_FOUND); one result per group.
+ */
+kafka_err_t kafka_client_delete_groups(const kafka_client_t *client,
+                                       const char *const *groups,
+                                       size_t count,
+                                       int32_t timeout_ms,
+                                       const kafka_cancel_t *cancel,
+                                       kafka_group_results_t **out);
+
+/*
+ The number of groups in the results (0 if `results` is NULL).
+ */
+size_t kafka_group_results_count(const kafka_group_results_t *results);
+
+/*
+ The id of group `index`.
+ */
+const char *kafka_group_results_group_id(const kafka_group_results_t *results, size_t index);
+
+/*
+ The error code of group `index`: KAFKA_OK if the operation succeeded for it.
+ */
+kafka_err_t kafka_group_results_error(const kafka_group_results_t *results, size_t index);
+
+/*
+ The error message of group `index`, or NULL if it succeeded.
+ */
+const char *kafka_group_results_error_message(const kafka_group_results_t *results, size_t index);
+
+/*
+ Frees the results. NULL is ignored.
+ */
+void kafka_group_results_free(kafka_group_results_t *results);
+
+/*
+ Looks up `count` offsets, each asked of its partition's leader (one request per leader). On
+ success `*out` has one result per query, in order; a partition or topic that does not exist
+ gets KAFKA_ERR_UNKNOWN_TOPIC_OR_PARTITION at once. A time query with no message at or after
+ that time gives offset -1.
+ */
+kafka_err_t kafka_client_list_offsets(const kafka_client_t *client,
+                                      const kafka_offset_query_t *queries,
+                                      size_t count,
+                                      int32_t timeout_ms,
+                                      const kafka_cancel_t *cancel,
+                                      kafka_offset_results_t **out);
+
+/*
+ The offsets group `group` committed, from its coordinator: for every partition it committed
+ to (`topic_count` 0, `topics` may be NULL), or for every partition of the named topics
+ (offset -1 where it committed nothing; a topic that does not exist is one entry with
+ partition -1 and KAFKA_ERR_UNKNOWN_TOPIC_OR_PARTITION). A group-wide error (e.g.
+ KAFKA_ERR_GROUP_AUTHORIZATION_FAILED) fails the call. A group that never committed has no
+ entries.
+ */
+kafka_err_t kafka_client_offset_fetch(const kafka_client_t *client,
+                                      const char *group,
+                                      const char *const *topics,
+                                      size_t topic_count,
+                                      int32_t timeout_ms,
+                                      const kafka_cancel_t *cancel,
+                                      kafka_offset_results_t **out);
+
+/*
+ The number of partitions in the results (0 if `results` is NULL).
+ */
+size_t kafka_offset_results_count(const kafka_offset_results_t *results);
+
+/*
+ The topic of entry `index`.
+ */
+const char *kafka_offset_results_topic(const kafka_offset_results_t *results, size_t index);
+
+/*
+ The partition of entry `index` (-1 for an error about a whole topic, or out of range).
+ */
+int32_t kafka_offset_results_partition(const kafka_offset_results_t *results, size_t index);
+
+/*
+ The offset of entry `index` (-1 after an error, when nothing was committed, or when no
+ message matched a time query).
+ */
+int64_t kafka_offset_results_offset(const kafka_offset_results_t *results, size_t index);
+
+/*
+ The timestamp of the message found by a time or KAFKA_OFFSET_MAX_TIMESTAMP query, else -1.
+ */
+int64_t kafka_offset_results_timestamp(const kafka_offset_results_t *results, size_t index);
+
+/*
+ The leader epoch of entry `index` (-1 when unknown).
+ */
+int32_t kafka_offset_results_leader_epoch(const kafka_offset_results_t *results, size_t index);
+
+/*
+ The metadata string committed with the offset (offset fetch), or NULL.
+ */
+const char *kafka_offset_results_metadata(const kafka_offset_results_t *results, size_t index);
+
+/*
+ The error code of entry `index`: KAFKA_OK if its offset was read.
+ */
+kafka_err_t kafka_offset_results_error(const kafka_offset_results_t *results, size_t index);
+
+/*
+ The error message of entry `index`, or NULL.
+ */
+const char *kafka_offset_results_error_message(const kafka_offset_results_t *results, size_t index);
+
+/*
+ Frees the results. NULL is ignored.
+ */
+void kafka_offset_results_free(kafka_offset_results_t *results);
+
+/*
+ The lag of group `group` on every partition it committed to, in one call: its committed
+ offsets (OffsetFetch at the coordinator) against the partitions' end offsets (ListOffsets at
+ each leader; the last stable offset with isolation.level=read_committed). A group that never
+ committed (or does not exist) has no entries.
+ */
+kafka_err_t kafka_client_group_lag(const kafka_client_t *client,
+                                   const char *group,
+                                   int32_t timeout_ms,
+                                   const kafka_cancel_t *cancel,
+                                   kafka_group_lag_t **out);
+
+/*
+ The number of partitions in the lag report (0 if `lag` is NULL).
+ */
+size_t kafka_group_lag_count(const kafka_group_lag_t *lag);
+
+/*
+ The topic of entry `index`.
+ */
+const char *kafka_group_lag_topic(const kafka_group_lag_t *lag, size_t index);
+
+/*
+ The partition of entry `index`, or -1.
+ */
+int32_t kafka_group_lag_partition(const kafka_group_lag_t *lag, size_t index);
+
+/*
+ The group's committed offset on entry `index` (the next offset it will read), or -1.
+ */
+int64_t kafka_group_lag_committed(const kafka_group_lag_t *lag, size_t index);
+
+/*
+ The partition's end offset on entry `index`, or -1 when it could not be read.
+ */
+int64_t kafka_group_lag_end_offset(const kafka_group_lag_t *lag, size_t index);
+
+/*
+ end offset - committed offset on entry `index` (never negative), or -1 when unknown.
+ */
+int64_t kafka_group_lag_lag(const kafka_group_lag_t *lag, size_t index);
+
+/*
+ The error code of entry `index`: KAFKA_OK if both offsets were read.
+ */
+kafka_err_t kafka_group_lag_error(const kafka_group_lag_t *lag, size_t index);
+
+/*
+ The error message of entry `index`, or NULL.
+ */
+const char *kafka_group_lag_error_message(const kafka_group_lag_t *lag, size_t index);
+
+/*
+ Frees the lag report. NULL is ignored.
+ */
+void kafka_group_lag_free(kafka_group_lag_t *lag);
 
 /*
  Creates an empty configuration (every key at its default) in `*out`.

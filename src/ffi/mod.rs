@@ -13,6 +13,7 @@
 pub mod batch;
 pub mod broker_list;
 pub mod cancel;
+pub mod client;
 pub mod compression;
 pub mod config;
 pub mod conn;
