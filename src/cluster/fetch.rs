@@ -340,7 +340,14 @@ impl FetchedBatch {
                 self.failed = true;
                 let next = self.next_offset();
                 let (base, last) = self.at.unwrap_or((next, next));
-                let skip_to = last.max(base).max(next).saturating_add(1);
+                let mut skip_to = last.max(base).max(next).saturating_add(1);
+                // A header that lies (its CRC failed) must not send the reader far ahead: the
+                // batch after it, if there is one, starts where this one ends at the latest.
+                if let Some((after, _)) = self.batches.peek_offsets() {
+                    if after > next && after > base && after < skip_to {
+                        skip_to = after;
+                    }
+                }
                 let error = Error::new(
                     e.code(),
                     format!(
@@ -706,6 +713,18 @@ mod tests {
             assert!(bad.error.message().contains("t/0") && bad.error.message().contains("offset 0"));
             assert!(bad.error.message().contains("larger than 4194304"), "{name}: {}", bad.error);
         }
+    }
+
+    #[test]
+    fn a_corrupt_batch_whose_header_lies_is_skipped_only_up_to_the_next_batch() {
+        let mut bytes = [batch(0, -1, false, 2), batch(2, -1, false, 3), batch(5, -1, false, 1)].concat();
+        let second = batch(0, -1, false, 2).len();
+        // lastOffsetDelta of the second batch says 1000 (so its CRC fails too).
+        bytes[second + 23..second + 27].copy_from_slice(&1000i32.to_be_bytes());
+        let (offsets, next, bad) = read_capped(Bytes::from(bytes), 0, &DecompressBudget::new(4 * MIB));
+        assert_eq!((offsets, next), (vec![0, 1], 2));
+        let bad = bad.unwrap();
+        assert_eq!((bad.base_offset, bad.skip_to), (2, 5), "{}", bad.error);
     }
 
     #[test]

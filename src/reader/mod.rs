@@ -549,7 +549,14 @@ async fn fetch_loop(shared: Arc<Shared>, tx: mpsc::Sender<Fetched>) {
                         r = send => if r.is_err() { return },
                         _ = shared.seek.notified() => continue,
                     }
-                    shared.seek.notified().await;
+                    // A seek that came while the error was being sent may have been taken by
+                    // the select above: wait only while the position is still this one.
+                    let seek = shared.seek.notified();
+                    tokio::pin!(seek);
+                    seek.as_mut().enable();
+                    if still_current(&shared) {
+                        seek.await;
+                    }
                 }
             }
             Err(e) => {

@@ -60,10 +60,12 @@ impl RecordBatches {
 
     /// The first and last offset the next batch's header claims, read without checking the
     /// batch (for naming a batch that turns out corrupt). For a legacy entry both are its
-    /// offset (a wrapper's offset is that of its last inner message). None at the end.
+    /// offset (a wrapper's offset is that of its last inner message). None when too few bytes
+    /// are left. After an error it looks at the bytes after the batch that failed (if its
+    /// length could be read), which bounds how far that batch reaches.
     pub fn peek_offsets(&self) -> Option<(i64, i64)> {
         let b = &self.buf;
-        if self.done || b.len() < LOG_OVERHEAD + 5 {
+        if b.len() < LOG_OVERHEAD + 5 {
             return None;
         }
         let base = be_i64(b, at::BASE_OFFSET);
