@@ -2487,6 +2487,15 @@ kafka_err_t kafka_reader_new(const kafka_config_t *cfg, kafka_reader_t **out);
  The next message in `*out` (kafka-go's ReadMessage), waiting up to `timeout_ms` (-1 = no
  limit); free it with kafka_message_free(). KAFKA_ERR_TIMED_OUT / KAFKA_ERR_CANCELLED when
  none came in time; a broker error that retrying cannot fix is returned as is.
+
+ A batch that cannot be read (bad CRC, does not decompress, records do not decode) is
+ returned once, after the messages before it, as KAFKA_ERR_MALFORMED or
+ KAFKA_ERR_COMPRESSION with a message naming topic/partition, the batch's offsets and the
+ offset after it. Without a group the reader then waits at that batch: kafka_reader_set_offset()
+ to the offset named skips it. In a group the error is reported for that partition and the
+ reader goes on after the batch (as librdkafka does with a corrupt message set); a partition's
+ non-retriable fetch error (e.g. 29 TOPIC_AUTHORIZATION_FAILED) is returned once the same way.
+ Other partitions keep flowing in both cases.
  */
 kafka_err_t kafka_reader_read(const kafka_reader_t *r,
                               int32_t timeout_ms,

@@ -210,6 +210,7 @@ const KEYS: &[KeySpec] = &[
     ),
     key("fetch.min.bytes", Kind::Int { min: 1, max: 100_000_000 }, "1", "Reader: the broker answers a fetch once it has this many bytes (or fetch.wait.max.ms passed)."),
     key("fetch.max.bytes", Kind::Int { min: 1024, max: i32::MAX as i64 }, "1048576", "Reader: most bytes one fetch returns (kafka-go's MaxBytes)."),
+    key("fetch.max.decompressed.bytes", Kind::Int { min: 1 << 20, max: i32::MAX as i64 }, "67108864", "Reader: most bytes the compressed batches of one fetch response may decompress to together (each batch is also capped at 4 x fetch.max.bytes, at least 4 MiB; this cap is never below that). A batch past it is read by the next fetch. Not in librdkafka."),
     key("fetch.wait.max.ms", Kind::Int { min: 0, max: 300000 }, "500", "Reader: how long the broker may wait for fetch.min.bytes (kafka-go's MaxWait)."),
     key(
         "isolation.level",

@@ -5,7 +5,7 @@
 //! never delivered, and with read_committed the records of aborted transactions are dropped.
 
 use std::collections::{HashSet, VecDeque};
-use std::sync::atomic::{AtomicI64, Ordering};
+use std::sync::atomic::{AtomicI64, AtomicUsize, Ordering};
 use std::sync::Arc;
 use std::time::Duration;
 
@@ -13,6 +13,7 @@ use bytes::Bytes;
 
 use crate::error::{Error, Result};
 use crate::net::BrokerConnection;
+use crate::protocol::compression::Compression;
 use crate::protocol::messages::fetch_request::{FetchPartition, FetchTopic};
 use crate::protocol::messages::fetch_response::PartitionData;
 use crate::protocol::messages::FetchRequest;
@@ -27,13 +28,65 @@ pub struct FetchOptions {
     /// isolation.level=read_committed: the broker answers up to the last stable offset and
     /// lists the aborted transactions, whose records are then dropped.
     pub read_committed: bool,
+    /// fetch.max.decompressed.bytes: what all the batches of one Fetch response may decompress
+    /// to together (raised to the per-batch cap if below it).
+    pub max_decompressed_fetch: usize,
 }
+
+/// Default of fetch.max.decompressed.bytes.
+pub const DEFAULT_MAX_DECOMPRESSED_FETCH: usize = 64 << 20;
 
 impl FetchOptions {
     /// The cap on a decompressed batch: well above what a fetch of `max_bytes` can carry.
     pub fn max_decompressed(&self) -> usize {
         (self.max_bytes.max(0) as usize).max(1 << 20) * 4
     }
+
+    /// The cap on everything one Fetch response decompresses to: never below one batch's cap,
+    /// so that a fetch can always read at least its first batch.
+    pub fn max_decompressed_fetch(&self) -> usize {
+        self.max_decompressed_fetch.max(self.max_decompressed())
+    }
+}
+
+/// What the compressed batches of one Fetch response may still decompress to, shared by the
+/// [`FetchedBatch`]es of its partitions. A batch that does not fit in what is left ends its
+/// partition's part of the fetch without an error (the next fetch starts at that batch), unless
+/// nothing was decompressed yet: then the batch is too large on its own, an error.
+#[derive(Clone, Debug)]
+pub struct DecompressBudget {
+    total: usize,
+    left: Arc<AtomicUsize>,
+}
+
+impl DecompressBudget {
+    pub fn new(total: usize) -> Self {
+        DecompressBudget { total, left: Arc::new(AtomicUsize::new(total)) }
+    }
+
+    pub fn left(&self) -> usize {
+        self.left.load(Ordering::SeqCst)
+    }
+
+    /// Whether nothing was taken yet.
+    pub fn untouched(&self) -> bool {
+        self.left() == self.total
+    }
+
+    /// Takes `n` bytes; false (taking nothing) if fewer are left.
+    fn take(&self, n: usize) -> bool {
+        self.left.fetch_update(Ordering::SeqCst, Ordering::SeqCst, |l| l.checked_sub(n)).is_ok()
+    }
+}
+
+/// A batch that could not be read (bad CRC, does not decompress, records do not decode). The
+/// messages before it were delivered; `error` names the partition and offset; `skip_to` is the
+/// offset after it, from which reading can go on.
+#[derive(Clone, Debug)]
+pub struct BadBatch {
+    pub error: Error,
+    pub base_offset: i64,
+    pub skip_to: i64,
 }
 
 /// A partition to fetch and the offset to fetch from.
@@ -154,7 +207,12 @@ pub struct FetchedBatch {
     current: Option<RecordIter>,
     conn_offset: Arc<AtomicI64>,
     max_decompressed: usize,
+    budget: DecompressBudget,
+    /// The first and last offset of the batch being read (or about to be parsed): what an error
+    /// names.
+    at: Option<(i64, i64)>,
     failed: bool,
+    bad: Option<BadBatch>,
     /// read_committed: the aborted transactions (producer id, first offset) not reached yet,
     /// by first offset, and the producers whose aborted transaction is under way.
     read_committed: bool,
@@ -179,11 +237,14 @@ impl FetchedBatch {
             partition,
             start_offset,
             high_water_mark,
-            batches: RecordBatches::new(records),
+            batches: RecordBatches::with_max_decompressed(records, max_decompressed),
             current: None,
             conn_offset,
             max_decompressed,
+            budget: DecompressBudget::new(max_decompressed),
+            at: None,
             failed: false,
+            bad: None,
             read_committed: false,
             aborted: VecDeque::new(),
             aborting: HashSet::new(),
@@ -208,6 +269,7 @@ impl FetchedBatch {
             conn_offset,
             opts.max_decompressed(),
         );
+        b.budget = DecompressBudget::new(opts.max_decompressed_fetch());
         if opts.read_committed {
             b.read_committed = true;
             let mut aborted: Vec<(i64, i64)> = data
@@ -222,8 +284,19 @@ impl FetchedBatch {
         b
     }
 
+    /// Shares `budget` (one per Fetch response) with the other partitions of the response.
+    pub fn with_budget(mut self, budget: DecompressBudget) -> Self {
+        self.budget = budget;
+        self
+    }
+
     pub fn high_water_mark(&self) -> i64 {
         self.high_water_mark
+    }
+
+    /// The batch that ended the reading, once [`FetchedBatch::next_message`] returned its error.
+    pub fn bad_batch(&self) -> Option<&BadBatch> {
+        self.bad.as_ref()
     }
 
     pub fn partition(&self) -> i32 {
@@ -239,16 +312,24 @@ impl FetchedBatch {
         self.conn_offset.load(Ordering::SeqCst)
     }
 
-    /// Every message, and the offset to fetch next.
-    pub fn drain(mut self) -> Result<(Vec<Message>, i64)> {
+    /// Every message up to the end or to a batch that cannot be read, the offset to fetch next
+    /// (the bad batch's, if any), and the bad batch.
+    pub fn drain(mut self) -> (Vec<Message>, i64, Option<BadBatch>) {
         let mut out = Vec::new();
-        while let Some(m) = self.next_message()? {
-            out.push(m);
+        loop {
+            match self.next_message() {
+                Ok(Some(m)) => out.push(m),
+                Ok(None) => break,
+                Err(_) => break,
+            }
         }
-        Ok((out, self.next_offset()))
+        let next = self.next_offset();
+        (out, next, self.bad)
     }
 
-    /// The next message, or None at the end. An error (a corrupt batch) ends the batch.
+    /// The next message, or None at the end. An error (a corrupt batch) ends the batch; it
+    /// names the topic, partition and offset of the batch, and [`FetchedBatch::bad_batch`]
+    /// tells where reading can go on after it.
     pub fn next_message(&mut self) -> Result<Option<Message>> {
         if self.failed {
             return Ok(None);
@@ -257,7 +338,28 @@ impl FetchedBatch {
             Ok(m) => Ok(m),
             Err(e) => {
                 self.failed = true;
-                Err(e)
+                let next = self.next_offset();
+                let (base, last) = self.at.unwrap_or((next, next));
+                let mut skip_to = last.max(base).max(next).saturating_add(1);
+                // A header that lies (its CRC failed) must not send the reader far ahead: the
+                // batch after it, if there is one, starts where this one ends at the latest.
+                if let Some((after, _)) = self.batches.peek_offsets() {
+                    if after > next && after > base && after < skip_to {
+                        skip_to = after;
+                    }
+                }
+                let error = Error::new(
+                    e.code(),
+                    format!(
+                        "{}/{}: the batch at offset {base} (to {last}) cannot be read: {}; \
+                         messages before it were delivered, reading can go on at offset {skip_to}",
+                        self.topic,
+                        self.partition,
+                        e.message()
+                    ),
+                );
+                self.bad = Some(BadBatch { error: error.clone(), base_offset: base, skip_to });
+                Err(error)
             }
         }
     }
@@ -321,15 +423,50 @@ impl FetchedBatch {
                     None => self.current = None,
                 }
             }
-            let Some(batch) = self.batches.next() else {
-                return Ok(None);
+            // Legacy compressed wrappers are decompressed while iterating: capped by what this
+            // fetch may still decompress (within the per-batch cap) before they are inflated.
+            let untouched = self.budget.untouched();
+            let cap = self.max_decompressed.min(self.budget.left());
+            self.batches.set_max_decompressed(cap);
+            self.at = self.batches.peek_offsets();
+            let batch = match self.batches.next() {
+                None => return Ok(None),
+                Some(Ok(b)) => b,
+                // Over what is left of the fetch's budget (or corrupt): the next fetch starts
+                // here with a whole budget, and tells which.
+                Some(Err(_)) if !untouched && cap < self.max_decompressed => {
+                    self.failed = true;
+                    return Ok(None);
+                }
+                Some(Err(e)) => return Err(e.into()),
             };
-            let batch = batch?;
-            if !self.deliver(&batch)? {
+            self.at = Some((batch.base_offset(), batch.last_offset()));
+            // A batch wholly before the requested offset is not even decompressed.
+            if !self.deliver(&batch)? || batch.last_offset() < self.start_offset {
                 self.skip_batch(&batch);
                 continue;
             }
-            self.current = Some(batch.records(self.max_decompressed)?);
+            if batch.compression() == Compression::None {
+                self.current = Some(batch.records(self.max_decompressed)?);
+                continue;
+            }
+            let untouched = self.budget.untouched();
+            let cap = self.max_decompressed.min(self.budget.left());
+            match batch.records(cap) {
+                Ok(records) => {
+                    let size = batch.decompressed_len().unwrap_or(0);
+                    if !self.budget.take(size) && !untouched {
+                        self.failed = true;
+                        return Ok(None);
+                    }
+                    self.current = Some(records);
+                }
+                Err(_) if !untouched && cap < self.max_decompressed => {
+                    self.failed = true;
+                    return Ok(None);
+                }
+                Err(e) => return Err(e.into()),
+            }
         }
     }
 }
@@ -421,11 +558,17 @@ mod tests {
             }),
             ..Default::default()
         };
-        let opts =
-            FetchOptions { min_bytes: 1, max_bytes: 1 << 20, max_wait: Duration::ZERO, read_committed };
+        let opts = FetchOptions {
+            min_bytes: 1,
+            max_bytes: 1 << 20,
+            max_wait: Duration::ZERO,
+            read_committed,
+            max_decompressed_fetch: DEFAULT_MAX_DECOMPRESSED_FETCH,
+        };
         let cursor = Arc::new(AtomicI64::new(from));
-        let (msgs, next) =
-            FetchedBatch::from_partition(Arc::from("t"), from, data, &opts, cursor).drain().unwrap();
+        let (msgs, next, bad) =
+            FetchedBatch::from_partition(Arc::from("t"), from, data, &opts, cursor).drain();
+        assert!(bad.is_none(), "{bad:?}");
         for m in &msgs {
             assert_eq!(m.value.as_deref(), Some(format!("v{}", m.offset).as_bytes()));
         }
@@ -462,5 +605,138 @@ mod tests {
         // The unreadable marker does not close P1's aborted transaction.
         assert_eq!(read(records.clone(), 0, &[(P1, 0)], true), (vec![], 3));
         assert_eq!(read(records, 0, &[], false), (vec![0, 2], 3));
+    }
+
+    // ---- decompression caps ------------------------------------------------------------------
+
+    const MIB: usize = 1 << 20;
+
+    /// `n` v2 zstd batches at offsets 0.., each one record of `size` zero bytes.
+    fn big_v2(n: usize, size: usize) -> Bytes {
+        let mut out = Vec::new();
+        for i in 0..n {
+            let mut b = RecordBatchBuilder::new(BatchOptions {
+                compression: crate::protocol::compression::Compression::Zstd,
+                ..Default::default()
+            });
+            b.append(1_000, None, Some(&vec![0u8; size]), &[]).unwrap();
+            let mut raw = b.finish().unwrap().to_vec();
+            raw[..8].copy_from_slice(&(i as i64).to_be_bytes());
+            out.extend(raw);
+        }
+        Bytes::from(out)
+    }
+
+    /// A v1 message: offset, size, crc, magic 1, attributes, timestamp, null key, value.
+    fn v1_message(offset: i64, attrs: u8, value: &[u8]) -> Vec<u8> {
+        let mut body = vec![1u8, attrs];
+        body.extend_from_slice(&1_000i64.to_be_bytes());
+        body.extend_from_slice(&(-1i32).to_be_bytes());
+        body.extend_from_slice(&(value.len() as i32).to_be_bytes());
+        body.extend_from_slice(value);
+        let mut out = offset.to_be_bytes().to_vec();
+        out.extend_from_slice(&(4 + body.len() as i32).to_be_bytes());
+        out.extend_from_slice(&crc32fast::hash(&body).to_be_bytes());
+        out.extend(body);
+        out
+    }
+
+    /// `n` legacy v1 lz4 wrappers at offsets 0.., each holding one message of `size` zeros.
+    fn big_legacy(n: usize, size: usize) -> Bytes {
+        let mut out = Vec::new();
+        for i in 0..n {
+            let inner = v1_message(0, 0, &vec![0u8; size]);
+            let mut z = Vec::new();
+            crate::protocol::compression::compress(
+                crate::protocol::compression::Compression::Lz4,
+                &inner,
+                &mut z,
+            )
+            .unwrap();
+            out.extend(v1_message(i as i64, 3, &z));
+        }
+        Bytes::from(out)
+    }
+
+    fn read_capped(
+        records: Bytes,
+        from: i64,
+        budget: &DecompressBudget,
+    ) -> (Vec<i64>, i64, Option<BadBatch>) {
+        let opts = FetchOptions {
+            min_bytes: 1,
+            max_bytes: MIB as i32,
+            max_wait: Duration::ZERO,
+            read_committed: false,
+            max_decompressed_fetch: 4 * MIB,
+        };
+        let data = PartitionData { high_watermark: 10, records: Some(records), ..Default::default() };
+        let cursor = Arc::new(AtomicI64::new(from));
+        let (msgs, next, bad) = FetchedBatch::from_partition(Arc::from("t"), from, data, &opts, cursor)
+            .with_budget(budget.clone())
+            .drain();
+        (msgs.iter().map(|m| m.offset).collect(), next, bad)
+    }
+
+    #[test]
+    fn a_fetch_decompresses_no_more_than_its_cap_and_the_rest_comes_next_fetch() {
+        for (name, log) in [("v2", big_v2(4, 3 * MIB / 2)), ("legacy v1", big_legacy(4, 3 * MIB / 2))] {
+            // 4 MiB per fetch: two batches of 1.5 MiB fit, the third does not.
+            let budget = DecompressBudget::new(4 * MIB);
+            let (offsets, next, bad) = read_capped(log.clone(), 0, &budget);
+            assert_eq!((offsets, next), (vec![0, 1], 2), "{name}");
+            assert!(bad.is_none(), "{name}: the cap is not an error: {bad:?}");
+            // Two batches of a bit over 1.5 MiB each were taken.
+            assert!(budget.left() < MIB && budget.left() > MIB / 2, "{name}: {}", budget.left());
+            // The next fetch starts at the batch left over, with a whole budget.
+            let (offsets, next, bad) = read_capped(log.clone(), 2, &DecompressBudget::new(4 * MIB));
+            assert_eq!((offsets, next), (vec![2, 3], 4), "{name}");
+            assert!(bad.is_none(), "{name}");
+            // The budget is shared by the partitions of one fetch response.
+            let shared = DecompressBudget::new(4 * MIB);
+            assert_eq!(read_capped(log.clone(), 0, &shared).0, vec![0, 1], "{name}");
+            let (offsets, next, bad) = read_capped(log, 0, &shared);
+            assert_eq!((offsets, next), (vec![], 0), "{name}");
+            assert!(bad.is_none(), "{name}");
+        }
+    }
+
+    #[test]
+    fn a_batch_over_the_per_batch_cap_is_a_bad_batch_even_as_the_first_of_a_fetch() {
+        // 4 MiB per batch (4 x fetch.max.bytes): a 5 MiB batch fails on its own, named by
+        // offset, and can be stepped over.
+        for (name, log) in [("v2", big_v2(2, 5 * MIB)), ("legacy v1", big_legacy(2, 5 * MIB))] {
+            let (offsets, next, bad) = read_capped(log, 0, &DecompressBudget::new(64 * MIB));
+            assert_eq!((offsets, next), (vec![], 0), "{name}");
+            let bad = bad.unwrap_or_else(|| panic!("{name}: no error"));
+            assert_eq!((bad.base_offset, bad.skip_to), (0, 1), "{name}");
+            assert!(bad.error.message().contains("t/0") && bad.error.message().contains("offset 0"));
+            assert!(bad.error.message().contains("larger than 4194304"), "{name}: {}", bad.error);
+        }
+    }
+
+    #[test]
+    fn a_corrupt_batch_whose_header_lies_is_skipped_only_up_to_the_next_batch() {
+        let mut bytes = [batch(0, -1, false, 2), batch(2, -1, false, 3), batch(5, -1, false, 1)].concat();
+        let second = batch(0, -1, false, 2).len();
+        // lastOffsetDelta of the second batch says 1000 (so its CRC fails too).
+        bytes[second + 23..second + 27].copy_from_slice(&1000i32.to_be_bytes());
+        let (offsets, next, bad) = read_capped(Bytes::from(bytes), 0, &DecompressBudget::new(4 * MIB));
+        assert_eq!((offsets, next), (vec![0, 1], 2));
+        let bad = bad.unwrap();
+        assert_eq!((bad.base_offset, bad.skip_to), (2, 5), "{}", bad.error);
+    }
+
+    #[test]
+    fn good_messages_before_a_corrupt_batch_are_delivered_and_the_batch_is_named() {
+        let mut bytes = [batch(0, -1, false, 2), batch(2, -1, false, 3), batch(5, -1, false, 1)].concat();
+        let second = batch(0, -1, false, 2).len();
+        // Break the CRC of the second batch (offsets 2..=4).
+        bytes[second + 17] ^= 0xff;
+        let (offsets, next, bad) = read_capped(Bytes::from(bytes), 0, &DecompressBudget::new(4 * MIB));
+        assert_eq!((offsets, next), (vec![0, 1], 2));
+        let bad = bad.unwrap();
+        assert_eq!((bad.base_offset, bad.skip_to), (2, 5));
+        assert!(bad.error.message().contains("t/0: the batch at offset 2 (to 4)"), "{}", bad.error);
     }
 }

@@ -5,7 +5,7 @@ use std::sync::atomic::{AtomicI16, AtomicI64, Ordering};
 use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 
-use crate::cluster::fetch::{fetch_one, FetchOptions, FetchPosition};
+use crate::cluster::fetch::{fetch_one, FetchOptions, FetchPosition, DEFAULT_MAX_DECOMPRESSED_FETCH};
 pub use crate::cluster::fetch::{FetchedBatch, Message};
 
 use crate::cluster::{self, BrokerInfo, ClusterMetadata, PartitionInfo};
@@ -500,7 +500,13 @@ impl Conn {
             return Err(Error::invalid_arg(format!("invalid fetch sizes min {min_bytes} max {max_bytes}")));
         }
         let offset = self.current_offset().await?;
-        let opts = FetchOptions { min_bytes, max_bytes, max_wait, read_committed };
+        let opts = FetchOptions {
+            min_bytes,
+            max_bytes,
+            max_wait,
+            read_committed,
+            max_decompressed_fetch: DEFAULT_MAX_DECOMPRESSED_FETCH,
+        };
         let pos =
             FetchPosition { topic: b.topic.clone(), topic_id: b.topic_id, partition: b.partition, offset };
         let p = fetch_one(&self.broker, &opts, &pos).await?;

@@ -156,6 +156,15 @@ pub extern "C" fn kafka_reader_new(cfg: *const kafka_config_t, out: *mut *mut ka
 /// The next message in `*out` (kafka-go's ReadMessage), waiting up to `timeout_ms` (-1 = no
 /// limit); free it with kafka_message_free(). KAFKA_ERR_TIMED_OUT / KAFKA_ERR_CANCELLED when
 /// none came in time; a broker error that retrying cannot fix is returned as is.
+///
+/// A batch that cannot be read (bad CRC, does not decompress, records do not decode) is
+/// returned once, after the messages before it, as KAFKA_ERR_MALFORMED or
+/// KAFKA_ERR_COMPRESSION with a message naming topic/partition, the batch's offsets and the
+/// offset after it. Without a group the reader then waits at that batch: kafka_reader_set_offset()
+/// to the offset named skips it. In a group the error is reported for that partition and the
+/// reader goes on after the batch (as librdkafka does with a corrupt message set); a partition's
+/// non-retriable fetch error (e.g. 29 TOPIC_AUTHORIZATION_FAILED) is returned once the same way.
+/// Other partitions keep flowing in both cases.
 #[no_mangle]
 pub extern "C" fn kafka_reader_read(
     r: *const kafka_reader_t,

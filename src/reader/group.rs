@@ -10,10 +10,11 @@ use std::collections::{BTreeMap, HashMap, VecDeque};
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::{Arc, Mutex};
 use std::time::Duration;
+use std::time::Instant;
 
 use tokio::sync::{mpsc, Notify};
 
-use crate::cluster::fetch::{fetch, FetchOptions, FetchPosition, FetchedBatch, Message};
+use crate::cluster::fetch::{fetch, DecompressBudget, FetchOptions, FetchPosition, FetchedBatch, Message};
 use crate::cluster::ClusterClient;
 use crate::error::{Error, Result};
 use crate::group::member::{GroupEvent, GroupMember, Partitions};
@@ -27,6 +28,7 @@ pub struct GroupFetchSettings {
     pub max_bytes: i32,
     pub max_wait: Duration,
     pub read_committed: bool,
+    pub max_decompressed_fetch: usize,
     pub backoff: Duration,
 }
 
@@ -70,6 +72,11 @@ struct RunCheck<'a> {
 }
 
 impl RunCheck<'_> {
+    /// Whether an error about `key` found in `generation` may still be reported.
+    fn valid_key(&self, generation: i32, key: &(String, i32)) -> bool {
+        self.pos.valid(generation, key)
+    }
+
     /// Whether `m` (tagged with the generation it was fetched in) may still be delivered.
     fn valid(&mut self, m: &Message) -> bool {
         match &self.last {
@@ -79,6 +86,23 @@ impl RunCheck<'_> {
                 self.last = Some((m.topic.clone(), m.partition, m.generation, ok));
                 ok
             }
+        }
+    }
+}
+
+/// What the fetch loop hands to the application, in order per partition: a message, or an error
+/// of one partition (a batch that cannot be read, skipped after it is reported; a non-retriable
+/// fetch error).
+enum Item {
+    Message(Message),
+    Error { key: (String, i32), generation: i32, error: Error },
+}
+
+impl Item {
+    fn valid(&self, runs: &mut RunCheck<'_>) -> bool {
+        match self {
+            Item::Message(m) => runs.valid(m),
+            Item::Error { key, generation, .. } => runs.valid_key(*generation, key),
         }
     }
 }
@@ -99,8 +123,8 @@ struct Inner {
 /// Reads the partitions a consumer group assigns to this member.
 pub struct GroupReader {
     inner: Arc<Inner>,
-    rx: tokio::sync::Mutex<mpsc::Receiver<Vec<Message>>>,
-    front: Mutex<VecDeque<Message>>,
+    rx: tokio::sync::Mutex<mpsc::Receiver<Vec<Item>>>,
+    front: Mutex<VecDeque<Item>>,
     tasks: Mutex<Vec<tokio::task::JoinHandle<()>>>,
 }
 
@@ -145,18 +169,27 @@ impl GroupReader {
     /// Takes up to `max` messages off the front, dropping those of revoked partitions or
     /// finished generations on the way. Only what is taken is checked (a message stays valid
     /// until a rebalance, and a rebalance is checked again at the next take), under one lock,
-    /// and a run of one partition's messages is checked once.
-    fn take_current(&self, front: &mut VecDeque<Message>, max: usize) -> Vec<Message> {
+    /// and a run of one partition's messages is checked once. A partition's error is returned
+    /// when it comes first, else it stays at the front for the next take.
+    fn take_current(&self, front: &mut VecDeque<Item>, max: usize) -> Result<Vec<Message>> {
         let pos = self.inner.positions.lock().unwrap_or_else(|p| p.into_inner());
         let mut runs = pos.runs();
         let mut out = Vec::with_capacity(max.min(front.len()));
         while out.len() < max {
-            let Some(m) = front.pop_front() else { break };
-            if runs.valid(&m) {
-                out.push(m);
+            let Some(item) = front.pop_front() else { break };
+            if !item.valid(&mut runs) {
+                continue;
+            }
+            match item {
+                Item::Message(m) => out.push(m),
+                Item::Error { error, .. } if out.is_empty() => return Err(error),
+                error => {
+                    front.push_front(error);
+                    break;
+                }
             }
         }
-        out
+        Ok(out)
     }
 
     fn failed(&self) -> Option<Error> {
@@ -181,7 +214,7 @@ impl GroupReader {
                 loop {
                     {
                         let mut front = self.front.lock().unwrap_or_else(|p| p.into_inner());
-                        let taken = self.take_current(&mut front, max);
+                        let taken = self.take_current(&mut front, max)?;
                         if !taken.is_empty() {
                             return Ok(taken);
                         }
@@ -215,7 +248,7 @@ impl GroupReader {
     pub fn unread(&self, messages: Vec<Message>) {
         let mut front = self.front.lock().unwrap_or_else(|p| p.into_inner());
         for m in messages.into_iter().rev() {
-            front.push_front(m);
+            front.push_front(Item::Message(m));
         }
     }
 
@@ -401,13 +434,34 @@ async fn list_offset(inner: &Inner, topic: &str, partition: i32, at: i64) -> Res
 }
 
 /// One round: every leader broker gets one Fetch with all its assigned partitions, in parallel.
-async fn fetch_loop(inner: Arc<Inner>, tx: mpsc::Sender<Vec<Message>>) {
+///
+/// A partition's non-retriable fetch error is reported to the application once (until the
+/// partition fetches again or the error changes), and the partition is left out of the fetches
+/// for a backoff while the others go on. A batch that cannot be read is reported after the
+/// messages before it, and the partition goes on after it.
+async fn fetch_loop(inner: Arc<Inner>, tx: mpsc::Sender<Vec<Item>>) {
     let mut refresh = false;
+    let mut round: usize = 0;
+    // Partitions left out after a non-retriable error, until when; and the error last reported.
+    let mut paused: HashMap<(String, i32), Instant> = HashMap::new();
+    let mut reported: HashMap<(String, i32), i32> = HashMap::new();
     loop {
-        let (generation, next) = {
+        let (generation, mut next) = {
             let pos = inner.positions.lock().unwrap_or_else(|p| p.into_inner());
             (pos.generation, pos.next.clone())
         };
+        let now = Instant::now();
+        paused.retain(|k, until| *until > now && next.contains_key(k));
+        reported.retain(|k, _| next.contains_key(k));
+        if !next.is_empty() && next.keys().all(|k| paused.contains_key(k)) {
+            let wake = paused.values().min().copied().unwrap_or(now);
+            tokio::select! {
+                _ = tokio::time::sleep_until(wake.into()) => {}
+                _ = inner.changed.notified() => {}
+            }
+            continue;
+        }
+        next.retain(|k, _| !paused.contains_key(k));
         if next.is_empty() {
             let changed = inner.changed.notified();
             tokio::pin!(changed);
@@ -441,14 +495,15 @@ async fn fetch_loop(inner: Arc<Inner>, tx: mpsc::Sender<Vec<Message>>) {
         }
         refresh = false;
         // Every broker's fetch runs at once; a rebalance abandons the round.
-        let mut round = tokio::task::JoinSet::new();
+        let mut tasks = tokio::task::JoinSet::new();
+        round = round.wrapping_add(1);
         for (leader, parts) in by_leader {
             let inner = inner.clone();
-            round.spawn(async move { fetch_broker(&inner, leader, parts).await });
+            tasks.spawn(async move { fetch_broker(&inner, leader, parts, round).await });
         }
         let all = async {
             let mut results = Vec::new();
-            while let Some(r) = round.join_next().await {
+            while let Some(r) = tasks.join_next().await {
                 results.push(r.unwrap_or_else(|e| Err(Error::internal(format!("fetch task failed: {e}")))));
             }
             results
@@ -462,26 +517,45 @@ async fn fetch_loop(inner: Arc<Inner>, tx: mpsc::Sender<Vec<Message>>) {
         {
             let mut pos = inner.positions.lock().unwrap_or_else(|p| p.into_inner());
             for r in results {
-                let Ok(parts) = r else {
+                let Ok((parts, stale)) = r else {
                     failed = true;
                     continue;
                 };
+                failed |= stale;
                 // Only partitions still ours since this round's generation move on (and deliver).
-                for (key, next_offset, msgs) in parts {
-                    if pos.valid(generation, &key) {
-                        if let Some(n) = pos.next.get_mut(&key) {
-                            *n = next_offset;
+                for PartitionResult { key, next: next_offset, messages, error } in parts {
+                    if !pos.valid(generation, &key) {
+                        continue;
+                    }
+                    if let Some(n) = pos.next.get_mut(&key) {
+                        *n = next_offset;
+                    }
+                    fetched.extend(messages.into_iter().map(|mut m| {
+                        m.generation = generation;
+                        Item::Message(m)
+                    }));
+                    match error {
+                        Some(PartitionError::BadBatch(error)) => {
+                            reported.remove(&key);
+                            fetched.push(Item::Error { key, generation, error });
                         }
-                        fetched.extend(msgs.into_iter().map(|mut m| {
-                            m.generation = generation;
-                            m
-                        }));
+                        Some(PartitionError::Broker(error)) => {
+                            paused.insert(key.clone(), Instant::now() + inner.settings.backoff);
+                            if reported.get(&key) != Some(&error.code()) {
+                                reported.insert(key.clone(), error.code());
+                                fetched.push(Item::Error { key, generation, error });
+                            }
+                        }
+                        None => {
+                            reported.remove(&key);
+                        }
                     }
                 }
             }
         }
         if !fetched.is_empty() {
-            inner.messages.fetch_add(fetched.len() as u64, Ordering::Relaxed);
+            let n = fetched.iter().filter(|i| matches!(i, Item::Message(_))).count();
+            inner.messages.fetch_add(n as u64, Ordering::Relaxed);
             // The positions already moved past these messages: they may only be dropped when
             // their partition is no longer ours (a wake-up can be left over from an earlier
             // change, and a cooperative rebalance keeps partitions).
@@ -496,7 +570,7 @@ async fn fetch_loop(inner: Arc<Inner>, tx: mpsc::Sender<Vec<Message>>) {
                     _ = inner.changed.notified() => {
                         let pos = inner.positions.lock().unwrap_or_else(|p| p.into_inner());
                         let mut runs = pos.runs();
-                        f.retain(|m| runs.valid(m));
+                        f.retain(|item| item.valid(&mut runs));
                         if !f.is_empty() {
                             pending = Some(f);
                         }
@@ -511,10 +585,32 @@ async fn fetch_loop(inner: Arc<Inner>, tx: mpsc::Sender<Vec<Message>>) {
     }
 }
 
-type PartitionResult = ((String, i32), i64, Vec<Message>);
+/// Why a partition of a fetch gave no (more) messages.
+enum PartitionError {
+    /// A batch that cannot be read; the partition goes on after it.
+    BadBatch(Error),
+    /// A non-retriable error the broker returned for the partition.
+    Broker(Error),
+}
 
-/// One Fetch to `leader` for all of `parts` (the partitions it leads).
-async fn fetch_broker(inner: &Inner, leader: i32, parts: Vec<FetchPosition>) -> Result<Vec<PartitionResult>> {
+/// One partition of a fetch: where it goes on from, its messages, and its error.
+struct PartitionResult {
+    key: (String, i32),
+    next: i64,
+    messages: Vec<Message>,
+    error: Option<PartitionError>,
+}
+
+/// One Fetch to `leader` for all of `parts` (the partitions it leads): each partition's result,
+/// and whether one of them needs the metadata refreshed (a retriable error: leader moved, topic
+/// unknown). `round` rotates which partition decompresses first, so that the fetch's
+/// decompression budget (fetch.max.decompressed.bytes) cannot starve a partition.
+async fn fetch_broker(
+    inner: &Inner,
+    leader: i32,
+    parts: Vec<FetchPosition>,
+    round: usize,
+) -> Result<(Vec<PartitionResult>, bool)> {
     let s = &inner.settings;
     if leader < 0 {
         return Err(Error::broker(5, "partition without leader"));
@@ -525,29 +621,53 @@ async fn fetch_broker(inner: &Inner, leader: i32, parts: Vec<FetchPosition>) -> 
         max_bytes: s.max_bytes,
         max_wait: s.max_wait,
         read_committed: s.read_committed,
+        max_decompressed_fetch: s.max_decompressed_fetch,
     };
+    let budget = DecompressBudget::new(opts.max_decompressed_fetch());
     let mut out = Vec::new();
-    let mut errors = None;
-    for (i, p) in fetch(&conn, &opts, &parts).await? {
+    let mut stale = None;
+    let mut answered = fetch(&conn, &opts, &parts).await?;
+    if !answered.is_empty() {
+        let n = round % answered.len();
+        answered.rotate_left(n);
+    }
+    for (i, p) in answered {
         let FetchPosition { topic: name, partition, offset, .. } = &parts[i];
         let key = (name.clone(), *partition);
         if p.error_code != 0 {
+            let error = Error::broker(p.error_code, format!("fetch {name}/{partition}"));
             if p.error_code == 1 {
                 // Out of range: restart from the reset position.
                 let reset = list_offset(inner, name, *partition, s.reset).await.unwrap_or(*offset);
-                out.push((key, reset, Vec::new()));
+                out.push(PartitionResult { key, next: reset, messages: Vec::new(), error: None });
+            } else if error.is_retriable() {
+                stale = Some(error);
             } else {
-                errors = Some(Error::broker(p.error_code, format!("fetch {name}/{partition}")));
+                out.push(PartitionResult {
+                    key,
+                    next: *offset,
+                    messages: Vec::new(),
+                    error: Some(PartitionError::Broker(error)),
+                });
             }
             continue;
         }
         let cursor = Arc::new(std::sync::atomic::AtomicI64::new(*offset));
-        let (msgs, next) =
-            FetchedBatch::from_partition(Arc::from(name.as_str()), *offset, p, &opts, cursor).drain()?;
-        out.push((key, next, msgs));
+        let (messages, next, bad) =
+            FetchedBatch::from_partition(Arc::from(name.as_str()), *offset, p, &opts, cursor)
+                .with_budget(budget.clone())
+                .drain();
+        // A batch that cannot be read is reported (after the messages before it) and skipped,
+        // as librdkafka does with a corrupt message set: fetching it again would fail the same
+        // way, and a group has no seek to step over it.
+        let (next, error) = match bad {
+            Some(b) => (b.skip_to, Some(PartitionError::BadBatch(b.error))),
+            None => (next, None),
+        };
+        out.push(PartitionResult { key, next, messages, error });
     }
-    match errors {
+    match stale {
         Some(e) if out.is_empty() => Err(e),
-        _ => Ok(out),
+        stale => Ok((out, stale.is_some())),
     }
 }

@@ -14,7 +14,7 @@ use tokio::task::JoinHandle;
 
 use self::group::GroupReader;
 pub use self::group::Rebalance;
-use crate::cluster::fetch::{fetch_one, FetchOptions, FetchPosition, FetchedBatch, Message};
+use crate::cluster::fetch::{fetch_one, BadBatch, FetchOptions, FetchPosition, FetchedBatch, Message};
 use crate::cluster::{ClusterClient, TopicInfo};
 use crate::config::Config;
 use crate::conn::ConnSettings;
@@ -43,6 +43,8 @@ pub struct ReaderSettings {
     pub max_bytes: i32,
     pub max_wait: Duration,
     pub read_committed: bool,
+    /// fetch.max.decompressed.bytes
+    pub max_decompressed_fetch: usize,
     pub backoff_min: Duration,
     pub backoff_max: Duration,
 }
@@ -98,6 +100,7 @@ impl ReaderSettings {
             max_bytes,
             max_wait: cfg.get_ms("fetch.wait.max.ms")?,
             read_committed: cfg.get("isolation.level")? == "read_committed",
+            max_decompressed_fetch: cfg.get_int("fetch.max.decompressed.bytes")? as usize,
             backoff_min: cfg.get_ms("retry.backoff.ms")?,
             backoff_max: cfg.get_ms("retry.backoff.max.ms")?,
         })
@@ -455,9 +458,13 @@ async fn list_offset(shared: &Shared, timestamp: i64) -> Result<i64> {
     Err(last)
 }
 
-/// One fetch of the partition from `offset` on its leader: the end the lag counts to, the
-/// messages and the offset to fetch next (past skipped transaction markers and aborted records too).
-async fn fetch_once(shared: &Shared, offset: i64, refresh: bool) -> Result<(i64, Vec<Message>, i64)> {
+/// What one fetch gave: the end the lag counts to, the messages, the offset to fetch next (past
+/// skipped transaction markers and aborted records too, or at a batch that cannot be read) and
+/// that batch.
+type FetchOutcome = (i64, Vec<Message>, i64, Option<BadBatch>);
+
+/// One fetch of the partition from `offset` on its leader.
+async fn fetch_once(shared: &Shared, offset: i64, refresh: bool) -> Result<FetchOutcome> {
     let s = &shared.settings;
     let (leader, t) = leader(shared, refresh).await?;
     let conn = shared.cluster.broker(leader).await?;
@@ -466,6 +473,7 @@ async fn fetch_once(shared: &Shared, offset: i64, refresh: bool) -> Result<(i64,
         max_bytes: s.max_bytes,
         max_wait: s.max_wait,
         read_committed: s.read_committed,
+        max_decompressed_fetch: s.max_decompressed_fetch,
     };
     let pos = FetchPosition { topic: t.name.clone(), topic_id: t.id, partition: s.partition, offset };
     let p = fetch_one(&conn, &opts, &pos).await?;
@@ -475,9 +483,9 @@ async fn fetch_once(shared: &Shared, offset: i64, refresh: bool) -> Result<(i64,
         if s.read_committed && p.last_stable_offset >= 0 { p.last_stable_offset } else { p.high_watermark };
     shared.stats.bytes.fetch_add(p.records.as_ref().map_or(0, |r| r.len()) as u64, Ordering::Relaxed);
     let cursor = Arc::new(AtomicI64::new(offset));
-    let (messages, next) =
-        FetchedBatch::from_partition(Arc::from(t.name.as_str()), offset, p, &opts, cursor).drain()?;
-    Ok((hwm, messages, next))
+    let (messages, next, bad) =
+        FetchedBatch::from_partition(Arc::from(t.name.as_str()), offset, p, &opts, cursor).drain();
+    Ok((hwm, messages, next, bad))
 }
 
 async fn fetch_loop(shared: Arc<Shared>, tx: mpsc::Sender<Fetched>) {
@@ -500,8 +508,7 @@ async fn fetch_loop(shared: Arc<Shared>, tx: mpsc::Sender<Fetched>) {
             } else {
                 pos.offset
             };
-            let (hwm, messages, next) = fetch_once(&shared, offset, refresh).await?;
-            Ok::<_, Error>((hwm, messages, next))
+            fetch_once(&shared, offset, refresh).await
         };
         let outcome = tokio::select! {
             r = step => Some(r),
@@ -509,7 +516,7 @@ async fn fetch_loop(shared: Arc<Shared>, tx: mpsc::Sender<Fetched>) {
         };
         let Some(outcome) = outcome else { continue };
         match outcome {
-            Ok((hwm, messages, next)) => {
+            Ok((hwm, messages, next, bad)) => {
                 failures = 0;
                 refresh = false;
                 shared.stats.fetches.fetch_add(1, Ordering::Relaxed);
@@ -523,14 +530,33 @@ async fn fetch_loop(shared: Arc<Shared>, tx: mpsc::Sender<Fetched>) {
                 }
                 // A fetch of nothing new is not passed on; one that only skipped markers or
                 // aborted records is, so the application's offset moves past them.
-                if messages.is_empty() && next <= pos.offset {
-                    continue;
+                if !messages.is_empty() || next > pos.offset {
+                    shared.stats.messages.fetch_add(messages.len() as u64, Ordering::Relaxed);
+                    let send = tx.send(Fetched::Messages { generation: pos.generation, messages, next });
+                    tokio::select! {
+                        r = send => if r.is_err() { return },
+                        _ = shared.seek.notified() => continue,
+                    }
                 }
-                shared.stats.messages.fetch_add(messages.len() as u64, Ordering::Relaxed);
-                let send = tx.send(Fetched::Messages { generation: pos.generation, messages, next });
-                tokio::select! {
-                    r = send => if r.is_err() { return },
-                    _ = shared.seek.notified() => {}
+                // A batch that cannot be read: after the messages before it, the application
+                // gets its error once, and the reader waits at that batch until the
+                // application moves it (set_offset to BadBatch::skip_to, named in the error,
+                // skips the batch). Fetching it again could only fail the same way.
+                if let Some(bad) = bad {
+                    shared.stats.errors.fetch_add(1, Ordering::Relaxed);
+                    let send = tx.send(Fetched::Error { generation: pos.generation, error: bad.error });
+                    tokio::select! {
+                        r = send => if r.is_err() { return },
+                        _ = shared.seek.notified() => continue,
+                    }
+                    // A seek that came while the error was being sent may have been taken by
+                    // the select above: wait only while the position is still this one.
+                    let seek = shared.seek.notified();
+                    tokio::pin!(seek);
+                    seek.as_mut().enable();
+                    if still_current(&shared) {
+                        seek.await;
+                    }
                 }
             }
             Err(e) => {
@@ -666,6 +692,7 @@ impl Reader {
             max_bytes: settings.max_bytes,
             max_wait: settings.max_wait,
             read_committed: settings.read_committed,
+            max_decompressed_fetch: settings.max_decompressed_fetch,
             backoff: settings.backoff_min,
         };
         let reader = GroupReader::start(cluster, member, events, fetch)?;

@@ -53,6 +53,29 @@ impl RecordBatches {
         RecordBatches { buf: records, max_legacy_decompressed, done: false }
     }
 
+    /// Changes the cap on legacy compressed wrappers for the batches still to come.
+    pub fn set_max_decompressed(&mut self, max_legacy_decompressed: usize) {
+        self.max_legacy_decompressed = max_legacy_decompressed;
+    }
+
+    /// The first and last offset the next batch's header claims, read without checking the
+    /// batch (for naming a batch that turns out corrupt). For a legacy entry both are its
+    /// offset (a wrapper's offset is that of its last inner message). None when too few bytes
+    /// are left. After an error it looks at the bytes after the batch that failed (if its
+    /// length could be read), which bounds how far that batch reaches.
+    pub fn peek_offsets(&self) -> Option<(i64, i64)> {
+        let b = &self.buf;
+        if b.len() < LOG_OVERHEAD + 5 {
+            return None;
+        }
+        let base = be_i64(b, at::BASE_OFFSET);
+        if b[at::MAGIC] as i8 == MAGIC_V2 && b.len() >= at::LAST_OFFSET_DELTA + 4 {
+            let delta = be_i32(b, at::LAST_OFFSET_DELTA);
+            return Some((base, base.wrapping_add(i64::from(delta.max(0)))));
+        }
+        Some((base, base))
+    }
+
     /// Bytes not consumed yet. After the iteration ended without an error, a non-zero value is
     /// the size of the partial trailing batch.
     pub fn remaining(&self) -> usize {
@@ -282,6 +305,18 @@ impl BatchView {
     /// number of messages (legacy).
     pub fn record_count(&self) -> i32 {
         self.record_count
+    }
+
+    /// How large the decompressed records are: None for an uncompressed batch, or a v2 batch
+    /// not decompressed yet.
+    pub fn decompressed_len(&self) -> Option<usize> {
+        if self.compression == Compression::None {
+            return None;
+        }
+        match &self.body {
+            Body::Legacy(l) => Some(l.data.len()),
+            Body::V2 { decompressed, .. } => decompressed.get().map(|d| d.len()),
+        }
     }
 
     /// The records section (decompressed, at most once per view: the result is kept) and the

@@ -676,3 +676,52 @@ fn append_within_appends_only_what_fits() {
     assert_eq!((b.len(), b.size_in_bytes()), (2, limit));
     assert_eq!(read_all(b.finish().unwrap()).len(), 2);
 }
+
+#[test]
+fn legacy_wrappers_are_capped_while_inflating_and_the_cap_can_change_between_batches() {
+    // A wrapper holding one 8 MiB message of zeros: tiny compressed, 8 MiB inflated.
+    let big = legacy_msg(0, 1, 0, 5, None, Some(&vec![0u8; 8 << 20]));
+    let small = legacy_msg(0, 1, 0, 5, None, Some(b"x"));
+    let blob = [
+        legacy_wrapper(Compression::Lz4, 0, 1, 0, 5, &small),
+        legacy_wrapper(Compression::Lz4, 1, 1, 0, 5, &big),
+        legacy_wrapper(Compression::Lz4, 2, 1, 0, 5, &big),
+    ]
+    .concat();
+    let mut batches = RecordBatches::with_max_decompressed(Bytes::from(blob), 1 << 20);
+    assert_eq!(batches.peek_offsets(), Some((0, 0)));
+    let first = batches.next().unwrap().unwrap();
+    assert_eq!(first.decompressed_len(), Some(small.len()));
+    // The cap stops the decoder: the error says so, at the cap, not after inflating 8 MiB.
+    let mut two = batches.clone();
+    match two.next().unwrap() {
+        Err(ProtocolError::Compression(m)) => assert!(m.contains("larger than 1048576"), "{m}"),
+        other => panic!("the 8 MiB wrapper passed a 1 MiB cap: {other:?}"),
+    }
+    assert!(two.next().is_none(), "an error ends the iteration");
+    // Raised for the batches still to come, the same wrapper reads.
+    assert_eq!(batches.peek_offsets(), Some((1, 1)));
+    batches.set_max_decompressed(16 << 20);
+    let second = batches.next().unwrap().unwrap();
+    assert_eq!(second.decompressed_len(), Some(big.len()));
+    // The cap given to records() applies to the kept buffer as well.
+    assert!(second.records(1 << 20).is_err());
+    assert_eq!(second.records(16 << 20).unwrap().count(), 1);
+}
+
+#[test]
+fn peek_offsets_names_the_next_batch_even_when_it_is_corrupt() {
+    let good = build(BatchOptions::default(), &varied(3));
+    let mut bad = build(BatchOptions::default(), &varied(4)).to_vec();
+    bad[..8].copy_from_slice(&3i64.to_be_bytes());
+    bad[30] ^= 0xff; // inside the CRC-covered part
+    let mut batches = RecordBatches::new(Bytes::from([good.to_vec(), bad].concat()));
+    assert_eq!(batches.peek_offsets(), Some((0, 2)));
+    assert!(batches.next().unwrap().is_ok());
+    assert_eq!(batches.peek_offsets(), Some((3, 6)));
+    assert!(batches.next().unwrap().is_err());
+    assert_eq!(batches.peek_offsets(), None);
+    // An uncompressed batch has no decompressed size.
+    let b = RecordBatches::new(good).next().unwrap().unwrap();
+    assert_eq!(b.decompressed_len(), None);
+}
