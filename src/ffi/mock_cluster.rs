@@ -71,7 +71,7 @@ unsafe fn codes(p: *const kafka_err_t, n: usize) -> Result<Vec<i16>> {
     if p.is_null() || n == 0 {
         return Err(Error::invalid_arg("codes is NULL or count is 0"));
     }
-    std::slice::from_raw_parts(p, n)
+    super::handle::c_array(p, n, "codes")?
         .iter()
         .map(|c| {
             i16::try_from(*c)
