@@ -439,6 +439,15 @@ pub extern "C" fn kafka_conn_seek(
 ) -> kafka_err_t {
     guard("kafka_conn_seek", || unsafe {
         let c = borrow(conn)?;
+        if !matches!(
+            whence & !KAFKA_SEEK_DONT_CHECK,
+            KAFKA_SEEK_START | KAFKA_SEEK_ABSOLUTE | KAFKA_SEEK_END | KAFKA_SEEK_CURRENT
+        ) {
+            return Err(Error::invalid_arg(format!(
+                "whence is {whence}: use KAFKA_SEEK_START, _ABSOLUTE, _END or _CURRENT, optionally | \
+                 KAFKA_SEEK_DONT_CHECK"
+            )));
+        }
         let o = run(c.read_timeout(timeout_from_ms(timeout_ms)), cancel, c.seek(offset, whence))?;
         if !new_offset.is_null() {
             *new_offset = o;
