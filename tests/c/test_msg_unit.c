@@ -38,6 +38,9 @@ static uint32_t murmur2(const uint8_t *data, size_t len) {
     return h;
 }
 
+/* The deprecation macro expands to something a C11 compiler accepts with -Wpedantic. */
+KAFKA_RS_DEPRECATED("only checks that the macro compiles") static inline int deprecated_probe(void) { return 1; }
+
 enum { N = 12, PARTS = 6 };
 
 struct placed {
