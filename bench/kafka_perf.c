@@ -298,6 +298,7 @@ static void *e2e_producer(void *arg) {
     uint8_t *payload = make_payload(o->size);
     kafka_msg_t m;
     memset(&m, 0, sizeof m);
+    m.flags = KAFKA_MSG_F_PARTITION;
     m.partition = 0;
     m.value = payload;
     m.value_len = o->size;

@@ -19,7 +19,7 @@ int main(int argc, char **argv) {
 
     const char *keys[] = {"alice", "bob", "carol"};
     const char *values[] = {"hello from C", "the quick brown fox", "zero-copy on the way back"};
-    kafka_header_t header = {"source", 6, (const uint8_t *)"demo.c", 6};
+    kafka_header_t header = {sizeof(kafka_header_t), "source", 6, (const uint8_t *)"demo.c", 6};
     kafka_msg_t msgs[3];
     memset(msgs, 0, sizeof msgs);
     for (int i = 0; i < 3; i++) {

@@ -37,6 +37,7 @@ int main(void) {
     memset(msgs, 0, sizeof msgs);
     for (int i = 0; i < N; i++) {
         snprintf(values[i], sizeof values[i], "order-%d", i);
+        msgs[i].flags = KAFKA_MSG_F_PARTITION;
         msgs[i].partition = 0;
         msgs[i].value = (const uint8_t *)values[i];
         msgs[i].value_len = strlen(values[i]);

@@ -4,10 +4,17 @@
  * Usage: reader_group <topic> <group> */
 #include "common.h"
 
-static void on_rebalance(void *ud, int event, const kafka_topic_partition_t *parts, size_t n) {
+static void on_rebalance(void *ud, int32_t event, const kafka_topic_partition_list_t *parts) {
     (void)ud;
-    printf("%s %zu partition(s)\n", event == KAFKA_REBALANCE_ASSIGNED ? "assigned" : "revoked", n);
-    (void)parts;
+    size_t n = kafka_topic_partition_list_count(parts);
+    printf("%s %zu partition(s):", event == KAFKA_REBALANCE_ASSIGNED ? "assigned" : "revoked", n);
+    for (size_t i = 0; i < n; i++) {
+        const char *topic;
+        int32_t p;
+        if (kafka_topic_partition_list_get(parts, i, &topic, &p) == KAFKA_OK)
+            printf(" %s/%d", topic, (int)p);
+    }
+    printf("\n");
 }
 
 int main(int argc, char **argv) {

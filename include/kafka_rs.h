@@ -7,6 +7,31 @@
 #include <stdint.h>
 #include <stdbool.h>
 
+/* KAFKA_RS_DEPRECATED(msg): marks a declaration deprecated with a message, where the compiler
+ * can (C++14, C23, GCC, Clang, MSVC); empty elsewhere. Define it before including this header to
+ * override it (e.g. empty, to silence the warnings). */
+#ifndef KAFKA_RS_DEPRECATED
+#  if defined(__cplusplus) && __cplusplus >= 201402L
+#    define KAFKA_RS_DEPRECATED(msg) [[deprecated(msg)]]
+#  elif !defined(__cplusplus) && defined(__STDC_VERSION__) && __STDC_VERSION__ >= 202311L
+#    define KAFKA_RS_DEPRECATED(msg) [[deprecated(msg)]]
+#  elif defined(__GNUC__) || defined(__clang__)
+#    define KAFKA_RS_DEPRECATED(msg) __attribute__((deprecated(msg)))
+#  elif defined(_MSC_VER)
+#    define KAFKA_RS_DEPRECATED(msg) __declspec(deprecated(msg))
+#  else
+#    define KAFKA_RS_DEPRECATED(msg)
+#  endif
+#endif
+
+/* A kafka_msg_t with `size` set and every other field zero: no topic, null key and value, the
+ * balancer's partition. `kafka_msg_t m = KAFKA_MSG_INIT;` (`= {0}` is equivalent; see
+ * kafka_msg_t.size). */
+#define KAFKA_MSG_INIT { sizeof(kafka_msg_t), 0, 0, NULL, NULL, 0, NULL, 0, NULL, 0, 0, NULL }
+/* A kafka_header_t with `size` set and every other field zero. */
+#define KAFKA_HEADER_INIT { sizeof(kafka_header_t), NULL, 0, NULL, 0 }
+
+
 /*
  Config resource type: a topic (name = the topic).
  */
@@ -125,6 +150,19 @@
 #define KAFKA_SEEK_DONT_CHECK 1073741824
 
 /*
+ `kafka_msg_t.flags`: `partition` is set. Without this flag the writer's balancer chooses the
+ partition (so a zero-initialised message goes through the balancer, as kafka-go's zero-value
+ Message does); with it, `partition` is used as given (KAFKA_PARTITION_ANY still means "the
+ balancer chooses").
+ */
+#define KAFKA_MSG_F_PARTITION 1
+
+/*
+ `kafka_msg_t.partition` (with KAFKA_MSG_F_PARTITION): let the balancer choose.
+ */
+#define KAFKA_PARTITION_ANY (-1)
+
+/*
  API keys for the fault-injection functions (the Kafka protocol's numbers).
  */
 #define KAFKA_API_PRODUCE 0
@@ -210,6 +248,13 @@
  Patch version of the header this program was compiled against.
  */
 #define KAFKA_RS_VERSION_PATCH 0
+
+/*
+ The version of the header this program was compiled against, packed as kafka_version() packs
+ the library's: (major << 16) | (minor << 8) | patch. `#if KAFKA_RS_VERSION >= 0x000200` tests
+ for a feature at compile time.
+ */
+#define KAFKA_RS_VERSION (((KAFKA_RS_VERSION_MAJOR << 16) | (KAFKA_RS_VERSION_MINOR << 8)) | KAFKA_RS_VERSION_PATCH)
 
 /*
  A fetched batch (kafka-go's Batch). Reading messages advances the Conn's offset. Use from one
@@ -324,6 +369,13 @@ typedef struct kafka_partition_list_t kafka_partition_list_t;
 typedef struct kafka_reader_t kafka_reader_t;
 
 /*
+ Topic partitions handed to the rebalance callback: owned by the library, valid only during
+ the callback (never free it). Opaque, so that later versions can carry offsets and leader
+ epochs through new accessors without changing the callback.
+ */
+typedef struct kafka_topic_partition_list_t kafka_topic_partition_list_t;
+
+/*
  Per-item results of the topic calls (create/delete topics, create partitions), in the order
  the items were given: each topic's name, error code (KAFKA_OK when it succeeded) and message.
  */
@@ -387,9 +439,13 @@ typedef struct {
 
 /*
  A message header for input. `key` is UTF-8 of `key_len` bytes (no NUL needed); `value` NULL
- means a null value, otherwise `value_len` bytes.
+ (with `value_len` 0) means a null value, otherwise `value_len` bytes.
+
+ `size`: 0 or `sizeof(kafka_header_t)` (see kafka_msg_t.size; the same rule applies to each
+ message's header array).
  */
 typedef struct {
+  size_t size;
   const char *key;
   size_t key_len;
   const uint8_t *value;
@@ -398,19 +454,30 @@ typedef struct {
 
 /*
  A message to produce. The library copies every byte during the call, so the caller may free
- or reuse the memory as soon as the call returns.
+ or reuse the memory as soon as the call returns. A zero-initialised message (`= {0}`,
+ `memset`, `KAFKA_MSG_INIT`) is valid: no topic, null key and value, the balancer's partition.
 
+ - `size`: `sizeof(kafka_msg_t)` (KAFKA_MSG_INIT sets it), or 0, which always means this
+   first layout: later versions may add fields at the end and read an array with the stride
+   `size` gives, so programs built against this header keep working. Every element of an
+   array must have the same `size`.
+ - `flags`: KAFKA_MSG_F_* bits; unknown bits are KAFKA_ERR_INVALID_ARG.
+ - `partition`: used only with KAFKA_MSG_F_PARTITION (then KAFKA_PARTITION_ANY, -1, lets the
+   balancer choose); without the flag it must be 0 or -1 (anything else is
+   KAFKA_ERR_INVALID_ARG, so a forgotten flag is reported, not misrouted). Below -1 is always
+   KAFKA_ERR_INVALID_ARG. Ignored by Conn, which is bound to one partition.
  - `topic`: NUL-terminated topic name, or NULL where the call already knows the topic (Conn).
- - `partition`: the partition, or -1 to let the caller's balancer choose (ignored by Conn).
- - `key`/`value`: NULL means null (a null value is a tombstone); non-NULL with length 0 is an
-   empty byte string.
+ - `key`/`value`: NULL with length 0 means null (a null value is a tombstone); non-NULL with
+   length 0 is an empty byte string; NULL with a length above 0 is KAFKA_ERR_INVALID_ARG.
  - `headers`: `header_count` headers, or NULL when `header_count` is 0.
  - `timestamp_ms`: milliseconds since the epoch; 0 means "now".
  - `opaque`: echoed back in delivery reports; never dereferenced.
  */
 typedef struct {
-  const char *topic;
+  size_t size;
+  uint32_t flags;
   int32_t partition;
+  const char *topic;
   const uint8_t *key;
   size_t key_len;
   const uint8_t *value;
@@ -456,19 +523,11 @@ typedef struct {
 } kafka_err_desc_t;
 
 /*
- A topic partition, passed to the rebalance callback.
- */
-typedef struct {
-  /*
-   NUL-terminated topic name (valid during the callback).
-   */
-  const char *topic;
-  int32_t partition;
-} kafka_topic_partition_t;
-
-/*
  Receives a rebalance: `event` is KAFKA_REBALANCE_ASSIGNED or KAFKA_REBALANCE_REVOKED, with
- `count` partitions (valid during the call). Runs on the application's thread inside the
+ the partitions as a list owned by the library and valid only during the call (read it with
+ kafka_topic_partition_list_count() and kafka_topic_partition_list_get(); never free it). The
+ list is opaque so that later versions can add offsets and leader epochs through new
+ accessors. Runs on the application's thread inside the
  reading calls, kafka_reader_poll() and kafka_reader_close(); it may call any kafka_reader_*
  function of its reader (kafka_reader_commit() on REVOKED, also during close, commits while
  the member still owns the partitions) except kafka_reader_close(), which returns
@@ -476,8 +535,7 @@ typedef struct {
  */
 typedef void (*kafka_rebalance_cb)(void *userdata,
                                    int32_t event,
-                                   const kafka_topic_partition_t *partitions,
-                                   size_t count);
+                                   const kafka_topic_partition_list_t *partitions);
 
 /*
  Chooses a partition: returns one of the `count` ids in `partitions`. `key` is NULL for a
@@ -492,9 +550,15 @@ typedef int32_t (*kafka_partitioner_cb)(void *userdata,
 
 /*
  What happened to one produced message, handed to the delivery callback.
- Fields may be added at the end in later versions; reports are passed by pointer.
+ Fields may be added at the end in later versions (see `size`); reports are passed by pointer.
  */
 typedef struct {
+  /*
+   `sizeof(kafka_delivery_report_t)` of the library that made the report: fields added in
+   later versions come after `timestamp_ms`, and a program reads one only if `size` covers it
+   (`size >= offsetof(kafka_delivery_report_t, field) + sizeof(field)`).
+   */
+  size_t size;
   /*
    The `opaque` of the message as it was produced.
    */
@@ -2473,6 +2537,21 @@ kafka_err_t kafka_partition_list_isr(const kafka_partition_list_t *list,
  Frees the list. NULL is ignored.
  */
 void kafka_partition_list_free(kafka_partition_list_t *list);
+
+/*
+ The number of entries (0 if `list` is NULL or not a topic partition list).
+ */
+size_t kafka_topic_partition_list_count(const kafka_topic_partition_list_t *list);
+
+/*
+ Entry `index`: the topic name (NUL-terminated, owned by the list) and the partition id. Either
+ output pointer may be NULL. KAFKA_ERR_NOT_FOUND if `index` is past the end; outputs are
+ written only on success.
+ */
+kafka_err_t kafka_topic_partition_list_get(const kafka_topic_partition_list_t *list,
+                                           size_t index,
+                                           const char **topic,
+                                           int32_t *partition);
 
 /*
  Creates a reader from `cfg` (`bootstrap.servers` and `reader.topic` are required;

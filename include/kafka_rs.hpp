@@ -307,6 +307,8 @@ public:
             } else {
                 m.topic = nullptr;
             }
+            m.size = sizeof(kafka_msg_t);
+            m.flags = KAFKA_MSG_F_PARTITION; /* record::partition defaults to KAFKA_PARTITION_ANY */
             m.partition = r.partition;
             m.key = r.key.data();
             m.key_len = r.key.size();
@@ -315,7 +317,7 @@ public:
             m.headers = r.headers.empty() ? nullptr : headers_.data() + headers_.size();
             m.header_count = r.headers.size();
             for (const header &h : r.headers)
-                headers_.push_back(kafka_header_t{h.key.data(), h.key.size(), h.value.data(), h.value.size()});
+                headers_.push_back(kafka_header_t{sizeof(kafka_header_t), h.key.data(), h.key.size(), h.value.data(), h.value.size()});
             m.timestamp_ms = r.timestamp_ms;
             m.opaque = r.opaque;
         }
@@ -1181,13 +1183,17 @@ namespace detail {
 struct reader_callbacks {
     std::vector<std::unique_ptr<rebalance_callback>> rebalance;
 
-    static void on_rebalance(void *ud, std::int32_t event, const kafka_topic_partition_t *parts,
-                             std::size_t count) noexcept {
+    static void on_rebalance(void *ud, std::int32_t event, const kafka_topic_partition_list_t *parts) noexcept {
         try {
+            std::size_t count = kafka_topic_partition_list_count(parts);
             std::vector<topic_partition> v;
             v.reserve(count);
-            for (std::size_t i = 0; i < count; i++)
-                v.push_back({parts[i].topic ? std::string_view(parts[i].topic) : std::string_view(), parts[i].partition});
+            for (std::size_t i = 0; i < count; i++) {
+                const char *topic = nullptr;
+                std::int32_t p = -1;
+                if (kafka_topic_partition_list_get(parts, i, &topic, &p) == KAFKA_OK)
+                    v.push_back({topic ? std::string_view(topic) : std::string_view(), p});
+            }
             (*static_cast<rebalance_callback *>(ud))(static_cast<rebalance_event>(event), v);
         } catch (...) {
             capture_exception();

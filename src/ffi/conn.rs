@@ -85,7 +85,7 @@ fn strings(list: *const *const c_char, n: usize, what: &str) -> Result<Vec<Strin
     if list.is_null() {
         return Err(Error::invalid_arg(format!("{what} is NULL with count {n}")));
     }
-    unsafe { std::slice::from_raw_parts(list, n) }
+    unsafe { super::handle::c_array(list, n, what) }?
         .iter()
         .enumerate()
         .map(|(i, s)| unsafe { c_str(*s, &format!("{what}[{i}]")) }.map(str::to_string))
@@ -279,7 +279,7 @@ pub extern "C" fn kafka_conn_write_messages(
         let c = borrow(conn)?;
         let codec = compression::from_c(codec)?;
         let batch = BorrowedBatch::new(msgs, count)?;
-        let msgs = batch.all()?;
+        let msgs = batch.all();
         let timeout = c.write_timeout(timeout_from_ms(timeout_ms));
         let broker_wait = timeout.unwrap_or(Duration::from_secs(30));
         let r = run(timeout, cancel, c.write_messages(&msgs, codec, broker_wait))?;
@@ -439,6 +439,15 @@ pub extern "C" fn kafka_conn_seek(
 ) -> kafka_err_t {
     guard("kafka_conn_seek", || unsafe {
         let c = borrow(conn)?;
+        if !matches!(
+            whence & !KAFKA_SEEK_DONT_CHECK,
+            KAFKA_SEEK_START | KAFKA_SEEK_ABSOLUTE | KAFKA_SEEK_END | KAFKA_SEEK_CURRENT
+        ) {
+            return Err(Error::invalid_arg(format!(
+                "whence is {whence}: use KAFKA_SEEK_START, _ABSOLUTE, _END or _CURRENT, optionally | \
+                 KAFKA_SEEK_DONT_CHECK"
+            )));
+        }
         let o = run(c.read_timeout(timeout_from_ms(timeout_ms)), cancel, c.seek(offset, whence))?;
         if !new_offset.is_null() {
             *new_offset = o;

@@ -178,6 +178,9 @@ pub(crate) unsafe fn c_bytes_named<'a>(
         }
         return Err(Error::invalid_arg(format!("{} is NULL but its length is {len}", what())));
     }
+    if len > isize::MAX as usize {
+        return Err(Error::invalid_arg(format!("{}'s length {len} is larger than any object", what())));
+    }
     Ok(std::slice::from_raw_parts(p, len))
 }
 

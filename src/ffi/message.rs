@@ -11,10 +11,27 @@ use crate::conn::{Message, OutMessage};
 use crate::error::{code, Error, Result};
 use crate::protocol::records::RecordHeader;
 
+/// `kafka_msg_t.flags`: `partition` is set. Without this flag the writer's balancer chooses the
+/// partition (so a zero-initialised message goes through the balancer, as kafka-go's zero-value
+/// Message does); with it, `partition` is used as given (KAFKA_PARTITION_ANY still means "the
+/// balancer chooses").
+pub const KAFKA_MSG_F_PARTITION: u32 = 1;
+
+/// `kafka_msg_t.partition` (with KAFKA_MSG_F_PARTITION): let the balancer choose.
+pub const KAFKA_PARTITION_ANY: i32 = -1;
+
+/// Every flag this version knows; any other bit is KAFKA_ERR_INVALID_ARG.
+const KNOWN_FLAGS: u32 = KAFKA_MSG_F_PARTITION;
+
 /// A message header for input. `key` is UTF-8 of `key_len` bytes (no NUL needed); `value` NULL
-/// means a null value, otherwise `value_len` bytes.
+/// (with `value_len` 0) means a null value, otherwise `value_len` bytes.
+///
+/// `size`: 0 or `sizeof(kafka_header_t)` (see kafka_msg_t.size; the same rule applies to each
+/// message's header array).
 #[repr(C)]
+#[derive(Clone, Copy)]
 pub struct kafka_header_t {
+    pub size: usize,
     pub key: *const c_char,
     pub key_len: usize,
     pub value: *const u8,
@@ -22,19 +39,31 @@ pub struct kafka_header_t {
 }
 
 /// A message to produce. The library copies every byte during the call, so the caller may free
-/// or reuse the memory as soon as the call returns.
+/// or reuse the memory as soon as the call returns. A zero-initialised message (`= {0}`,
+/// `memset`, `KAFKA_MSG_INIT`) is valid: no topic, null key and value, the balancer's partition.
 ///
+/// - `size`: `sizeof(kafka_msg_t)` (KAFKA_MSG_INIT sets it), or 0, which always means this
+///   first layout: later versions may add fields at the end and read an array with the stride
+///   `size` gives, so programs built against this header keep working. Every element of an
+///   array must have the same `size`.
+/// - `flags`: KAFKA_MSG_F_* bits; unknown bits are KAFKA_ERR_INVALID_ARG.
+/// - `partition`: used only with KAFKA_MSG_F_PARTITION (then KAFKA_PARTITION_ANY, -1, lets the
+///   balancer choose); without the flag it must be 0 or -1 (anything else is
+///   KAFKA_ERR_INVALID_ARG, so a forgotten flag is reported, not misrouted). Below -1 is always
+///   KAFKA_ERR_INVALID_ARG. Ignored by Conn, which is bound to one partition.
 /// - `topic`: NUL-terminated topic name, or NULL where the call already knows the topic (Conn).
-/// - `partition`: the partition, or -1 to let the caller's balancer choose (ignored by Conn).
-/// - `key`/`value`: NULL means null (a null value is a tombstone); non-NULL with length 0 is an
-///   empty byte string.
+/// - `key`/`value`: NULL with length 0 means null (a null value is a tombstone); non-NULL with
+///   length 0 is an empty byte string; NULL with a length above 0 is KAFKA_ERR_INVALID_ARG.
 /// - `headers`: `header_count` headers, or NULL when `header_count` is 0.
 /// - `timestamp_ms`: milliseconds since the epoch; 0 means "now".
 /// - `opaque`: echoed back in delivery reports; never dereferenced.
 #[repr(C)]
+#[derive(Clone, Copy)]
 pub struct kafka_msg_t {
-    pub topic: *const c_char,
+    pub size: usize,
+    pub flags: u32,
     pub partition: i32,
+    pub topic: *const c_char,
     pub key: *const u8,
     pub key_len: usize,
     pub value: *const u8,
@@ -45,73 +74,170 @@ pub struct kafka_msg_t {
     pub opaque: *mut c_void,
 }
 
+/// A C struct with a leading `size_t size` field.
+pub(crate) trait SizedStruct: Copy {
+    /// The size of the first layout, which `size` 0 stands for.
+    const V1_SIZE: usize;
+}
+
+impl SizedStruct for kafka_msg_t {
+    const V1_SIZE: usize = std::mem::size_of::<kafka_msg_t>();
+}
+
+impl SizedStruct for kafka_header_t {
+    const V1_SIZE: usize = std::mem::size_of::<kafka_header_t>();
+}
+
+/// Copies `count` elements of a C array whose elements carry their own `size` (the stride):
+/// every element must give the same `size`; 0 means the first layout. A size the library does
+/// not know (smaller than the first layout, or larger than this version's struct: a program built
+/// against a newer header) is INVALID_ARG. Fields past a shorter layout read as zero.
+///
+/// # Safety
+/// `p` must be valid for `count` elements of the stride their `size` gives.
+pub(crate) unsafe fn sized_array<T: SizedStruct>(
+    p: *const T,
+    count: usize,
+    what: impl Fn() -> String,
+    count_name: &str,
+) -> Result<Vec<T>> {
+    if count == 0 {
+        return Ok(Vec::new());
+    }
+    if p.is_null() {
+        return Err(Error::invalid_arg(format!("{} is NULL with {count_name} {count}", what())));
+    }
+    let first = p.cast::<usize>().read_unaligned();
+    let stride = if first == 0 { T::V1_SIZE } else { first };
+    if stride < T::V1_SIZE || stride > std::mem::size_of::<T>() {
+        return Err(Error::invalid_arg(format!(
+            "{}[0].size is {first}: use 0 or sizeof (this library knows {}; a larger one means a newer header)",
+            what(),
+            std::mem::size_of::<T>()
+        )));
+    }
+    if count > isize::MAX as usize / stride {
+        return Err(Error::invalid_arg(format!("count {count} is too large for {}", what())));
+    }
+    let mut out = Vec::with_capacity(count);
+    for i in 0..count {
+        let e = p.cast::<u8>().add(i * stride);
+        let size = e.cast::<usize>().read_unaligned();
+        if size != first {
+            return Err(Error::invalid_arg(format!(
+                "{}[{i}].size is {size} but {}[0].size is {first}: every element must give the same size",
+                what(),
+                what()
+            )));
+        }
+        let mut v = std::mem::MaybeUninit::<T>::zeroed();
+        std::ptr::copy_nonoverlapping(e, v.as_mut_ptr().cast::<u8>(), stride);
+        out.push(v.assume_init());
+    }
+    Ok(out)
+}
+
+/// A (pointer, length) field of an input message: NULL with length 0 is a null value, NULL with
+/// a length above 0 is INVALID_ARG (never silently a tombstone).
+unsafe fn nullable_bytes<'a>(
+    p: *const u8,
+    len: usize,
+    what: impl FnOnce() -> String,
+) -> Result<Option<&'a [u8]>> {
+    if p.is_null() {
+        if len == 0 {
+            return Ok(None);
+        }
+        return Err(Error::invalid_arg(format!("{} is NULL but its length is {len}", what())));
+    }
+    c_bytes_named(p, len, what).map(Some)
+}
+
+/// A message's key and value as borrowed from C (None: null).
+type KeyValue<'a> = (Option<&'a [u8]>, Option<&'a [u8]>);
+
 /// Borrowed headers of every input message, flattened, with each message's range.
 pub(crate) struct BorrowedBatch<'a> {
     headers: Vec<RecordHeader<'a>>,
     ranges: Vec<(usize, usize)>,
-    msgs: &'a [kafka_msg_t],
+    msgs: Vec<kafka_msg_t>,
+    /// Each message's key and value (None: null).
+    bytes: Vec<KeyValue<'a>>,
 }
 
 impl<'a> BorrowedBatch<'a> {
-    /// Validates and borrows `n` messages from C.
+    /// Validates and borrows `n` messages from C; nothing is sent unless every one is valid.
     pub(crate) unsafe fn new(msgs: *const kafka_msg_t, n: usize) -> Result<Self> {
-        let msgs = handle::c_array(msgs, n, "msgs")?;
+        if n == 0 {
+            return Err(Error::invalid_arg("count is 0: msgs must hold at least one element"));
+        }
+        let msgs = sized_array(msgs, n, || "msgs".to_string(), "count")?;
         let mut headers = Vec::new();
         let mut ranges = Vec::with_capacity(n);
+        let mut bytes = Vec::with_capacity(n);
         for (i, m) in msgs.iter().enumerate() {
+            if m.flags & !KNOWN_FLAGS != 0 {
+                return Err(Error::invalid_arg(format!(
+                    "msgs[{i}].flags is {:#x}: only KAFKA_MSG_F_* bits are allowed",
+                    m.flags
+                )));
+            }
+            if m.partition < KAFKA_PARTITION_ANY {
+                return Err(Error::invalid_arg(format!(
+                    "msgs[{i}].partition is {}: use a partition id or KAFKA_PARTITION_ANY (-1)",
+                    m.partition
+                )));
+            }
+            let key = nullable_bytes(m.key, m.key_len, || format!("msgs[{i}].key"))?;
+            let value = nullable_bytes(m.value, m.value_len, || format!("msgs[{i}].value"))?;
+            bytes.push((key, value));
             let start = headers.len();
-            if m.header_count > 0 {
-                if m.headers.is_null() {
-                    return Err(Error::invalid_arg(format!(
-                        "msgs[{i}].headers is NULL with header_count {}",
-                        m.header_count
-                    )));
+            let hs = sized_array(m.headers, m.header_count, || format!("msgs[{i}].headers"), "header_count")?;
+            for (j, h) in hs.iter().enumerate() {
+                let key = c_bytes_named(h.key.cast(), h.key_len, || format!("msgs[{i}].headers[{j}].key"))?;
+                if std::str::from_utf8(key).is_err() {
+                    return Err(Error::invalid_arg(format!("msgs[{i}].headers[{j}].key is not UTF-8")));
                 }
-                for (j, h) in std::slice::from_raw_parts(m.headers, m.header_count).iter().enumerate() {
-                    let key =
-                        c_bytes_named(h.key.cast(), h.key_len, || format!("msgs[{i}].headers[{j}].key"))?;
-                    if std::str::from_utf8(key).is_err() {
-                        return Err(Error::invalid_arg(format!("msgs[{i}].headers[{j}].key is not UTF-8")));
-                    }
-                    let value = if h.value.is_null() {
-                        None
-                    } else {
-                        Some(c_bytes_named(h.value, h.value_len, || format!("msgs[{i}].headers[{j}].value"))?)
-                    };
-                    headers.push(RecordHeader { key, value });
-                }
+                let value = nullable_bytes(h.value, h.value_len, || format!("msgs[{i}].headers[{j}].value"))?;
+                headers.push(RecordHeader { key, value });
             }
             ranges.push((start, headers.len()));
         }
-        Ok(BorrowedBatch { headers, ranges, msgs })
+        Ok(BorrowedBatch { headers, ranges, msgs, bytes })
     }
 
     pub(crate) fn len(&self) -> usize {
         self.msgs.len()
     }
 
-    pub(crate) fn get(&self, i: usize) -> Result<OutMessage<'_>> {
+    /// The validated copies of the C messages.
+    pub(crate) fn msgs(&self) -> &[kafka_msg_t] {
+        &self.msgs
+    }
+
+    /// The partition the writer should use for message `i`: an id, or -1 for the balancer.
+    pub(crate) fn partition(&self, i: usize) -> Result<i32> {
         let m = &self.msgs[i];
-        let (a, b) = self.ranges[i];
-        unsafe {
-            Ok(OutMessage {
-                key: if m.key.is_null() {
-                    None
-                } else {
-                    Some(c_bytes_named(m.key, m.key_len, || format!("msgs[{i}].key"))?)
-                },
-                value: if m.value.is_null() {
-                    None
-                } else {
-                    Some(c_bytes_named(m.value, m.value_len, || format!("msgs[{i}].value"))?)
-                },
-                headers: &self.headers[a..b],
-                timestamp_ms: m.timestamp_ms,
-            })
+        if m.flags & KAFKA_MSG_F_PARTITION != 0 {
+            return Ok(m.partition);
+        }
+        match m.partition {
+            0 | KAFKA_PARTITION_ANY => Ok(KAFKA_PARTITION_ANY),
+            p => Err(Error::invalid_arg(format!(
+                "msgs[{i}].partition is {p} but msgs[{i}].flags lacks KAFKA_MSG_F_PARTITION: set the flag to \
+                 write to that partition (without it the balancer chooses)"
+            ))),
         }
     }
 
-    pub(crate) fn all(&self) -> Result<Vec<OutMessage<'_>>> {
+    pub(crate) fn get(&self, i: usize) -> OutMessage<'_> {
+        let m = &self.msgs[i];
+        let (a, b) = self.ranges[i];
+        let (key, value) = self.bytes[i];
+        OutMessage { key, value, headers: &self.headers[a..b], timestamp_ms: m.timestamp_ms }
+    }
+
+    pub(crate) fn all(&self) -> Vec<OutMessage<'_>> {
         (0..self.len()).map(|i| self.get(i)).collect()
     }
 }

@@ -71,7 +71,7 @@ unsafe fn codes(p: *const kafka_err_t, n: usize) -> Result<Vec<i16>> {
     if p.is_null() || n == 0 {
         return Err(Error::invalid_arg("codes is NULL or count is 0"));
     }
-    std::slice::from_raw_parts(p, n)
+    super::handle::c_array(p, n, "codes")?
         .iter()
         .map(|c| {
             i16::try_from(*c)
@@ -319,7 +319,7 @@ pub extern "C" fn kafka_mock_cluster_append_corrupt_batch(
             KAFKA_MOCK_CORRUPT_CRC => Corruption::Crc,
             KAFKA_MOCK_CORRUPT_COMPRESSION => Corruption::Compression,
             KAFKA_MOCK_CORRUPT_RECORDS => Corruption::Records,
-            k => return Err(Error::invalid_arg(format!("unknown corruption kind {k}"))),
+            k => return Err(Error::invalid_arg(format!("kind is {k}: use a KAFKA_MOCK_CORRUPT_* value"))),
         };
         let n = i32::try_from(count(records, "records")?).unwrap_or(i32::MAX);
         *base_offset = m.append_corrupt_batch(c_str(topic, "topic")?, partition, kind, n)?;
@@ -368,7 +368,12 @@ pub extern "C" fn kafka_mock_cluster_destroy(mc: *mut kafka_mock_cluster_t) {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::ffi::error::kafka_last_error_code;
+    use crate::ffi::config::{kafka_config_free, kafka_config_new};
+    use crate::ffi::conn::{
+        kafka_conn_close, kafka_conn_dial_leader, kafka_conn_seek, kafka_conn_write_messages,
+    };
+    use crate::ffi::error::{kafka_last_error_code, last_error_string};
+    use crate::ffi::message::kafka_msg_t;
     use std::ptr;
 
     #[test]
@@ -427,6 +432,65 @@ mod tests {
         let mut hw = 0;
         assert_eq!(kafka_mock_cluster_high_watermark(mc, c"t".as_ptr(), 1, &mut hw), 0);
         assert_eq!(hw, 2);
+        assert_eq!(
+            kafka_mock_cluster_append_corrupt_batch(mc, c"t".as_ptr(), 1, 77, 2, &mut base),
+            crate::error::code::INVALID_ARG
+        );
+        assert_eq!(
+            last_error_string(),
+            "kafka_mock_cluster_append_corrupt_batch: kind is 77: use a KAFKA_MOCK_CORRUPT_* value"
+        );
+
+        // Unknown enum values from C name their argument and do nothing.
+        let mut cfg = ptr::null_mut();
+        assert_eq!(kafka_config_new(&mut cfg), 0);
+        let first = s.split(',').next().unwrap().to_string();
+        let addr = std::ffi::CString::new(first).unwrap();
+        let mut conn = ptr::null_mut();
+        assert_eq!(
+            kafka_conn_dial_leader(cfg, addr.as_ptr(), c"t".as_ptr(), 0, 10000, ptr::null(), &mut conn),
+            0
+        );
+        kafka_config_free(cfg);
+        let mut off = -5;
+        assert_eq!(kafka_conn_seek(conn, 0, 7, 1000, ptr::null(), &mut off), crate::error::code::INVALID_ARG);
+        assert_eq!(
+            last_error_string(),
+            "kafka_conn_seek: whence is 7: use KAFKA_SEEK_START, _ABSOLUTE, _END or _CURRENT, optionally | \
+             KAFKA_SEEK_DONT_CHECK"
+        );
+        assert_eq!(off, -5);
+        let msg = kafka_msg_t { value: c"v".as_ptr().cast(), value_len: 1, ..unsafe { std::mem::zeroed() } };
+        let mut base = -5;
+        assert_eq!(
+            kafka_conn_write_messages(conn, &msg, 1, 9, 1000, ptr::null(), &mut base),
+            crate::error::code::INVALID_ARG
+        );
+        assert_eq!(
+            last_error_string(),
+            "kafka_conn_write_messages: codec is 9: use a KAFKA_COMPRESSION_* value (0..4)"
+        );
+        assert_eq!(base, -5);
+        // A NULL value with a length is not a null value: refused, nothing written.
+        let bad = kafka_msg_t { value: ptr::null(), value_len: 4, ..msg };
+        assert_eq!(
+            kafka_conn_write_messages(conn, &bad, 1, 0, 1000, ptr::null(), &mut base),
+            crate::error::code::INVALID_ARG
+        );
+        assert_eq!(
+            last_error_string(),
+            "kafka_conn_write_messages: msgs[0].value is NULL but its length is 4"
+        );
+        let mut hw = -1;
+        assert_eq!(kafka_mock_cluster_high_watermark(mc, c"t".as_ptr(), 0, &mut hw), 0);
+        assert_eq!(hw, 0, "nothing was written");
+        // The NOT_LEADER queued above for the next Produce was not used by the refused calls.
+        assert_eq!(kafka_conn_write_messages(conn, &msg, 1, 0, 10000, ptr::null(), &mut base), 6);
+        assert_eq!(kafka_conn_write_messages(conn, &msg, 1, 0, 10000, ptr::null(), &mut base), 0);
+        assert_eq!(kafka_mock_cluster_high_watermark(mc, c"t".as_ptr(), 0, &mut hw), 0);
+        assert_eq!(hw, 1);
+        kafka_conn_close(conn);
+
         assert_eq!(kafka_mock_cluster_broker_down(mc, 1), 0);
         assert_eq!(kafka_mock_cluster_broker_up(mc, 1), 0);
         assert_eq!(kafka_mock_cluster_broker_down(ptr::null(), 1), crate::error::code::INVALID_ARG);

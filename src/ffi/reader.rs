@@ -18,6 +18,7 @@ use super::handle::{self, borrow, check_out, Handle};
 use super::live::{self, Call};
 use super::message::{into_c, kafka_message_t};
 use super::panic::{guard, guard_value};
+use super::partition_list::{self, kafka_topic_partition_list_t};
 use crate::error::Error;
 use crate::reader::{Reader, Rebalance};
 use crate::runtime::timeout_from_ms;
@@ -36,14 +37,6 @@ pub struct kafka_reader_t {
     _private: [u8; 0],
 }
 
-/// A topic partition, passed to the rebalance callback.
-#[repr(C)]
-pub struct kafka_topic_partition_t {
-    /// NUL-terminated topic name (valid during the callback).
-    pub topic: *const c_char,
-    pub partition: i32,
-}
-
 /// The rebalance callback's `event`: partitions given to this member. With the eager assignors
 /// that is the whole new assignment; with cooperative-sticky only the partitions added (possibly
 /// none: a rebalance that changed nothing here).
@@ -54,18 +47,16 @@ pub const KAFKA_REBALANCE_ASSIGNED: i32 = 1;
 pub const KAFKA_REBALANCE_REVOKED: i32 = 2;
 
 /// Receives a rebalance: `event` is KAFKA_REBALANCE_ASSIGNED or KAFKA_REBALANCE_REVOKED, with
-/// `count` partitions (valid during the call). Runs on the application's thread inside the
+/// the partitions as a list owned by the library and valid only during the call (read it with
+/// kafka_topic_partition_list_count() and kafka_topic_partition_list_get(); never free it). The
+/// list is opaque so that later versions can add offsets and leader epochs through new
+/// accessors. Runs on the application's thread inside the
 /// reading calls, kafka_reader_poll() and kafka_reader_close(); it may call any kafka_reader_*
 /// function of its reader (kafka_reader_commit() on REVOKED, also during close, commits while
 /// the member still owns the partitions) except kafka_reader_close(), which returns
 /// KAFKA_ERR_STATE there. `userdata` must stay valid until kafka_reader_close() returns.
 pub type kafka_rebalance_cb = Option<
-    unsafe extern "C" fn(
-        userdata: *mut c_void,
-        event: i32,
-        partitions: *const kafka_topic_partition_t,
-        count: usize,
-    ),
+    unsafe extern "C" fn(userdata: *mut c_void, event: i32, partitions: *const kafka_topic_partition_list_t),
 >;
 
 pub(crate) struct ReaderHandle {
@@ -107,11 +98,9 @@ impl ReaderHandle {
                 .flat_map(|(t, ps)| ps.iter().map(move |p| (t, *p)))
                 .map(|(t, p)| (self.topic_c(t), p))
                 .collect();
-            let list: Vec<kafka_topic_partition_t> = names
-                .iter()
-                .map(|(t, p)| kafka_topic_partition_t { topic: t.as_ptr(), partition: *p })
-                .collect();
-            call.in_callback(|| unsafe { cb(ud as *mut c_void, kind, list.as_ptr(), list.len()) });
+            let list = partition_list::topic_partitions_into_c(names);
+            call.in_callback(|| unsafe { cb(ud as *mut c_void, kind, list) });
+            partition_list::topic_partitions_free(list);
         }
         n
     }
@@ -223,7 +212,7 @@ pub extern "C" fn kafka_reader_commit(
         if msgs.is_null() || count == 0 {
             return Err(Error::invalid_arg("msgs is NULL or count is 0"));
         }
-        let owned = std::slice::from_raw_parts(msgs, count)
+        let owned = handle::c_array(msgs, count, "msgs")?
             .iter()
             .enumerate()
             .map(|(i, m)| {

@@ -25,9 +25,13 @@ use crate::writer::balancer::FnBalancer;
 use crate::writer::{Event, OutRecord, Writer};
 
 /// What happened to one produced message, handed to the delivery callback.
-/// Fields may be added at the end in later versions; reports are passed by pointer.
+/// Fields may be added at the end in later versions (see `size`); reports are passed by pointer.
 #[repr(C)]
 pub struct kafka_delivery_report_t {
+    /// `sizeof(kafka_delivery_report_t)` of the library that made the report: fields added in
+    /// later versions come after `timestamp_ms`, and a program reads one only if `size` covers it
+    /// (`size >= offsetof(kafka_delivery_report_t, field) + sizeof(field)`).
+    pub size: usize,
     /// The `opaque` of the message as it was produced.
     pub opaque: *mut c_void,
     /// KAFKA_OK, or why the message was not delivered.
@@ -135,6 +139,7 @@ impl WriterHandle {
                             Err(e) => (e.code(), -1),
                         };
                         kafka_delivery_report_t {
+                            size: std::mem::size_of::<kafka_delivery_report_t>(),
                             opaque: r.opaque as *mut c_void,
                             err,
                             topic,
@@ -230,10 +235,10 @@ pub extern "C" fn kafka_writer_set_log_cb(
     })
 }
 
-fn records<'a>(batch: &'a BorrowedBatch<'a>, msgs: &'a [kafka_msg_t]) -> Result<Vec<OutRecord<'a>>> {
+fn records<'a>(batch: &'a BorrowedBatch<'a>) -> Result<Vec<OutRecord<'a>>> {
     let mut out = Vec::with_capacity(batch.len());
-    for (i, m) in msgs.iter().enumerate() {
-        let base = batch.get(i)?;
+    for (i, m) in batch.msgs().iter().enumerate() {
+        let base = batch.get(i);
         let topic = if m.topic.is_null() {
             None
         } else {
@@ -244,7 +249,7 @@ fn records<'a>(batch: &'a BorrowedBatch<'a>, msgs: &'a [kafka_msg_t]) -> Result<
         };
         out.push(OutRecord {
             topic,
-            partition: m.partition,
+            partition: batch.partition(i)?,
             key: base.key,
             value: base.value,
             headers: base.headers,
@@ -267,9 +272,8 @@ pub extern "C" fn kafka_writer_produce(
     guard("kafka_writer_produce", || unsafe {
         let h = live::enter(w)?;
         let batch = BorrowedBatch::new(msgs, count)?;
-        let slice = std::slice::from_raw_parts(msgs, count);
-        let recs = records(&batch, slice)?;
-        let opaques: Vec<usize> = slice.iter().map(|m| m.opaque as usize).collect();
+        let recs = records(&batch)?;
+        let opaques: Vec<usize> = batch.msgs().iter().map(|m| m.opaque as usize).collect();
         h.writer.produce(&recs, &opaques)
     })
 }
@@ -293,7 +297,7 @@ pub extern "C" fn kafka_writer_write(
     guard("kafka_writer_write", || unsafe {
         let h = live::enter(w)?;
         let batch = BorrowedBatch::new(msgs, count)?;
-        let recs = records(&batch, std::slice::from_raw_parts(msgs, count))?;
+        let recs = records(&batch)?;
         let b = h.block("kafka_writer_write", token(cancel)?)?;
         let mut results = h.writer.write(&recs, timeout_from_ms(timeout_ms), b.token())?;
         if b.woken() {
@@ -439,7 +443,7 @@ mod tests {
     use crate::error::code;
     use crate::ffi::config::{kafka_config_free, kafka_config_new, kafka_config_set};
     use crate::ffi::error::last_error_string;
-    use crate::ffi::message::kafka_header_t;
+    use crate::ffi::message::{kafka_header_t, KAFKA_MSG_F_PARTITION};
     use crate::ffi::new_topic::{
         kafka_new_topic_free, kafka_new_topic_new, kafka_new_topic_set_replica_assignment,
     };
@@ -486,8 +490,13 @@ mod tests {
         two[1].header_count = 2;
         assert_eq!(write(two.as_ptr(), 2), code::INVALID_ARG);
         assert_eq!(last_error_string(), "kafka_writer_write: msgs[1].headers is NULL with header_count 2");
-        let header =
-            kafka_header_t { key: std::ptr::null(), key_len: 4, value: std::ptr::null(), value_len: 0 };
+        let header = kafka_header_t {
+            size: 0,
+            key: std::ptr::null(),
+            key_len: 4,
+            value: std::ptr::null(),
+            value_len: 0,
+        };
         two[1].headers = &header;
         two[1].header_count = 1;
         assert_eq!(write(two.as_ptr(), 2), code::INVALID_ARG);
@@ -495,6 +504,82 @@ mod tests {
             last_error_string(),
             "kafka_writer_write: msgs[1].headers[0].key is NULL but its length is 4"
         );
+        // A NULL value, key or header value with a length is never a null (a tombstone).
+        let mut m = [msg(c"t".as_ptr())];
+        m[0].value_len = 5;
+        assert_eq!(write(m.as_ptr(), 1), code::INVALID_ARG);
+        assert_eq!(last_error_string(), "kafka_writer_write: msgs[0].value is NULL but its length is 5");
+        let mut m = [msg(c"t".as_ptr())];
+        m[0].key_len = 2;
+        assert_eq!(write(m.as_ptr(), 1), code::INVALID_ARG);
+        assert_eq!(last_error_string(), "kafka_writer_write: msgs[0].key is NULL but its length is 2");
+        let hv = kafka_header_t {
+            size: std::mem::size_of::<kafka_header_t>(),
+            key: c"h".as_ptr(),
+            key_len: 1,
+            value: std::ptr::null(),
+            value_len: 3,
+        };
+        let mut m = [msg(c"t".as_ptr())];
+        m[0].headers = &hv;
+        m[0].header_count = 1;
+        assert_eq!(write(m.as_ptr(), 1), code::INVALID_ARG);
+        assert_eq!(
+            last_error_string(),
+            "kafka_writer_write: msgs[0].headers[0].value is NULL but its length is 3"
+        );
+        // Lengths beyond isize::MAX never reach slice::from_raw_parts.
+        let mut m = [msg(c"t".as_ptr())];
+        m[0].value = c"v".as_ptr().cast();
+        m[0].value_len = usize::MAX;
+        assert_eq!(write(m.as_ptr(), 1), code::INVALID_ARG);
+        assert_eq!(
+            last_error_string(),
+            format!("kafka_writer_write: msgs[0].value's length {} is larger than any object", usize::MAX)
+        );
+        assert_eq!(write(one.as_ptr(), usize::MAX / 8), code::INVALID_ARG);
+        assert!(last_error_string().contains("is too large for msgs"), "{}", last_error_string());
+        // Partitions below -1, a partition without its flag, unknown flags.
+        let mut m = [msg(c"t".as_ptr()), msg(c"t".as_ptr())];
+        m[1].partition = -2;
+        assert_eq!(write(m.as_ptr(), 2), code::INVALID_ARG);
+        assert_eq!(
+            last_error_string(),
+            "kafka_writer_write: msgs[1].partition is -2: use a partition id or KAFKA_PARTITION_ANY (-1)"
+        );
+        m[1].flags = KAFKA_MSG_F_PARTITION;
+        assert_eq!(write(m.as_ptr(), 2), code::INVALID_ARG);
+        m[1].partition = 3;
+        m[1].flags = 0;
+        assert_eq!(write(m.as_ptr(), 2), code::INVALID_ARG);
+        assert!(
+            last_error_string().contains("msgs[1].flags lacks KAFKA_MSG_F_PARTITION"),
+            "{}",
+            last_error_string()
+        );
+        m[1].flags = 0x80;
+        assert_eq!(write(m.as_ptr(), 2), code::INVALID_ARG);
+        assert_eq!(
+            last_error_string(),
+            "kafka_writer_write: msgs[1].flags is 0x80: only KAFKA_MSG_F_* bits are allowed"
+        );
+        // Sizes: 0 or sizeof, the same in every element; a newer (larger) layout is refused.
+        let mut m = [msg(c"t".as_ptr()), msg(c"t".as_ptr())];
+        m[0].size = std::mem::size_of::<kafka_msg_t>();
+        assert_eq!(write(m.as_ptr(), 2), code::INVALID_ARG);
+        assert!(
+            last_error_string().contains("msgs[1].size is 0 but msgs[0].size is"),
+            "{}",
+            last_error_string()
+        );
+        m[0].size = std::mem::size_of::<kafka_msg_t>() + 8;
+        assert_eq!(write(m.as_ptr(), 2), code::INVALID_ARG);
+        assert!(last_error_string().contains("a larger one means a newer header"), "{}", last_error_string());
+        m[0].size = 8;
+        assert_eq!(write(m.as_ptr(), 2), code::INVALID_ARG);
+        assert!(last_error_string().contains("msgs[0].size is 8"), "{}", last_error_string());
+        assert_eq!(kafka_writer_pending(w), 0, "nothing was queued by a refused call");
+
         let bad_topic = [msg(c"\xff".as_ptr())];
         assert_eq!(write(bad_topic.as_ptr(), 1), code::INVALID_ARG);
         assert_eq!(last_error_string(), "kafka_writer_write: msgs[0]: topic is not valid UTF-8");

@@ -24,6 +24,7 @@ static void produce(const char *topic, int n) {
     memset(msgs, 0, sizeof msgs);
     for (int i = 0; i < n; i++) {
         msgs[i].partition = 0;
+        msgs[i].flags = KAFKA_MSG_F_PARTITION;
         msgs[i].value = (const uint8_t *)"v";
         msgs[i].value_len = 1;
     }

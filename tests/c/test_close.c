@@ -64,6 +64,7 @@ static void write_messages(const char *topic, int n) {
         char v[32];
         kafka_msg_t m;
         memset(&m, 0, sizeof m);
+        m.flags = KAFKA_MSG_F_PARTITION;
         m.partition = 0;
         snprintf(v, sizeof v, "m%d", i);
         m.value = (const uint8_t *)v;
@@ -93,9 +94,9 @@ struct group_cb {
     kafka_err_t close_err;
 };
 
-static void on_rebalance(void *ud, int32_t event, const kafka_topic_partition_t *parts, size_t n) {
+static void on_rebalance(void *ud, int32_t event, const kafka_topic_partition_list_t *parts) {
     struct group_cb *s = ud;
-    (void)parts;
+    size_t n = kafka_topic_partition_list_count(parts);
     if (!s->closing || event != KAFKA_REBALANCE_REVOKED || n == 0)
         return;
     s->revoked_in_close++;

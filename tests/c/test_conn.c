@@ -66,9 +66,9 @@ static void test_round_trip(int codec) {
     kafka_conn_t *conn = dial_topic(topic);
 
     kafka_header_t headers[3] = {
-        {"h", 1, (const uint8_t *)"1", 1},
-        {"h", 1, (const uint8_t *)"2", 1}, /* duplicate keys keep their order */
-        {"nul", 3, NULL, 0},               /* null header value */
+        {sizeof(kafka_header_t), "h", 1, (const uint8_t *)"1", 1},
+        {sizeof(kafka_header_t), "h", 1, (const uint8_t *)"2", 1}, /* duplicate keys keep their order */
+        {sizeof(kafka_header_t), "nul", 3, NULL, 0},               /* null header value */
     };
     kafka_msg_t msgs[3];
     memset(msgs, 0, sizeof msgs);

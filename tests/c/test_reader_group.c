@@ -16,11 +16,16 @@ struct seen {
     int events;
 };
 
-static void on_rebalance(void *ud, int32_t event, const kafka_topic_partition_t *parts, size_t n) {
+static void on_rebalance(void *ud, int32_t event, const kafka_topic_partition_list_t *parts) {
     struct seen *s = ud;
     s->events++;
+    size_t n = kafka_topic_partition_list_count(parts);
     for (size_t i = 0; i < n; i++) {
-        int p = parts[i].partition;
+        int32_t p = -1;
+        const char *topic = NULL;
+        CHECK(kafka_topic_partition_list_get(parts, i, &topic, &p));
+        if (topic == NULL)
+            continue;
         if (p < 0 || p >= PARTITIONS)
             continue;
         if (event == KAFKA_REBALANCE_ASSIGNED)

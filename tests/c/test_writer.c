@@ -48,6 +48,7 @@ static void on_delivery(void *ud, const kafka_delivery_report_t *const *r, size_
     struct reports *rep = ud;
     rep->on_poller += pthread_equal(pthread_self(), rep->poller) ? (int)n : 0;
     for (size_t i = 0; i < n; i++) {
+        EXPECT(r[i]->size == sizeof(kafka_delivery_report_t));
         if (r[i]->err == KAFKA_OK)
             rep->ok++;
         intptr_t idx = (intptr_t)r[i]->opaque;
@@ -131,6 +132,123 @@ static void test_async_reports_come_on_the_polling_thread(void) {
     EXPECT(rep.ok == 72);
 }
 
+/* The Java client's murmur2 (seed 0x9747b28c), written here independently of the library, so the
+ * test says where a key must land rather than asking the library. */
+static uint32_t murmur2(const uint8_t *data, size_t len) {
+    const uint32_t m = 0x5bd1e995;
+    uint32_t h = 0x9747b28c ^ (uint32_t)len;
+    size_t i = 0;
+    for (; i + 4 <= len; i += 4) {
+        uint32_t k = (uint32_t)data[i] | (uint32_t)data[i + 1] << 8 | (uint32_t)data[i + 2] << 16 |
+                     (uint32_t)data[i + 3] << 24;
+        k *= m;
+        k ^= k >> 24;
+        k *= m;
+        h *= m;
+        h ^= k;
+    }
+    switch (len - i) {
+    case 3:
+        h ^= (uint32_t)data[i + 2] << 16;
+        /* fall through */
+    case 2:
+        h ^= (uint32_t)data[i + 1] << 8;
+        /* fall through */
+    case 1:
+        h ^= data[i];
+        h *= m;
+    }
+    h ^= h >> 13;
+    h *= m;
+    h ^= h >> 15;
+    return h;
+}
+
+/* Messages zero-initialised with `= {0}` (no flags, partition 0) go through the balancer, as
+ * kafka-go's zero-value Message does: with murmur2 on 6 partitions each key lands at
+ * (murmur2(key) & 0x7fffffff) % 6. A partition only counts with KAFKA_MSG_F_PARTITION. */
+static void test_zeroed_messages_go_through_the_balancer(void) {
+    char topic[96];
+    snprintf(topic, sizeof topic, "c-writer-zeroed-%lld-%d", (long long)now_ms(), (int)getpid());
+    kafka_config_t *cfg;
+    kafka_conn_t *conn;
+    kafka_new_topic_t *nt;
+    CHECK(kafka_config_new(&cfg));
+    CHECK(kafka_conn_dial(cfg, broker_addr(), 10000, NULL, &conn));
+    CHECK(kafka_new_topic_new(topic, 6, 1, &nt));
+    CHECK(kafka_conn_create_topics(conn, (const kafka_new_topic_t *const *)&nt, 1, 30000, NULL));
+    kafka_new_topic_free(nt);
+    kafka_conn_close(conn);
+    kafka_config_free(cfg);
+
+    cfg = base_config(topic);
+    CHECK(kafka_config_set(cfg, "balancer", "murmur2"));
+    kafka_writer_t *w;
+    CHECK(kafka_writer_new(cfg, &w));
+    kafka_config_free(cfg);
+    struct reports rep;
+    memset(&rep, 0, sizeof rep);
+    rep.poller = pthread_self();
+    CHECK(kafka_writer_set_delivery_cb(w, on_delivery, &rep));
+
+    enum { N = 12 };
+    const char *keys[N] = {"foo", "bar", "baz", "kafka", "sarama", "librdkafka", "a", "bc", "def", "ghij", "k1", "k2"};
+    kafka_msg_t msgs[N];
+    int32_t want[N];
+    int nonzero = 0;
+    for (int i = 0; i < N; i++) {
+        kafka_msg_t zero = {0};
+        msgs[i] = zero;
+        msgs[i].key = (const uint8_t *)keys[i];
+        msgs[i].key_len = strlen(keys[i]);
+        msgs[i].value = (const uint8_t *)"v";
+        msgs[i].value_len = 1;
+        msgs[i].opaque = (void *)(intptr_t)i;
+        want[i] = (int32_t)((murmur2(msgs[i].key, msgs[i].key_len) & 0x7fffffff) % 6);
+        nonzero += want[i] != 0;
+    }
+    EXPECT(nonzero > 0); /* otherwise partition 0 would pass unnoticed */
+    CHECK(kafka_writer_produce(w, msgs, N));
+    CHECK(kafka_writer_flush(w, 20000, NULL));
+    EXPECT(rep.ok == N);
+    for (int i = 0; i < N; i++) {
+        if (rep.partition_of[i] != want[i])
+            fprintf(stderr, "key %s: partition %d, murmur2 says %d\n", keys[i], (int)rep.partition_of[i], (int)want[i]);
+        EXPECT(rep.partition_of[i] == want[i]);
+    }
+
+    /* KAFKA_MSG_INIT sets `size`; the flag makes `partition` count; KAFKA_PARTITION_ANY with the
+     * flag still means the balancer; a partition without the flag is refused, nothing sent. */
+    kafka_msg_t m[3] = {KAFKA_MSG_INIT, KAFKA_MSG_INIT, KAFKA_MSG_INIT};
+    for (int i = 0; i < 3; i++) {
+        m[i].key = (const uint8_t *)keys[0];
+        m[i].key_len = strlen(keys[0]);
+        m[i].opaque = (void *)(intptr_t)(N + i);
+    }
+    int32_t other = (want[0] + 1) % 6;
+    m[0].flags = KAFKA_MSG_F_PARTITION;
+    m[0].partition = other;
+    m[1].flags = KAFKA_MSG_F_PARTITION;
+    m[1].partition = KAFKA_PARTITION_ANY;
+    m[2].partition = other == 0 ? 1 : other; /* no flag */
+    EXPECT(kafka_writer_produce(w, m, 3) == KAFKA_ERR_INVALID_ARG);
+    EXPECT(strstr(kafka_last_error_message(), "msgs[2].partition") != NULL);
+    EXPECT(kafka_writer_pending(w) == 0);
+    /* A NULL value with a length is not a tombstone. */
+    m[2].partition = 0;
+    m[2].value_len = 3;
+    EXPECT(kafka_writer_produce(w, m, 3) == KAFKA_ERR_INVALID_ARG);
+    EXPECT(strstr(kafka_last_error_message(), "msgs[2].value") != NULL);
+    m[2].value_len = 0;
+    CHECK(kafka_writer_produce(w, m, 3));
+    CHECK(kafka_writer_flush(w, 20000, NULL));
+    EXPECT(rep.ok == N + 3);
+    EXPECT(rep.partition_of[N] == other);
+    EXPECT(rep.partition_of[N + 1] == want[0]);
+    EXPECT(rep.partition_of[N + 2] == want[0]);
+    CHECK(kafka_writer_close(w, 20000, NULL));
+}
+
 static void test_sync_write_cancelled_from_another_thread(void) {
     /* Nothing listens on port 1, so the write cannot complete; another thread cancels it. */
     kafka_config_t *cfg;
@@ -162,6 +280,7 @@ static void test_sync_write_cancelled_from_another_thread(void) {
 int main(void) {
     test_config_is_validated_as_a_whole();
     test_async_reports_come_on_the_polling_thread();
+    test_zeroed_messages_go_through_the_balancer();
     test_sync_write_cancelled_from_another_thread();
     if (failures) {
         fprintf(stderr, "%d expectation(s) failed\n", failures);

@@ -38,6 +38,25 @@ TEST(CppHeader, VersionMatchesTheLibrary) {
     EXPECT_EQ(kafka_rs::version_string(), std::to_string(KAFKA_RS_VERSION_MAJOR) + "." +
                                               std::to_string(KAFKA_RS_VERSION_MINOR) + "." +
                                               std::to_string(KAFKA_RS_VERSION_PATCH));
+    EXPECT_EQ(v, static_cast<std::uint32_t>(KAFKA_RS_VERSION));
+}
+
+// The header's macros compile as C++: KAFKA_MSG_INIT / KAFKA_HEADER_INIT set the size and zero
+// the rest; KAFKA_RS_DEPRECATED expands to an attribute the compiler accepts.
+KAFKA_RS_DEPRECATED("only to check that the macro compiles") inline int kafka_rs_deprecated_probe() { return 1; }
+
+TEST(CppHeader, InitMacrosAndPackedVersion) {
+    kafka_msg_t m = KAFKA_MSG_INIT;
+    EXPECT_EQ(m.size, sizeof(kafka_msg_t));
+    EXPECT_EQ(m.flags, 0u);
+    EXPECT_EQ(m.partition, 0);
+    EXPECT_EQ(m.topic, nullptr);
+    EXPECT_EQ(m.opaque, nullptr);
+    kafka_header_t h = KAFKA_HEADER_INIT;
+    EXPECT_EQ(h.size, sizeof(kafka_header_t));
+    EXPECT_EQ(h.key, nullptr);
+    EXPECT_EQ(KAFKA_RS_VERSION, (KAFKA_RS_VERSION_MAJOR << 16) | (KAFKA_RS_VERSION_MINOR << 8) | KAFKA_RS_VERSION_PATCH);
+    EXPECT_EQ(KAFKA_PARTITION_ANY - 1, -2); // negative macros are parenthesised
 }
 
 TEST(CppConfig, UnknownKeyThrowsConfigErrorWithDetail) {

@@ -54,6 +54,7 @@ int main(int argc, char **argv) {
     snprintf(value, sizeof value, "installed-%ld", (long)time(NULL));
     kafka_msg_t msg;
     memset(&msg, 0, sizeof msg);
+    msg.flags = KAFKA_MSG_F_PARTITION;
     msg.partition = 0;
     msg.value = (const uint8_t *)value;
     msg.value_len = strlen(value);
