@@ -61,7 +61,6 @@ fn by_opaque(reports: &[DeliveryReport]) -> HashMap<usize, usize> {
 /// Partition 1 has no leader: writes to partition 0 of the same topic keep flowing, and the
 /// message for partition 1 waits, then fails with TIMED_OUT once message.timeout.ms passed.
 #[test]
-#[ignore = "issue 11: not fixed yet"]
 fn healthy_partitions_flow_while_another_has_no_leader() {
     let mock = MockCluster::start(2).unwrap();
     mock.create_topic("frozen", 2).unwrap();
@@ -108,7 +107,6 @@ fn healthy_partitions_flow_while_another_has_no_leader() {
 /// With the only broker down, messages that were never sent (or never answered) still get
 /// their report by message.timeout.ms, so flush and write without a timeout return.
 #[test]
-#[ignore = "issue 11: not fixed yet"]
 fn message_timeout_holds_when_the_broker_is_down() {
     let mock = MockCluster::start(1).unwrap();
     mock.create_topic("down", 1).unwrap();
