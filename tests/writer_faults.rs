@@ -164,7 +164,6 @@ fn timed_out_produce_is_retried_on_a_new_connection() {
 /// Close while a Produce request is in flight and unanswered: every message gets exactly one
 /// report, the in-flight ones an error saying their fate is unknown, and close fails.
 #[test]
-#[ignore = "issue 11: not fixed yet"]
 fn close_reports_in_flight_messages_it_could_not_confirm() {
     let mock = MockCluster::start(1).unwrap();
     mock.create_topic("cl", 2).unwrap();

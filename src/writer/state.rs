@@ -41,7 +41,13 @@ pub(crate) struct SealedBatch {
     pub(crate) base_sequence: i32,
     /// The (producer id, epoch) stamped into `records`.
     producer: (i64, i16),
+    /// The messages' completions; while the batch is in a request they wait in
+    /// `State::in_flight` instead (so close can report them exactly once).
     completions: Vec<(Completion, i64)>,
+    /// How many messages the batch holds.
+    count: usize,
+    /// Its key in `State::in_flight` while it is in a request.
+    id: u64,
     created: Instant,
     pub(crate) attempts: u32,
     retry_at: Option<Instant>,
@@ -49,8 +55,15 @@ pub(crate) struct SealedBatch {
 
 impl SealedBatch {
     pub(crate) fn len(&self) -> usize {
-        self.completions.len()
+        self.count
     }
+}
+
+/// The messages of a batch that is in a Produce request.
+struct InFlight {
+    topic: Arc<str>,
+    partition: i32,
+    completions: Completions,
 }
 
 #[derive(Default)]
@@ -116,6 +129,10 @@ pub(crate) struct State {
     pub(crate) flushing: usize,
     pub(crate) closed: bool,
     broker_in_flight: HashMap<i32, usize>,
+    /// Per batch in a request, its messages: settled when the request finishes, or by close
+    /// when it gives up waiting (then the late outcome is ignored).
+    in_flight: HashMap<u64, InFlight>,
+    next_batch_id: u64,
     /// (producer id, epoch) once InitProducerId answered; (-1, -1) without idempotence.
     pub(crate) producer: Option<(i64, i16)>,
 }
@@ -452,7 +469,12 @@ impl State {
                     continue;
                 }
                 q.in_flight += 1;
-                by_leader.entry(leader).or_default().extend(q.ready.pop_front());
+                let mut b = q.ready.pop_front().expect("checked");
+                self.next_batch_id += 1;
+                b.id = self.next_batch_id;
+                let completions = std::mem::take(&mut b.completions);
+                self.in_flight.insert(b.id, InFlight { topic: t.name.clone(), partition: p, completions });
+                by_leader.entry(leader).or_default().push(b);
             }
         }
         for (leader, batches) in by_leader {
@@ -484,6 +506,9 @@ impl State {
                 q.acknowledged |= outcome.is_ok();
                 alone = q.in_flight == 0 && q.ready.iter().all(|r| r.base_sequence > b.base_sequence);
             }
+            // Absent: close already reported these messages as unconfirmed.
+            let Some(flight) = self.in_flight.remove(&b.id) else { continue };
+            b.completions = flight.completions;
             if let Err(e) = &outcome {
                 // The broker lost our producer state, fenced our epoch, or keeps refusing the
                 // oldest batch as out of order: only a new producer id gets the partition going.
@@ -617,11 +642,18 @@ impl State {
         }
     }
 
-    /// Stops taking messages and fails everything not yet acknowledged with `err`. Returns how
-    /// many messages that was.
-    pub(crate) fn close(&mut self, shared: &Shared, err: Error) -> usize {
+    /// Stops taking messages and fails everything not yet acknowledged: with `err` what was not
+    /// sent, with `unconfirmed` what is in a request not answered yet (its fate is unknown).
+    /// Returns how many messages that was.
+    pub(crate) fn close(&mut self, shared: &Shared, err: Error, unconfirmed: Error) -> usize {
         self.closed = true;
         let before = self.pending;
+        let mut flights: Vec<InFlight> = self.in_flight.drain().map(|(_, f)| f).collect();
+        flights.sort_by(|a, b| (&a.topic, a.partition).cmp(&(&b.topic, b.partition)));
+        for f in flights {
+            shared.stats.failed(f.completions.len());
+            self.settle(shared, f.completions, &f.topic, f.partition, Err(unconfirmed.clone()));
+        }
         let mut doomed: Vec<(Arc<str>, i32, Completions)> = Vec::new();
         for t in self.topics.values_mut() {
             for u in t.unassigned.drain(..) {
@@ -740,7 +772,9 @@ fn seal(
         records,
         base_sequence,
         producer: (pid, epoch),
+        count: open.completions.len(),
         completions: open.completions,
+        id: 0,
         created: open.created,
         attempts: 0,
         retry_at: None,
