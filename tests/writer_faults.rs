@@ -161,6 +161,23 @@ fn timed_out_produce_is_retried_on_a_new_connection() {
     w.close(T, None, &mut |_| {}).unwrap();
 }
 
+/// The same with socket.timeout.ms left at its default (60 s) above request.timeout.ms: the
+/// writer's own wait for the answer (request.timeout.ms + 5 s) ends first, and must close the
+/// connection too, or the retry waits behind the unanswered request.
+#[test]
+fn produce_given_up_by_the_writer_closes_its_connection() {
+    let mock = MockCluster::start(1).unwrap();
+    mock.create_topic("sw3", 1).unwrap();
+    let w = writer(&mock, "sw3", &[("request.timeout.ms", "300")]);
+    assert_eq!(w.write(&[msg(0, "a")], T, None).unwrap()[0].as_ref().unwrap(), &0);
+    mock.swallow(api_key::PRODUCE, 1);
+    let started = Instant::now();
+    let r = w.write(&[msg(0, "b")], Some(Duration::from_secs(15)), None).unwrap();
+    assert_eq!(r[0].as_ref().map_err(|e| e.to_string()), Ok(&1));
+    assert!(started.elapsed() < Duration::from_secs(9), "{:?}", started.elapsed());
+    w.close(T, None, &mut |_| {}).unwrap();
+}
+
 /// Close while a Produce request is in flight and unanswered: every message gets exactly one
 /// report, the in-flight ones an error saying their fate is unknown, and close fails.
 #[test]

@@ -10,7 +10,7 @@ use tokio::task::JoinSet;
 use super::state::SealedBatch;
 use super::Shared;
 use crate::error::{Error, Result};
-use crate::net::PendingResponse;
+use crate::net::{BrokerConnection, PendingResponse};
 use crate::protocol::messages::create_topics_request::CreatableTopic;
 use crate::protocol::messages::produce_request::{PartitionProduceData, TopicProduceData};
 use crate::protocol::messages::{
@@ -67,8 +67,8 @@ pub(super) async fn run(shared: Arc<Shared>) {
         for (leader, batches) in plan.requests {
             let started = Instant::now();
             match start_produce(&shared, leader, &batches).await {
-                Ok(Sent::Waiting(pending)) => {
-                    requests.spawn(finish(shared.clone(), leader, batches, started, pending));
+                Ok(Sent::Waiting(conn, pending)) => {
+                    requests.spawn(finish(shared.clone(), leader, batches, started, conn, pending));
                 }
                 Ok(Sent::NoResponse) => settle(&shared, leader, batches, started, Ok(None)),
                 Err(e) => settle(&shared, leader, batches, started, Err(e)),
@@ -203,7 +203,7 @@ async fn create_topic(shared: &Shared, topic: &str) -> Result<()> {
 }
 
 enum Sent {
-    Waiting(PendingResponse<ProduceRequest>),
+    Waiting(Arc<BrokerConnection>, PendingResponse<ProduceRequest>),
     NoResponse,
 }
 
@@ -213,13 +213,23 @@ async fn finish(
     leader: i32,
     batches: Vec<SealedBatch>,
     started: Instant,
+    conn: Arc<BrokerConnection>,
     pending: PendingResponse<ProduceRequest>,
 ) {
     let wait = shared.settings.request_timeout + Duration::from_secs(5);
     let outcome = match tokio::time::timeout(wait, pending.response()).await {
         Ok(Ok(resp)) => Ok(Some(partition_results(resp, &batches))),
         Ok(Err(e)) => Err(e),
-        Err(_) => Err(Error::timed_out("produce request timed out")),
+        Err(_) => {
+            // The broker answers in order: a retry on this connection would wait behind the
+            // unanswered request. Close it; the retry goes over a new one.
+            conn.close();
+            Err(Error::timed_out(format!(
+                "produce request to {} got no answer within request.timeout.ms + 5 s ({} ms)",
+                conn.addr(),
+                wait.as_millis()
+            )))
+        }
     };
     settle(&shared, leader, batches, started, outcome);
 }
@@ -284,7 +294,8 @@ async fn start_produce(shared: &Shared, leader: i32, batches: &[SealedBatch]) ->
         conn.send_no_response(&req, version).await?;
         return Ok(Sent::NoResponse);
     }
-    Ok(Sent::Waiting(conn.enqueue(&req, version).await?))
+    let pending = conn.enqueue(&req, version).await?;
+    Ok(Sent::Waiting(conn, pending))
 }
 
 /// Each partition's outcome, keyed by (topic id, topic name, partition): v13+ responses name
