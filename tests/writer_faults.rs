@@ -139,6 +139,32 @@ fn message_timeout_holds_when_the_broker_is_down() {
     assert!(started.elapsed() >= Duration::from_millis(2900), "{:?}", started.elapsed());
 }
 
+/// A partition that loses its leader after the writer knew it: close with no timeout returns
+/// once message.timeout.ms failed the waiting message (it used to wait forever).
+#[test]
+fn close_without_timeout_returns_when_a_leader_is_lost() {
+    let mock = MockCluster::start(2).unwrap();
+    mock.create_topic("lost", 2).unwrap();
+    let w = writer(&mock, "lost", &[("message.timeout.ms", "1500")]);
+    assert_eq!(w.write(&[msg(0, "a")], T, None).unwrap()[0].as_ref().unwrap(), &0);
+    mock.set_leader("lost", 0, -1).unwrap();
+    w.produce(&[msg(0, "b")], &[1]).unwrap();
+    let (tx, rx) = mpsc::channel();
+    let started = Instant::now();
+    std::thread::spawn(move || {
+        let mut reports = Vec::new();
+        let closed = w.close(None, None, &mut collect(&mut reports));
+        let _ = tx.send((closed, reports));
+    });
+    let (closed, reports) = rx
+        .recv_timeout(Duration::from_secs(8))
+        .expect("close with no timeout hung on a leaderless partition");
+    assert!(started.elapsed() < Duration::from_secs(4), "{:?}", started.elapsed());
+    closed.unwrap();
+    assert_eq!(reports.len(), 1, "{reports:?}");
+    assert_eq!(reports[0].result.as_ref().unwrap_err().code(), code::TIMED_OUT);
+}
+
 /// A Produce the broker never answers: once it times out, its connection is closed and the
 /// retry goes over a new one (a broker answers in order, so the old one would stay silent).
 #[test]
