@@ -297,13 +297,13 @@ impl State {
         let mut doomed: Vec<(Arc<str>, i32, Completions, Error)> = Vec::new();
         for t in self.topics.values_mut() {
             let e = err(t.last_error.as_ref());
-            let (fail, keep): (Vec<_>, Vec<_>) =
-                std::mem::take(&mut t.unassigned).into_iter().partition(|u| old(u.enqueued));
-            t.unassigned = keep;
-            if let Some(first) = t.unassigned.iter().map(|u| u.enqueued).min() {
-                next = earliest(next, first + max);
+            // In the order they were handed over, so the expired ones are a prefix (this runs
+            // on every plan: no pass over all of them).
+            let expired = t.unassigned.iter().take_while(|u| old(u.enqueued)).count();
+            if let Some(first) = t.unassigned.get(expired) {
+                next = earliest(next, first.enqueued + max);
             }
-            for u in fail {
+            for u in t.unassigned.drain(..expired) {
                 doomed.push((t.name.clone(), u.partition, vec![(u.completion, u.timestamp_ms)], e.clone()));
             }
             for (&p, q) in t.partitions.iter_mut() {
