@@ -276,7 +276,6 @@ fn swallowed_produce_times_out_and_is_retried() {
 /// A broker answers in order, so a request it never answers holds back everything after it on
 /// that connection; a client must give up the connection when a request times out.
 #[test]
-#[ignore = "client defect (issue 11): after a request timeout the writer keeps using the stalled connection and never recovers"]
 fn swallowed_produce_recovers_on_a_new_connection() {
     let mock = MockCluster::start(1).unwrap();
     mock.create_topic("sw2", 1).unwrap();

@@ -412,9 +412,11 @@ pub extern "C" fn kafka_writer_stats(
 /// Closes the writer: wakes every call blocked in it on other threads (they return
 /// KAFKA_ERR_WOKEN) and waits for them to leave; flushes for up to `timeout_ms` (or until
 /// `cancel`, which may be NULL, fires); reports every message still pending as failed
-/// (KAFKA_ERR_TIMED_OUT, or KAFKA_ERR_CANCELLED); serves all remaining callbacks on this thread
-/// (they may call the writer's functions: kafka_writer_produce then fails with
-/// KAFKA_ERR_CLOSED); and frees the writer. Returns KAFKA_OK when nothing was lost. The writer
+/// (KAFKA_ERR_TIMED_OUT, or KAFKA_ERR_CANCELLED; a message in a request the broker has not
+/// answered is reported "not confirmed": it may or may not have been written), exactly one
+/// report per message; serves all remaining callbacks on this thread (they may call the
+/// writer's functions: kafka_writer_produce then fails with KAFKA_ERR_CLOSED); and frees the
+/// writer. Returns KAFKA_OK when close gave up no message, else the error. The writer
 /// is freed whatever the result, except for KAFKA_ERR_STATE: a close from inside one of the
 /// writer's callbacks, or while another thread is closing it, does nothing. NULL is ignored.
 #[no_mangle]

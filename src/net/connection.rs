@@ -64,6 +64,8 @@ struct Shared {
     pending: Mutex<HashMap<i32, Waiter>>,
     /// Set once, when the connection fails or closes; later requests fail with it at once.
     failure: Mutex<Option<Error>>,
+    /// The reader and writer tasks, stopped (dropping the socket) when the connection is given up.
+    tasks: Mutex<Vec<tokio::task::AbortHandle>>,
 }
 
 impl Shared {
@@ -82,6 +84,14 @@ impl Shared {
             let _ = w.send(Err(err.clone()));
         }
     }
+    /// Gives the connection up: requests in flight fail with `err` and the socket is closed.
+    fn shut(&self, err: Error) {
+        self.fail_all(err);
+        for t in self.tasks.lock().unwrap_or_else(|p| p.into_inner()).drain(..) {
+            t.abort();
+        }
+    }
+
     fn failure(&self) -> Option<Error> {
         self.failure.lock().unwrap_or_else(|p| p.into_inner()).clone()
     }
@@ -116,12 +126,23 @@ impl<R: Request> PendingResponse<R> {
         match tokio::time::timeout(self.timeout, self.rx).await {
             Ok(Ok(result)) => result,
             Ok(Err(_)) => Err(shared.closed_error()),
-            Err(_) => Err(Error::timed_out(format!(
-                "{} request to {} got no response within {} ms",
-                R::NAME,
-                self.addr,
-                self.timeout.as_millis()
-            ))),
+            Err(_) => {
+                let err = Error::timed_out(format!(
+                    "{} request to {} got no response within {} ms",
+                    R::NAME,
+                    self.addr,
+                    self.timeout.as_millis()
+                ));
+                // A broker answers in order: after one request went unanswered, nothing later
+                // on this connection would be answered either. Close it, as librdkafka and the
+                // Java client do, so the next request goes over a new one.
+                shared.shut(Error::transport(format!(
+                    "connection to {} closed: {}",
+                    self.addr,
+                    err.message()
+                )));
+                Err(err)
+            }
         }
     }
 }
@@ -225,6 +246,11 @@ impl BrokerConnection {
             !opts.security.protocol.uses_sasl(),
         ));
         let writer = tokio::spawn(write_loop(write_half, frames_rx, shared.clone(), addr.to_string()));
+        shared
+            .tasks
+            .lock()
+            .unwrap_or_else(|p| p.into_inner())
+            .extend([reader.abort_handle(), writer.abort_handle()]);
         BrokerConnection {
             addr: addr.to_string(),
             peer,

@@ -470,21 +470,41 @@ impl Writer {
         sink: &mut dyn FnMut(Event),
     ) -> Result<()> {
         let flushed = self.flush(timeout, cancel, sink);
-        let why = match &flushed {
-            Err(e) if e.code() == code::CANCELLED => Error::new(
-                code::CANCELLED,
-                "the writer was closed (cancelled) before the message was delivered",
-            ),
-            _ => Error::timed_out("the writer was closed before the message was delivered"),
+        let cancelled = matches!(&flushed, Err(e) if e.code() == code::CANCELLED);
+        let (why, unconfirmed) = if cancelled {
+            (
+                Error::new(
+                    code::CANCELLED,
+                    "the writer was closed (cancelled) before the message was delivered",
+                ),
+                Error::new(
+                    code::CANCELLED,
+                    "the writer was closed (cancelled) while the message was in a request: not confirmed \
+                     by the broker, it may or may not have been written",
+                ),
+            )
+        } else {
+            (
+                Error::timed_out("the writer was closed before the message was delivered"),
+                Error::timed_out(
+                    "the writer was closed while the message was in a request: not confirmed by the \
+                     broker, it may or may not have been written",
+                ),
+            )
         };
-        let dropped = self.shared.state.lock().unwrap_or_else(|p| p.into_inner()).close(&self.shared, why);
+        // Under the state's lock: a request that finishes now either settled its messages
+        // before, or finds them reported here and ignores its outcome. Each gets one report.
+        let dropped =
+            self.shared.state.lock().unwrap_or_else(|p| p.into_inner()).close(&self.shared, why, unconfirmed);
         if let Some(h) = self.sender.lock().unwrap_or_else(|p| p.into_inner()).take() {
             h.abort();
         }
         self.shared.cluster.close();
         let _ = self.poll(Some(Duration::ZERO), None, sink);
         match flushed {
-            Err(e) if dropped > 0 => Err(e.context(format!("close: {dropped} messages were not delivered"))),
+            Err(e) if dropped > 0 => Err(e.context(format!(
+                "close: {dropped} messages were not delivered or not confirmed (each has a failed report)"
+            ))),
             _ => Ok(()),
         }
     }

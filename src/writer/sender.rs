@@ -10,7 +10,7 @@ use tokio::task::JoinSet;
 use super::state::SealedBatch;
 use super::Shared;
 use crate::error::{Error, Result};
-use crate::net::PendingResponse;
+use crate::net::{BrokerConnection, PendingResponse};
 use crate::protocol::messages::create_topics_request::CreatableTopic;
 use crate::protocol::messages::produce_request::{PartitionProduceData, TopicProduceData};
 use crate::protocol::messages::{
@@ -20,6 +20,9 @@ use crate::protocol::messages::{
 pub(super) async fn run(shared: Arc<Shared>) {
     let mut requests: JoinSet<()> = JoinSet::new();
     let mut metadata_failures: HashMap<Arc<str>, u32> = HashMap::new();
+    // Per topic, when its metadata may be asked for again (after an error, or while one of its
+    // partitions has no leader), so a missing leader is not a busy loop of Metadata requests.
+    let mut metadata_retry_at: HashMap<Arc<str>, Instant> = HashMap::new();
     loop {
         let wake = shared.wake.notified();
         tokio::pin!(wake);
@@ -40,23 +43,17 @@ pub(super) async fn run(shared: Arc<Shared>) {
                         // cannot help, so the waiting messages fail now with that error (Java's
                         // producer does the same) instead of when message.timeout.ms runs out.
                         shared.log(3, format!("InitProducerId failed: {}", e.message()));
-                        shared.state.lock().unwrap_or_else(|p| p.into_inner()).fail_older(
-                            &shared,
-                            Duration::ZERO,
-                            e,
-                        );
+                        shared.state.lock().unwrap_or_else(|p| p.into_inner()).fail_waiting_now(&shared, e);
                         tokio::time::sleep(shared.settings.backoff_min).await;
                         continue;
                     }
                     Err(e) => {
                         shared.log(4, format!("InitProducerId failed, retrying: {}", e.message()));
-                        if let Some(max) = shared.settings.message_timeout {
-                            shared
-                                .state
-                                .lock()
-                                .unwrap_or_else(|p| p.into_inner())
-                                .expire_all(&shared, max, &e);
-                        }
+                        shared.state.lock().unwrap_or_else(|p| p.into_inner()).expire(
+                            &shared,
+                            Instant::now(),
+                            Some(&e),
+                        );
                         tokio::time::sleep(shared.settings.backoff_min).await;
                         continue;
                     }
@@ -70,22 +67,45 @@ pub(super) async fn run(shared: Arc<Shared>) {
         for (leader, batches) in plan.requests {
             let started = Instant::now();
             match start_produce(&shared, leader, &batches).await {
-                Ok(Sent::Waiting(pending)) => {
-                    requests.spawn(finish(shared.clone(), leader, batches, started, pending));
+                Ok(Sent::Waiting(conn, pending)) => {
+                    requests.spawn(finish(shared.clone(), leader, batches, started, conn, pending));
                 }
                 Ok(Sent::NoResponse) => settle(&shared, leader, batches, started, Ok(None)),
                 Err(e) => settle(&shared, leader, batches, started, Err(e)),
             }
         }
-        let mut backoff = None;
-        for topic in plan.need_metadata {
-            match refresh_metadata(&shared, &topic).await {
-                Ok(()) => {
+        let mut retry_metadata: Option<Instant> = None;
+        for (topic, has_meta) in plan.need_metadata {
+            // Without any metadata the topic's messages cannot move at all: ask at once unless
+            // the last attempt failed.
+            let failed_before = metadata_failures.contains_key(&topic);
+            if let Some(at) = metadata_retry_at.get(&topic).filter(|at| **at > Instant::now()) {
+                if has_meta || failed_before {
+                    retry_metadata = Some(retry_metadata.map_or(*at, |r| r.min(*at)));
+                    continue;
+                }
+            }
+            let outcome = refresh_metadata(&shared, &topic).await;
+            let n = metadata_failures.entry(topic.clone()).or_default();
+            *n += 1;
+            let backoff =
+                crate::runtime::backoff(shared.settings.backoff_min, shared.settings.backoff_max, *n);
+            let at = Instant::now() + backoff;
+            match outcome {
+                Ok(None) => {
                     metadata_failures.remove(&topic);
+                    metadata_retry_at.remove(&topic);
+                }
+                Ok(Some(leaderless)) => {
+                    // The partitions with a leader go on; the others are asked about again.
+                    let e =
+                        Error::broker(5, format!("topic {topic}: partitions {leaderless:?} have no leader"));
+                    shared.log(6, format!("{}; retrying", e.message()));
+                    shared.state.lock().unwrap_or_else(|p| p.into_inner()).note_error(&topic, &e);
+                    metadata_retry_at.insert(topic.clone(), at);
+                    retry_metadata = Some(retry_metadata.map_or(at, |r| r.min(at)));
                 }
                 Err(e) => {
-                    let n = metadata_failures.entry(topic.clone()).or_default();
-                    *n += 1;
                     let fatal =
                         !e.is_retriable() || (e.code() == 3 && !shared.settings.allow_auto_create && *n >= 3);
                     let mut st = shared.state.lock().unwrap_or_else(|p| p.into_inner());
@@ -93,22 +113,20 @@ pub(super) async fn run(shared: Arc<Shared>) {
                         shared.log(3, e.message());
                         st.fail_unassigned(&shared, &topic, &e, None);
                         metadata_failures.remove(&topic);
+                        metadata_retry_at.remove(&topic);
                     } else {
                         shared.log(6, format!("{}; retrying", e.message()));
-                        if let Some(max) = shared.settings.message_timeout {
-                            st.fail_unassigned(&shared, &topic, &e, Some(max));
-                        }
-                        backoff = Some(shared.settings.backoff_min);
+                        st.note_error(&topic, &e);
+                        metadata_retry_at.insert(topic.clone(), at);
+                        retry_metadata = Some(retry_metadata.map_or(at, |r| r.min(at)));
                     }
                 }
             }
         }
 
-        let sleep_until = match (plan.next_wakeup, backoff) {
-            (Some(at), Some(b)) => Some(at.min(Instant::now() + b)),
-            (Some(at), None) => Some(at),
-            (None, Some(b)) => Some(Instant::now() + b),
-            (None, None) => None,
+        let sleep_until = match (plan.next_wakeup, retry_metadata) {
+            (Some(at), Some(b)) => Some(at.min(b)),
+            (at, b) => at.or(b),
         };
         let timer = async {
             match sleep_until {
@@ -142,8 +160,9 @@ async fn init_producer_id(shared: &Shared) -> Result<(i64, i16)> {
 }
 
 /// Fetches a topic's metadata into the queues; creates the topic first when it is missing and
-/// the writer may create topics (the broker may have auto-creation off).
-async fn refresh_metadata(shared: &Shared, topic: &str) -> Result<()> {
+/// the writer may create topics (the broker may have auto-creation off). Returns the
+/// partitions without a leader, if any: their messages wait, the others' go.
+async fn refresh_metadata(shared: &Shared, topic: &str) -> Result<Option<Vec<i32>>> {
     let allow = shared.settings.allow_auto_create;
     let meta = match shared.cluster.topic(topic, true, allow).await {
         Err(e) if e.code() == 3 && allow => {
@@ -152,13 +171,11 @@ async fn refresh_metadata(shared: &Shared, topic: &str) -> Result<()> {
         }
         r => r?,
     };
-    if meta.partitions.iter().any(|p| p.leader < 0) {
-        return Err(Error::broker(5, format!("topic {topic} has partitions without a leader")));
-    }
+    let leaderless: Vec<i32> = meta.partitions.iter().filter(|p| p.leader < 0).map(|p| p.id).collect();
     shared.state.lock().unwrap_or_else(|p| p.into_inner()).set_metadata(shared, meta);
     // The messages that waited for this metadata now sit in batches: plan again.
     shared.wake.notify_one();
-    Ok(())
+    Ok(Some(leaderless).filter(|l| !l.is_empty()))
 }
 
 async fn create_topic(shared: &Shared, topic: &str) -> Result<()> {
@@ -186,7 +203,7 @@ async fn create_topic(shared: &Shared, topic: &str) -> Result<()> {
 }
 
 enum Sent {
-    Waiting(PendingResponse<ProduceRequest>),
+    Waiting(Arc<BrokerConnection>, PendingResponse<ProduceRequest>),
     NoResponse,
 }
 
@@ -196,13 +213,23 @@ async fn finish(
     leader: i32,
     batches: Vec<SealedBatch>,
     started: Instant,
+    conn: Arc<BrokerConnection>,
     pending: PendingResponse<ProduceRequest>,
 ) {
     let wait = shared.settings.request_timeout + Duration::from_secs(5);
     let outcome = match tokio::time::timeout(wait, pending.response()).await {
         Ok(Ok(resp)) => Ok(Some(partition_results(resp, &batches))),
         Ok(Err(e)) => Err(e),
-        Err(_) => Err(Error::timed_out("produce request timed out")),
+        Err(_) => {
+            // The broker answers in order: a retry on this connection would wait behind the
+            // unanswered request. Close it; the retry goes over a new one.
+            conn.close();
+            Err(Error::timed_out(format!(
+                "produce request to {} got no answer within request.timeout.ms + 5 s ({} ms)",
+                conn.addr(),
+                wait.as_millis()
+            )))
+        }
     };
     settle(&shared, leader, batches, started, outcome);
 }
@@ -267,7 +294,8 @@ async fn start_produce(shared: &Shared, leader: i32, batches: &[SealedBatch]) ->
         conn.send_no_response(&req, version).await?;
         return Ok(Sent::NoResponse);
     }
-    Ok(Sent::Waiting(conn.enqueue(&req, version).await?))
+    let pending = conn.enqueue(&req, version).await?;
+    Ok(Sent::Waiting(conn, pending))
 }
 
 /// Each partition's outcome, keyed by (topic id, topic name, partition): v13+ responses name

@@ -41,7 +41,13 @@ pub(crate) struct SealedBatch {
     pub(crate) base_sequence: i32,
     /// The (producer id, epoch) stamped into `records`.
     producer: (i64, i16),
+    /// The messages' completions; while the batch is in a request they wait in
+    /// `State::in_flight` instead (so close can report them exactly once).
     completions: Vec<(Completion, i64)>,
+    /// How many messages the batch holds.
+    count: usize,
+    /// Its key in `State::in_flight` while it is in a request.
+    id: u64,
     created: Instant,
     pub(crate) attempts: u32,
     retry_at: Option<Instant>,
@@ -49,8 +55,15 @@ pub(crate) struct SealedBatch {
 
 impl SealedBatch {
     pub(crate) fn len(&self) -> usize {
-        self.completions.len()
+        self.count
     }
+}
+
+/// The messages of a batch that is in a Produce request.
+struct InFlight {
+    topic: Arc<str>,
+    partition: i32,
+    completions: Completions,
 }
 
 #[derive(Default)]
@@ -73,6 +86,9 @@ struct TopicQueue {
     meta: Option<Arc<TopicMeta>>,
     partitions: HashMap<i32, PartitionQueue>,
     unassigned: Vec<Unassigned>,
+    /// Why the topic's messages are waiting (a metadata error, a partition without a leader),
+    /// named in the report of a message that expires meanwhile.
+    last_error: Option<Error>,
 }
 
 /// A topic's metadata with what every message and every plan looks up in it, worked out once
@@ -97,8 +113,9 @@ impl TopicMeta {
 pub(crate) struct Plan {
     /// Per leader broker, the batches for one Produce request.
     pub(crate) requests: Vec<(i32, Vec<SealedBatch>)>,
-    /// Topics whose metadata must be (re)fetched.
-    pub(crate) need_metadata: Vec<Arc<str>>,
+    /// Topics whose metadata must be (re)fetched, and whether the writer has metadata for it
+    /// at all (false: nothing of the topic can be sent until it comes).
+    pub(crate) need_metadata: Vec<(Arc<str>, bool)>,
     /// When the earliest linger or retry backoff ends.
     pub(crate) next_wakeup: Option<Instant>,
 }
@@ -112,6 +129,10 @@ pub(crate) struct State {
     pub(crate) flushing: usize,
     pub(crate) closed: bool,
     broker_in_flight: HashMap<i32, usize>,
+    /// Per batch in a request, its messages: settled when the request finishes, or by close
+    /// when it gives up waiting (then the late outcome is ignored).
+    in_flight: HashMap<u64, InFlight>,
+    next_batch_id: u64,
     /// (producer id, epoch) once InitProducerId answered; (-1, -1) without idempotence.
     pub(crate) producer: Option<(i64, i16)>,
 }
@@ -122,7 +143,13 @@ impl State {
             let name: Arc<str> = Arc::from(name);
             self.topics.insert(
                 name.clone(),
-                TopicQueue { name, meta: None, partitions: HashMap::new(), unassigned: Vec::new() },
+                TopicQueue {
+                    name,
+                    meta: None,
+                    partitions: HashMap::new(),
+                    unassigned: Vec::new(),
+                    last_error: None,
+                },
             );
         }
         self.topics.get_mut(name).expect("inserted above")
@@ -166,6 +193,9 @@ impl State {
     pub(crate) fn set_metadata(&mut self, shared: &Shared, meta: Arc<TopicInfo>) {
         let Some(t) = self.topics.get_mut(meta.name.as_str()) else { return };
         let meta = Arc::new(TopicMeta::new(meta));
+        if meta.leaders.values().all(|&l| l >= 0) {
+            t.last_error = None;
+        }
         t.meta = Some(meta.clone());
         let waiting = std::mem::take(&mut t.unassigned);
         let mut failed = Vec::new();
@@ -222,32 +252,93 @@ impl State {
         }
     }
 
-    /// Fails every message older than `max` that is not in flight, with `cause` as the reason
-    /// (used while nothing can be sent at all, e.g. no broker answers).
-    pub(crate) fn expire_all(&mut self, shared: &Shared, max: Duration, cause: &Error) {
-        self.fail_older(shared, max, cause.clone().context("message.timeout.ms passed; last error"));
+    /// Remembers why a topic's messages wait, for the reports of those that expire meanwhile.
+    pub(crate) fn note_error(&mut self, topic: &str, err: &Error) {
+        if let Some(t) = self.topics.get_mut(topic) {
+            t.last_error = Some(err.clone());
+        }
     }
 
-    /// Fails every message waiting for at least `max` with `err`.
-    pub(crate) fn fail_older(&mut self, shared: &Shared, max: Duration, err: Error) {
-        let names: Vec<Arc<str>> = self.topics.keys().cloned().collect();
-        for name in names {
-            self.fail_unassigned(shared, &name, &err, Some(max));
-            let Some(t) = self.topics.get_mut(&name) else { continue };
-            let mut doomed: Vec<(i32, Completions)> = Vec::new();
-            for (&p, q) in t.partitions.iter_mut() {
-                let old = |created: Instant| created.elapsed() >= max;
-                while q.full.front().is_some_and(|o| old(o.created)) {
-                    doomed.extend(q.full.pop_front().map(|o| (p, o.completions)));
-                }
-                if q.full.is_empty() && q.open.as_ref().is_some_and(|o| old(o.created)) {
-                    doomed.extend(q.open.take().map(|o| (p, o.completions)));
-                }
+    /// Fails every message not in flight that waited message.timeout.ms (TIMED_OUT, naming
+    /// `cause` or the topic's last error), wherever it waits: for metadata, for a leader, for a
+    /// producer id, for a retry. Returns when the next waiting message expires.
+    pub(crate) fn expire(&mut self, shared: &Shared, now: Instant, cause: Option<&Error>) -> Option<Instant> {
+        let max = shared.settings.message_timeout?;
+        self.fail_waiting(shared, max, now, &|last| {
+            let why = format!(
+                "message.timeout.ms ({} ms) passed before the message was acknowledged",
+                max.as_millis()
+            );
+            match cause.or(last) {
+                Some(e) => Error::timed_out(format!("{why}; last error: {}", e.message())),
+                None => Error::timed_out(why),
             }
-            for (p, c) in doomed {
-                self.settle(shared, c, &name, p, Err(err.clone()));
+        })
+    }
+
+    /// Fails every message not in flight with `err` at once.
+    pub(crate) fn fail_waiting_now(&mut self, shared: &Shared, err: Error) {
+        self.fail_waiting(shared, Duration::ZERO, Instant::now(), &|_| err.clone());
+    }
+
+    /// Fails every message not in flight that has waited `max` or longer with the error `err`
+    /// makes from the topic's last error, and returns when the next one will have waited that
+    /// long. A partition's batches go from the front only, so its reports stay in order.
+    fn fail_waiting(
+        &mut self,
+        shared: &Shared,
+        max: Duration,
+        now: Instant,
+        err: &dyn Fn(Option<&Error>) -> Error,
+    ) -> Option<Instant> {
+        let old = |created: Instant| created + max <= now;
+        let mut next = None;
+        let mut sequenced = false;
+        let mut doomed: Vec<(Arc<str>, i32, Completions, Error)> = Vec::new();
+        for t in self.topics.values_mut() {
+            let e = err(t.last_error.as_ref());
+            // In the order they were handed over, so the expired ones are a prefix (this runs
+            // on every plan: no pass over all of them).
+            let expired = t.unassigned.iter().take_while(|u| old(u.enqueued)).count();
+            if let Some(first) = t.unassigned.get(expired) {
+                next = earliest(next, first.enqueued + max);
+            }
+            for u in t.unassigned.drain(..expired) {
+                doomed.push((t.name.clone(), u.partition, vec![(u.completion, u.timestamp_ms)], e.clone()));
+            }
+            for (&p, q) in t.partitions.iter_mut() {
+                while q.ready.front().is_some_and(|b| old(b.created)) {
+                    let b = q.ready.pop_front().expect("checked");
+                    sequenced |= b.base_sequence >= 0;
+                    doomed.push((t.name.clone(), p, b.completions, e.clone()));
+                }
+                if q.ready.is_empty() {
+                    while q.full.front().is_some_and(|o| old(o.created)) {
+                        doomed.extend(
+                            q.full.pop_front().map(|o| (t.name.clone(), p, o.completions, e.clone())),
+                        );
+                    }
+                    if q.full.is_empty() && q.open.as_ref().is_some_and(|o| old(o.created)) {
+                        doomed.extend(q.open.take().map(|o| (t.name.clone(), p, o.completions, e.clone())));
+                    }
+                }
+                let front = q.ready.front().map(|b| b.created);
+                if let Some(c) =
+                    front.or(q.full.front().map(|o| o.created)).or(q.open.as_ref().map(|o| o.created))
+                {
+                    next = earliest(next, c + max);
+                }
             }
         }
+        if sequenced && shared.settings.idempotent {
+            // Dropping sequenced batches leaves a gap the broker would never accept past.
+            self.reset_producer(shared, "batches expired before they were acknowledged");
+        }
+        for (topic, p, c, e) in doomed {
+            shared.stats.failed(c.len());
+            self.settle(shared, c, &topic, p, Err(e));
+        }
+        next
     }
 
     pub(crate) fn invalidate(&mut self, topic: &str) {
@@ -278,11 +369,11 @@ impl State {
     /// Seals what may go now, drops what expired, and groups sendable batches by leader.
     pub(crate) fn plan(&mut self, shared: &Shared, now: Instant) -> Plan {
         let s = &shared.settings;
-        let mut plan = Plan { requests: Vec::new(), need_metadata: Vec::new(), next_wakeup: None };
+        let next_expiry = self.expire(shared, now, None);
+        let mut plan = Plan { requests: Vec::new(), need_metadata: Vec::new(), next_wakeup: next_expiry };
         let may_seal = !s.idempotent || self.producer.is_some();
         let (pid, epoch) = self.producer.unwrap_or((-1, -1));
         let mut by_leader: HashMap<i32, Vec<SealedBatch>> = HashMap::new();
-        let mut expired: Vec<SealedBatch> = Vec::new();
         let flushing = self.flushing > 0 || self.closed;
         for t in self.topics.values_mut() {
             let Some(meta) = t.meta.clone() else {
@@ -291,7 +382,7 @@ impl State {
                         .values()
                         .any(|q| q.open.is_some() || !q.full.is_empty() || !q.ready.is_empty());
                 if has_data {
-                    plan.need_metadata.push(t.name.clone());
+                    plan.need_metadata.push((t.name.clone(), false));
                 }
                 continue;
             };
@@ -356,11 +447,6 @@ impl State {
                         plan.next_wakeup = earliest(plan.next_wakeup, linger_end);
                     }
                 }
-                if let Some(max) = s.message_timeout {
-                    while q.ready.front().is_some_and(|b| b.created + max <= now && b.attempts > 0) {
-                        expired.extend(q.ready.pop_front());
-                    }
-                }
                 // While an earlier batch of this partition is being retried, send one at a time
                 // so sequence numbers reach the broker in order.
                 let retrying = q.ready.iter().any(|b| b.attempts > 0);
@@ -374,33 +460,26 @@ impl State {
                     continue;
                 }
                 if leader < 0 {
-                    plan.need_metadata.push(t.name.clone());
+                    // Only this partition waits (up to message.timeout.ms) for a leader; the
+                    // topic's other partitions keep going.
+                    plan.need_metadata.push((t.name.clone(), true));
                     continue;
                 }
                 if broker_busy {
                     continue;
                 }
                 q.in_flight += 1;
-                by_leader.entry(leader).or_default().extend(q.ready.pop_front());
+                let mut b = q.ready.pop_front().expect("checked");
+                self.next_batch_id += 1;
+                b.id = self.next_batch_id;
+                let completions = std::mem::take(&mut b.completions);
+                self.in_flight.insert(b.id, InFlight { topic: t.name.clone(), partition: p, completions });
+                by_leader.entry(leader).or_default().push(b);
             }
         }
         for (leader, batches) in by_leader {
             *self.broker_in_flight.entry(leader).or_default() += 1;
             plan.requests.push((leader, batches));
-        }
-        if s.idempotent && !expired.is_empty() {
-            // Dropping sequenced batches leaves a gap the broker would never accept past.
-            self.reset_producer(shared, "batches expired before they were acknowledged");
-        }
-        for b in expired {
-            let (topic, partition) = (b.topic.clone(), b.partition);
-            self.settle(
-                shared,
-                b.completions,
-                &topic,
-                partition,
-                Err(Error::timed_out("message.timeout.ms passed before the message was acknowledged")),
-            );
         }
         plan.need_metadata.sort();
         plan.need_metadata.dedup();
@@ -427,6 +506,9 @@ impl State {
                 q.acknowledged |= outcome.is_ok();
                 alone = q.in_flight == 0 && q.ready.iter().all(|r| r.base_sequence > b.base_sequence);
             }
+            // Absent: close already reported these messages as unconfirmed.
+            let Some(flight) = self.in_flight.remove(&b.id) else { continue };
+            b.completions = flight.completions;
             if let Err(e) = &outcome {
                 // The broker lost our producer state, fenced our epoch, or keeps refusing the
                 // oldest batch as out of order: only a new producer id gets the partition going.
@@ -560,11 +642,18 @@ impl State {
         }
     }
 
-    /// Stops taking messages and fails everything not yet acknowledged with `err`. Returns how
-    /// many messages that was.
-    pub(crate) fn close(&mut self, shared: &Shared, err: Error) -> usize {
+    /// Stops taking messages and fails everything not yet acknowledged: with `err` what was not
+    /// sent, with `unconfirmed` what is in a request not answered yet (its fate is unknown).
+    /// Returns how many messages that was.
+    pub(crate) fn close(&mut self, shared: &Shared, err: Error, unconfirmed: Error) -> usize {
         self.closed = true;
         let before = self.pending;
+        let mut flights: Vec<InFlight> = self.in_flight.drain().map(|(_, f)| f).collect();
+        flights.sort_by(|a, b| (&a.topic, a.partition).cmp(&(&b.topic, b.partition)));
+        for f in flights {
+            shared.stats.failed(f.completions.len());
+            self.settle(shared, f.completions, &f.topic, f.partition, Err(unconfirmed.clone()));
+        }
         let mut doomed: Vec<(Arc<str>, i32, Completions)> = Vec::new();
         for t in self.topics.values_mut() {
             for u in t.unassigned.drain(..) {
@@ -683,7 +772,9 @@ fn seal(
         records,
         base_sequence,
         producer: (pid, epoch),
+        count: open.completions.len(),
         completions: open.completions,
+        id: 0,
         created: open.created,
         attempts: 0,
         retry_at: None,
