@@ -80,6 +80,9 @@ pub extern "C" fn kafka_new_topic_set_replica_assignment(
 ) -> kafka_err_t {
     guard("kafka_new_topic_set_replica_assignment", || unsafe {
         let t = borrow_mut(topic)?;
+        if partition < 0 {
+            return Err(Error::invalid_arg(format!("partition is {partition}: a partition id is 0 or more")));
+        }
         let ids = handle::c_array(broker_ids, count, "broker_ids")?;
         t.replica_assignment.push((partition, ids.to_vec()));
         Ok(())
