@@ -25,6 +25,8 @@ impl Handle for kafka_cancel_t {
 #[no_mangle]
 pub extern "C" fn kafka_cancel_new(out: *mut *mut kafka_cancel_t) -> kafka_err_t {
     guard("kafka_cancel_new", || unsafe {
+        // checked first: a handle made for a NULL `out` would leak
+        handle::check_out(out, "out")?;
         handle::write_out(out, "out", handle::into_raw::<kafka_cancel_t>(CancelToken::new()))
     })
 }

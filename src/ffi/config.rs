@@ -26,6 +26,8 @@ impl Handle for kafka_config_t {
 #[no_mangle]
 pub extern "C" fn kafka_config_new(out: *mut *mut kafka_config_t) -> kafka_err_t {
     guard("kafka_config_new", || unsafe {
+        // checked first: a handle made for a NULL `out` would leak
+        handle::check_out(out, "out")?;
         handle::write_out(out, "out", handle::into_raw::<kafka_config_t>(Config::new()))
     })
 }
