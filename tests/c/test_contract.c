@@ -72,6 +72,7 @@ static kafka_conn_t *conn;            /* to the mock cluster's broker */
 static kafka_writer_t *writer;        /* to 127.0.0.1:1 */
 static kafka_reader_t *reader;        /* to 127.0.0.1:1 */
 static kafka_client_t *client;        /* to 127.0.0.1:1 */
+static kafka_client_t *client_mc;     /* to the mock cluster */
 
 /* An entry: the function it covers, by name, and its checks. */
 #define ENTRY(fn) static void t_##fn(void)
@@ -127,7 +128,10 @@ ENTRY(kafka_broker_list_free) { kafka_broker_list_free(NULL); }
 
 /* ---- cancel ---- */
 ENTRY(kafka_cancel_new) { INVAL(kafka_cancel_new(NULL), "out"); }
-ENTRY(kafka_cancel_fire) { INVAL(kafka_cancel_fire(NULL), "cancel"); }
+ENTRY(kafka_cancel_fire) {
+    INVAL(kafka_cancel_fire(NULL), "cancel");
+    INVAL(kafka_cancel_fire((const kafka_cancel_t *)(const void *)cfg_nowhere), "cancel");
+}
 ENTRY(kafka_cancel_reset) {
     INVAL(kafka_cancel_reset(NULL), "cancel");
     kafka_cancel_t *c = SENT_PTR;
@@ -227,11 +231,45 @@ ENTRY(kafka_client_group_lag) {
     EXPECT(out == SENT_PTR);
 }
 
-/* ---- result lists of the client: NULL-safe accessors ---- */
-ENTRY(kafka_topic_results_count) { EXPECT(kafka_topic_results_count(NULL) == 0); }
-ENTRY(kafka_topic_results_name) { EXPECT(kafka_topic_results_name(NULL, 0) == NULL); }
-ENTRY(kafka_topic_results_error) { EXPECT(kafka_topic_results_error(NULL, 0) == KAFKA_ERR_INVALID_ARG); }
-ENTRY(kafka_topic_results_error_message) { EXPECT(kafka_topic_results_error_message(NULL, 0) == NULL); }
+/* ---- result lists of the client: NULL-safe accessors, and an index past the end of a real list ---- */
+
+/* Creating the existing topic "t" on the mock cluster: one result, TOPIC_ALREADY_EXISTS. */
+static kafka_topic_results_t *topic_results(void) {
+    kafka_new_topic_t *t = NULL;
+    OK(kafka_new_topic_new("t", 1, 1, &t));
+    const kafka_new_topic_t *topics[1] = {t};
+    kafka_topic_results_t *res = SENT_PTR;
+    OK(kafka_client_create_topics(client_mc, topics, 1, false, 5000, NULL, &res));
+    kafka_new_topic_free(t);
+    return res == SENT_PTR ? NULL : res;
+}
+ENTRY(kafka_topic_results_count) {
+    EXPECT(kafka_topic_results_count(NULL) == 0);
+    kafka_topic_results_t *r = topic_results();
+    EXPECT(kafka_topic_results_count(r) == 1);
+    kafka_topic_results_free(r);
+}
+ENTRY(kafka_topic_results_name) {
+    EXPECT(kafka_topic_results_name(NULL, 0) == NULL);
+    kafka_topic_results_t *r = topic_results();
+    EXPECT(kafka_topic_results_name(r, 1) == NULL);
+    EXPECT(kafka_topic_results_name(r, 0) != NULL && strcmp(kafka_topic_results_name(r, 0), "t") == 0);
+    kafka_topic_results_free(r);
+}
+ENTRY(kafka_topic_results_error) {
+    EXPECT(kafka_topic_results_error(NULL, 0) == KAFKA_ERR_INVALID_ARG);
+    kafka_topic_results_t *r = topic_results();
+    EXPECT(kafka_topic_results_error(r, 1) == KAFKA_ERR_INVALID_ARG);
+    EXPECT(kafka_topic_results_error(r, 0) == KAFKA_ERR_TOPIC_ALREADY_EXISTS);
+    kafka_topic_results_free(r);
+}
+ENTRY(kafka_topic_results_error_message) {
+    EXPECT(kafka_topic_results_error_message(NULL, 0) == NULL);
+    kafka_topic_results_t *r = topic_results();
+    EXPECT(kafka_topic_results_error_message(r, 1) == NULL);
+    EXPECT(kafka_topic_results_error_message(r, 0) != NULL);
+    kafka_topic_results_free(r);
+}
 ENTRY(kafka_topic_results_free) { kafka_topic_results_free(NULL); }
 ENTRY(kafka_config_results_count) { EXPECT(kafka_config_results_count(NULL) == 0); }
 ENTRY(kafka_config_results_resource_type) { EXPECT(kafka_config_results_resource_type(NULL, 0) == -1); }
@@ -295,15 +333,72 @@ ENTRY(kafka_group_results_group_id) { EXPECT(kafka_group_results_group_id(NULL, 
 ENTRY(kafka_group_results_error) { EXPECT(kafka_group_results_error(NULL, 0) == KAFKA_ERR_INVALID_ARG); }
 ENTRY(kafka_group_results_error_message) { EXPECT(kafka_group_results_error_message(NULL, 0) == NULL); }
 ENTRY(kafka_group_results_free) { kafka_group_results_free(NULL); }
-ENTRY(kafka_offset_results_count) { EXPECT(kafka_offset_results_count(NULL) == 0); }
-ENTRY(kafka_offset_results_topic) { EXPECT(kafka_offset_results_topic(NULL, 0) == NULL); }
-ENTRY(kafka_offset_results_partition) { EXPECT(kafka_offset_results_partition(NULL, 0) == -1); }
-ENTRY(kafka_offset_results_offset) { EXPECT(kafka_offset_results_offset(NULL, 0) == -1); }
-ENTRY(kafka_offset_results_timestamp) { EXPECT(kafka_offset_results_timestamp(NULL, 0) == -1); }
-ENTRY(kafka_offset_results_leader_epoch) { EXPECT(kafka_offset_results_leader_epoch(NULL, 0) == -1); }
-ENTRY(kafka_offset_results_metadata) { EXPECT(kafka_offset_results_metadata(NULL, 0) == NULL); }
-ENTRY(kafka_offset_results_error) { EXPECT(kafka_offset_results_error(NULL, 0) == KAFKA_ERR_INVALID_ARG); }
-ENTRY(kafka_offset_results_error_message) { EXPECT(kafka_offset_results_error_message(NULL, 0) == NULL); }
+/* ListOffsets of "t"/0 at its end on the mock cluster: one entry, offset 0. */
+static kafka_offset_results_t *offset_results(void) {
+    kafka_offset_query_t q = {"t", 0, KAFKA_OFFSET_LAST};
+    kafka_offset_results_t *res = SENT_PTR;
+    OK(kafka_client_list_offsets(client_mc, &q, 1, 5000, NULL, &res));
+    return res == SENT_PTR ? NULL : res;
+}
+ENTRY(kafka_offset_results_count) {
+    EXPECT(kafka_offset_results_count(NULL) == 0);
+    kafka_offset_results_t *r = offset_results();
+    EXPECT(kafka_offset_results_count(r) == 1);
+    kafka_offset_results_free(r);
+}
+ENTRY(kafka_offset_results_topic) {
+    EXPECT(kafka_offset_results_topic(NULL, 0) == NULL);
+    kafka_offset_results_t *r = offset_results();
+    EXPECT(kafka_offset_results_topic(r, 1) == NULL);
+    EXPECT(kafka_offset_results_topic(r, 0) != NULL);
+    kafka_offset_results_free(r);
+}
+ENTRY(kafka_offset_results_partition) {
+    EXPECT(kafka_offset_results_partition(NULL, 0) == -1);
+    kafka_offset_results_t *r = offset_results();
+    EXPECT(kafka_offset_results_partition(r, 1) == -1);
+    EXPECT(kafka_offset_results_partition(r, 0) == 0);
+    kafka_offset_results_free(r);
+}
+ENTRY(kafka_offset_results_offset) {
+    EXPECT(kafka_offset_results_offset(NULL, 0) == -1);
+    kafka_offset_results_t *r = offset_results();
+    EXPECT(kafka_offset_results_offset(r, 1) == -1);
+    EXPECT(kafka_offset_results_offset(r, 0) == 0);
+    kafka_offset_results_free(r);
+}
+ENTRY(kafka_offset_results_timestamp) {
+    EXPECT(kafka_offset_results_timestamp(NULL, 0) == -1);
+    kafka_offset_results_t *r = offset_results();
+    EXPECT(kafka_offset_results_timestamp(r, 1) == -1);
+    kafka_offset_results_free(r);
+}
+ENTRY(kafka_offset_results_leader_epoch) {
+    EXPECT(kafka_offset_results_leader_epoch(NULL, 0) == -1);
+    kafka_offset_results_t *r = offset_results();
+    EXPECT(kafka_offset_results_leader_epoch(r, 1) == -1);
+    kafka_offset_results_free(r);
+}
+ENTRY(kafka_offset_results_metadata) {
+    EXPECT(kafka_offset_results_metadata(NULL, 0) == NULL);
+    kafka_offset_results_t *r = offset_results();
+    EXPECT(kafka_offset_results_metadata(r, 1) == NULL);
+    kafka_offset_results_free(r);
+}
+ENTRY(kafka_offset_results_error) {
+    EXPECT(kafka_offset_results_error(NULL, 0) == KAFKA_ERR_INVALID_ARG);
+    kafka_offset_results_t *r = offset_results();
+    EXPECT(kafka_offset_results_error(r, 1) == KAFKA_ERR_INVALID_ARG);
+    EXPECT(kafka_offset_results_error(r, 0) == KAFKA_OK);
+    kafka_offset_results_free(r);
+}
+ENTRY(kafka_offset_results_error_message) {
+    EXPECT(kafka_offset_results_error_message(NULL, 0) == NULL);
+    kafka_offset_results_t *r = offset_results();
+    EXPECT(kafka_offset_results_error_message(r, 1) == NULL);
+    EXPECT(kafka_offset_results_error_message(r, 0) == NULL);
+    kafka_offset_results_free(r);
+}
 ENTRY(kafka_offset_results_free) { kafka_offset_results_free(NULL); }
 ENTRY(kafka_group_lag_count) { EXPECT(kafka_group_lag_count(NULL) == 0); }
 ENTRY(kafka_group_lag_topic) { EXPECT(kafka_group_lag_topic(NULL, 0) == NULL); }
@@ -453,7 +548,10 @@ ENTRY(kafka_conn_offset) {
     OK(kafka_conn_offset(conn, &off, &whence));
     EXPECT(off != SENT_I64 && whence != SENT_I32);
 }
-ENTRY(kafka_conn_set_deadline) { INVAL(kafka_conn_set_deadline(NULL, 0), "conn"); }
+ENTRY(kafka_conn_set_deadline) {
+    INVAL(kafka_conn_set_deadline(NULL, 0), "conn");
+    INVAL(kafka_conn_set_deadline((const kafka_conn_t *)(const void *)client, 0), "conn");
+}
 ENTRY(kafka_conn_set_read_deadline) { INVAL(kafka_conn_set_read_deadline(NULL, 0), "conn"); }
 ENTRY(kafka_conn_set_write_deadline) { INVAL(kafka_conn_set_write_deadline(NULL, 0), "conn"); }
 ENTRY(kafka_conn_close) { kafka_conn_close(NULL); }
@@ -574,6 +672,7 @@ ENTRY(kafka_mock_cluster_drop_connections) {
 ENTRY(kafka_mock_cluster_drop_responses) { INVAL(kafka_mock_cluster_drop_responses(NULL, KAFKA_API_FETCH, 1), "mc"); }
 ENTRY(kafka_mock_cluster_clear_faults) {
     INVAL(kafka_mock_cluster_clear_faults(NULL), "mc");
+    INVAL(kafka_mock_cluster_clear_faults((const kafka_mock_cluster_t *)(const void *)cancel), "mc");
     OK(kafka_mock_cluster_clear_faults(mc));
 }
 ENTRY(kafka_mock_cluster_broker_down) { INVAL(kafka_mock_cluster_broker_down(NULL, 1), "mc"); }
@@ -766,7 +865,10 @@ ENTRY(kafka_reader_stats) {
     FAILS_WITH(kafka_reader_stats(reader, NULL, &size), KAFKA_ERR_BUFFER_TOO_SMALL);
     EXPECT(size >= need / 2);
 }
-ENTRY(kafka_reader_wakeup) { INVAL(kafka_reader_wakeup(NULL), "r"); }
+ENTRY(kafka_reader_wakeup) {
+    INVAL(kafka_reader_wakeup(NULL), "r");
+    INVAL(kafka_reader_wakeup((const kafka_reader_t *)(const void *)writer), "r");
+}
 ENTRY(kafka_reader_close) { EXPECT(kafka_reader_close(NULL, 100, NULL) == KAFKA_OK); }
 
 /* ---- version ---- */
@@ -818,7 +920,11 @@ ENTRY(kafka_writer_flush) {
     INVAL(kafka_writer_flush(NULL, 0, NULL), "w");
     OK(kafka_writer_flush(writer, 0, NULL));
 }
-ENTRY(kafka_writer_wakeup) { INVAL(kafka_writer_wakeup(NULL), "w"); }
+ENTRY(kafka_writer_wakeup) {
+    INVAL(kafka_writer_wakeup(NULL), "w");
+    /* a handle of another type is refused, not used */
+    INVAL(kafka_writer_wakeup((const kafka_writer_t *)(const void *)reader), "w");
+}
 ENTRY(kafka_writer_pending) { EXPECT(kafka_writer_pending(NULL) == 0); }
 ENTRY(kafka_writer_stats) {
     char buf[4];
@@ -933,6 +1039,7 @@ int main(int argc, char **argv) {
     CHECK(kafka_mock_cluster_create_topic(mc, "t", 1));
     kafka_config_t *cfg_mc = config_with(mc_bootstrap, NULL, NULL);
     CHECK(kafka_conn_dial_leader(cfg_mc, mc_bootstrap, "t", 0, 5000, NULL, &conn));
+    CHECK(kafka_client_new(cfg_mc, &client_mc));
     kafka_config_free(cfg_mc);
     CHECK(kafka_writer_new(cfg_writer, &writer));
     CHECK(kafka_reader_new(cfg_reader, &reader));
@@ -945,6 +1052,7 @@ int main(int argc, char **argv) {
     }
 
     kafka_client_close(client);
+    kafka_client_close(client_mc);
     kafka_reader_close(reader, 1000, NULL);
     kafka_writer_close(writer, 1000, NULL);
     kafka_conn_close(conn);
