@@ -73,6 +73,7 @@ static kafka_writer_t *writer;        /* to 127.0.0.1:1 */
 static kafka_reader_t *reader;        /* to 127.0.0.1:1 */
 static kafka_client_t *client;        /* to 127.0.0.1:1 */
 static kafka_client_t *client_mc;     /* to the mock cluster */
+static kafka_message_t *msg;          /* read back from topic "m": key "k", value "v", header h=1 */
 
 /* An entry: the function it covers, by name, and its checks. */
 #define ENTRY(fn) static void t_##fn(void)
@@ -594,28 +595,56 @@ ENTRY(kafka_last_error_code) {
 }
 
 /* ---- messages ---- */
-ENTRY(kafka_message_topic) { EXPECT(kafka_message_topic(NULL) == NULL); }
-ENTRY(kafka_message_partition) { EXPECT(kafka_message_partition(NULL) == -1); }
-ENTRY(kafka_message_offset) { EXPECT(kafka_message_offset(NULL) == -1); }
-ENTRY(kafka_message_high_water_mark) { EXPECT(kafka_message_high_water_mark(NULL) == -1); }
-ENTRY(kafka_message_timestamp) { EXPECT(kafka_message_timestamp(NULL) == -1); }
+ENTRY(kafka_message_topic) {
+    EXPECT(kafka_message_topic(NULL) == NULL);
+    EXPECT(kafka_message_topic(msg) != NULL && strcmp(kafka_message_topic(msg), "m") == 0);
+}
+ENTRY(kafka_message_partition) {
+    EXPECT(kafka_message_partition(NULL) == -1);
+    EXPECT(kafka_message_partition(msg) == 0);
+}
+ENTRY(kafka_message_offset) {
+    EXPECT(kafka_message_offset(NULL) == -1);
+    EXPECT(kafka_message_offset(msg) == 0);
+}
+ENTRY(kafka_message_high_water_mark) {
+    EXPECT(kafka_message_high_water_mark(NULL) == -1);
+    EXPECT(kafka_message_high_water_mark(msg) == 1);
+}
+ENTRY(kafka_message_timestamp) {
+    EXPECT(kafka_message_timestamp(NULL) == -1);
+    EXPECT(kafka_message_timestamp(msg) > 0);
+}
 ENTRY(kafka_message_key) {
     size_t len = SENT_SZ;
     EXPECT(kafka_message_key(NULL, &len) == NULL);
     EXPECT(kafka_message_key(NULL, NULL) == NULL);
+    const uint8_t *k = kafka_message_key(msg, &len);
+    EXPECT(k != NULL && len == 1 && k[0] == 'k');
+    EXPECT(kafka_message_key(msg, NULL) == k);
 }
 ENTRY(kafka_message_value) {
     size_t len = SENT_SZ;
     EXPECT(kafka_message_value(NULL, &len) == NULL);
     EXPECT(kafka_message_value(NULL, NULL) == NULL);
+    const uint8_t *v = kafka_message_value(msg, &len);
+    EXPECT(v != NULL && len == 1 && v[0] == 'v');
 }
-ENTRY(kafka_message_header_count) { EXPECT(kafka_message_header_count(NULL) == 0); }
+ENTRY(kafka_message_header_count) {
+    EXPECT(kafka_message_header_count(NULL) == 0);
+    EXPECT(kafka_message_header_count(msg) == 1);
+}
 ENTRY(kafka_message_header) {
     const char *key = SENT_PTR;
     const uint8_t *value = SENT_PTR;
     size_t key_len = SENT_SZ, value_len = SENT_SZ;
     INVAL(kafka_message_header(NULL, 0, &key, &key_len, &value, &value_len), "msg");
     EXPECT(key == SENT_PTR && value == SENT_PTR && key_len == SENT_SZ && value_len == SENT_SZ);
+    FAILS_WITH(kafka_message_header(msg, 1, &key, &key_len, &value, &value_len), KAFKA_ERR_NOT_FOUND);
+    EXPECT(key == SENT_PTR && value == SENT_PTR && key_len == SENT_SZ && value_len == SENT_SZ);
+    OK(kafka_message_header(msg, 0, NULL, NULL, NULL, NULL));
+    OK(kafka_message_header(msg, 0, &key, &key_len, &value, &value_len));
+    EXPECT(key_len == 1 && key[0] == 'h' && value_len == 1 && value[0] == '1');
 }
 ENTRY(kafka_message_free) { kafka_message_free(NULL); }
 
@@ -1040,6 +1069,18 @@ int main(int argc, char **argv) {
     kafka_config_t *cfg_mc = config_with(mc_bootstrap, NULL, NULL);
     CHECK(kafka_conn_dial_leader(cfg_mc, mc_bootstrap, "t", 0, 5000, NULL, &conn));
     CHECK(kafka_client_new(cfg_mc, &client_mc));
+    {
+        kafka_conn_t *mconn = NULL;
+        CHECK(kafka_mock_cluster_create_topic(mc, "m", 1));
+        CHECK(kafka_conn_dial_leader(cfg_mc, mc_bootstrap, "m", 0, 5000, NULL, &mconn));
+        kafka_header_t h = {sizeof h, "h", 1, (const uint8_t *)"1", 1};
+        kafka_msg_t m = {0};
+        m.key = (const uint8_t *)"k", m.key_len = 1, m.value = (const uint8_t *)"v", m.value_len = 1;
+        m.headers = &h, m.header_count = 1;
+        CHECK(kafka_conn_write_messages(mconn, &m, 1, KAFKA_COMPRESSION_NONE, 5000, NULL, NULL));
+        CHECK(kafka_conn_read_message(mconn, 1 << 20, 5000, NULL, &msg));
+        kafka_conn_close(mconn);
+    }
     kafka_config_free(cfg_mc);
     CHECK(kafka_writer_new(cfg_writer, &writer));
     CHECK(kafka_reader_new(cfg_reader, &reader));
@@ -1055,6 +1096,7 @@ int main(int argc, char **argv) {
     kafka_client_close(client_mc);
     kafka_reader_close(reader, 1000, NULL);
     kafka_writer_close(writer, 1000, NULL);
+    kafka_message_free(msg);
     kafka_conn_close(conn);
     kafka_mock_cluster_destroy(mc);
     kafka_cancel_free(cancel);
