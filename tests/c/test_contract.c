@@ -401,14 +401,33 @@ ENTRY(kafka_offset_results_error_message) {
     kafka_offset_results_free(r);
 }
 ENTRY(kafka_offset_results_free) { kafka_offset_results_free(NULL); }
-ENTRY(kafka_group_lag_count) { EXPECT(kafka_group_lag_count(NULL) == 0); }
-ENTRY(kafka_group_lag_topic) { EXPECT(kafka_group_lag_topic(NULL, 0) == NULL); }
-ENTRY(kafka_group_lag_partition) { EXPECT(kafka_group_lag_partition(NULL, 0) == -1); }
-ENTRY(kafka_group_lag_committed) { EXPECT(kafka_group_lag_committed(NULL, 0) == -1); }
-ENTRY(kafka_group_lag_end_offset) { EXPECT(kafka_group_lag_end_offset(NULL, 0) == -1); }
-ENTRY(kafka_group_lag_lag) { EXPECT(kafka_group_lag_lag(NULL, 0) == -1); }
-ENTRY(kafka_group_lag_error) { EXPECT(kafka_group_lag_error(NULL, 0) == KAFKA_ERR_INVALID_ARG); }
-ENTRY(kafka_group_lag_error_message) { EXPECT(kafka_group_lag_error_message(NULL, 0) == NULL); }
+/* The lag of group "g", which never committed, on the mock cluster: an empty list. */
+static kafka_group_lag_t *group_lag(void) {
+    kafka_group_lag_t *l = SENT_PTR;
+    OK(kafka_client_group_lag(client_mc, "g", 5000, NULL, &l));
+    return l == SENT_PTR ? NULL : l;
+}
+#define LAG_ENTRY(fn, nothing)                       \
+    ENTRY(fn) {                                      \
+        EXPECT(fn(NULL, 0) == (nothing));            \
+        kafka_group_lag_t *l = group_lag();          \
+        EXPECT(l != NULL);                           \
+        EXPECT(fn(l, 0) == (nothing));               \
+        kafka_group_lag_free(l);                     \
+    }
+ENTRY(kafka_group_lag_count) {
+    EXPECT(kafka_group_lag_count(NULL) == 0);
+    kafka_group_lag_t *l = group_lag();
+    EXPECT(l != NULL && kafka_group_lag_count(l) == 0);
+    kafka_group_lag_free(l);
+}
+LAG_ENTRY(kafka_group_lag_topic, NULL)
+LAG_ENTRY(kafka_group_lag_partition, -1)
+LAG_ENTRY(kafka_group_lag_committed, -1)
+LAG_ENTRY(kafka_group_lag_end_offset, -1)
+LAG_ENTRY(kafka_group_lag_lag, -1)
+LAG_ENTRY(kafka_group_lag_error, KAFKA_ERR_INVALID_ARG)
+LAG_ENTRY(kafka_group_lag_error_message, NULL)
 ENTRY(kafka_group_lag_free) { kafka_group_lag_free(NULL); }
 
 /* ---- config ---- */
