@@ -30,6 +30,9 @@
 #define SENT_I32 ((int32_t)0x5e5e5e5e)
 #define SENT_SZ ((size_t)0x5e5e5e5eu)
 
+/* A count above isize::MAX: refused before the array is touched. */
+#define HUGE_COUNT ((size_t)PTRDIFF_MAX + 1)
+
 static void inval(kafka_err_t rc, const char *arg, const char *call, int line) {
     const char *msg = kafka_last_error_message();
     if (rc != KAFKA_ERR_INVALID_ARG) {
@@ -160,6 +163,7 @@ ENTRY(kafka_client_create_topics) {
     INVAL(kafka_client_create_topics(client, NULL, 1, false, 100, NULL, &out), "topics");
     const kafka_new_topic_t *one[1] = {NULL};
     INVAL(kafka_client_create_topics(client, one, 1, false, 100, NULL, &out), "topics[0]");
+    INVAL(kafka_client_create_topics(client, one, HUGE_COUNT, false, 100, NULL, &out), "count");
     EXPECT(out == SENT_PTR);
 }
 ENTRY(kafka_client_delete_topics) {
@@ -168,6 +172,7 @@ ENTRY(kafka_client_delete_topics) {
     INVAL(kafka_client_delete_topics(NULL, names, 1, 100, NULL, &out), "client");
     INVAL(kafka_client_delete_topics(client, NULL, 1, 100, NULL, &out), "topics");
     INVAL(kafka_client_delete_topics(client, names, 1, 100, NULL, NULL), "out");
+    INVAL(kafka_client_delete_topics(client, names, HUGE_COUNT, 100, NULL, &out), "count");
     EXPECT(out == SENT_PTR);
 }
 ENTRY(kafka_client_create_partitions) {
@@ -200,6 +205,7 @@ ENTRY(kafka_client_describe_groups) {
     INVAL(kafka_client_describe_groups(NULL, g, 1, 100, NULL, &out), "client");
     INVAL(kafka_client_describe_groups(client, NULL, 1, 100, NULL, &out), "groups");
     INVAL(kafka_client_describe_groups(client, g, 1, 100, NULL, NULL), "out");
+    INVAL(kafka_client_describe_groups(client, g, HUGE_COUNT, 100, NULL, &out), "count");
     EXPECT(out == SENT_PTR);
 }
 ENTRY(kafka_client_delete_groups) {
@@ -494,6 +500,8 @@ ENTRY(kafka_conn_read_partitions) {
     kafka_partition_list_t *out = SENT_PTR;
     INVAL(kafka_conn_read_partitions(NULL, NULL, 0, 100, NULL, &out), "conn");
     INVAL(kafka_conn_read_partitions(conn, NULL, 1, 100, NULL, &out), "topics");
+    const char *names[1] = {"t"};
+    INVAL(kafka_conn_read_partitions(conn, names, HUGE_COUNT, 100, NULL, &out), "count");
     INVAL(kafka_conn_read_partitions(conn, NULL, 0, 100, NULL, NULL), "out");
     EXPECT(out == SENT_PTR);
 }
@@ -513,6 +521,8 @@ ENTRY(kafka_conn_write_messages) {
     int64_t base = SENT_I64;
     INVAL(kafka_conn_write_messages(NULL, NULL, 0, 0, 100, NULL, &base), "conn");
     INVAL(kafka_conn_write_messages(conn, NULL, 1, 0, 100, NULL, &base), "msgs");
+    kafka_msg_t m = {0};
+    INVAL(kafka_conn_write_messages(conn, &m, HUGE_COUNT, 0, 100, NULL, &base), "count");
     EXPECT(base == SENT_I64);
 }
 ENTRY(kafka_conn_read_batch) {
@@ -704,6 +714,7 @@ ENTRY(kafka_mock_cluster_push_request_errors) {
     kafka_err_t codes[1] = {KAFKA_ERR_NOT_LEADER_OR_FOLLOWER};
     INVAL(kafka_mock_cluster_push_request_errors(NULL, KAFKA_API_PRODUCE, codes, 1), "mc");
     INVAL(kafka_mock_cluster_push_request_errors(mc, KAFKA_API_PRODUCE, NULL, 1), "codes");
+    INVAL(kafka_mock_cluster_push_request_errors(mc, KAFKA_API_PRODUCE, codes, HUGE_COUNT), "count");
 }
 ENTRY(kafka_mock_cluster_push_partition_errors) {
     kafka_err_t codes[1] = {KAFKA_ERR_NOT_LEADER_OR_FOLLOWER};
@@ -770,6 +781,7 @@ ENTRY(kafka_new_topic_set_replica_assignment) {
     kafka_new_topic_t *t = NULL;
     OK(kafka_new_topic_new("t", -1, -1, &t));
     INVAL(kafka_new_topic_set_replica_assignment(t, 0, NULL, 1), "broker_ids");
+    INVAL(kafka_new_topic_set_replica_assignment(t, 0, ids, HUGE_COUNT), "count");
     INVAL(kafka_new_topic_set_replica_assignment(t, -1, ids, 1), "partition");
     kafka_new_topic_free(t);
 }
@@ -863,6 +875,8 @@ ENTRY(kafka_reader_fetch) {
 ENTRY(kafka_reader_commit) {
     INVAL(kafka_reader_commit(NULL, NULL, 0, 100, NULL), "r");
     INVAL(kafka_reader_commit(reader, NULL, 1, 100, NULL), "msgs");
+    const kafka_message_t *msgs[1] = {msg};
+    INVAL(kafka_reader_commit(reader, msgs, HUGE_COUNT, 100, NULL), "count");
 }
 ENTRY(kafka_reader_set_rebalance_cb) { INVAL(kafka_reader_set_rebalance_cb(NULL, NULL, NULL), "r"); }
 ENTRY(kafka_reader_poll) {
@@ -949,6 +963,8 @@ ENTRY(kafka_writer_set_log_cb) { INVAL(kafka_writer_set_log_cb(NULL, NULL, NULL)
 ENTRY(kafka_writer_produce) {
     INVAL(kafka_writer_produce(NULL, NULL, 0), "w");
     INVAL(kafka_writer_produce(writer, NULL, 1), "msgs");
+    kafka_msg_t m = {0};
+    INVAL(kafka_writer_produce(writer, &m, HUGE_COUNT), "count");
     EXPECT(kafka_writer_pending(writer) == 0);
 }
 ENTRY(kafka_writer_write) {
@@ -956,6 +972,8 @@ ENTRY(kafka_writer_write) {
     int64_t offsets[1] = {SENT_I64};
     INVAL(kafka_writer_write(NULL, NULL, 0, 100, NULL, errors, offsets), "w");
     INVAL(kafka_writer_write(writer, NULL, 1, 100, NULL, errors, offsets), "msgs");
+    kafka_msg_t m = {0};
+    INVAL(kafka_writer_write(writer, &m, HUGE_COUNT, 100, NULL, errors, offsets), "count");
     EXPECT(errors[0] == SENT_I32 && offsets[0] == SENT_I64);
 }
 ENTRY(kafka_writer_poll) {
