@@ -568,6 +568,13 @@ impl State {
                                 e.message()
                             ),
                         );
+                        if s.idempotent && b.base_sequence >= 0 && self.producer == Some(b.producer) {
+                            // Its sequence numbers would be a gap the broker refuses every
+                            // later batch of the partition for.
+                            if !self.release_sequences(shared, &b, e.code(), alone) {
+                                reset = Some(format!("{} on {}/{}", e.message(), b.topic, b.partition));
+                            }
+                        }
                         let (topic, p) = (b.topic.clone(), b.partition);
                         self.settle(shared, b.completions, &topic, p, Err(e));
                     }
@@ -577,6 +584,37 @@ impl State {
         if let Some(why) = reset {
             self.reset_producer(shared, &why);
         }
+    }
+
+    /// A sequenced batch failed for good: gives its sequence numbers to the partition's next
+    /// batches, so they go at once instead of being refused as out of order. Only when the
+    /// broker refused it (a broker error code: it was not written) and no later batch of the
+    /// partition is in flight; otherwise (its fate is unknown, or later sequences are already
+    /// on the way) returns false and the producer must be reset.
+    fn release_sequences(&mut self, shared: &Shared, b: &SealedBatch, code: i32, alone: bool) -> bool {
+        if code <= 0 || !alone {
+            return false;
+        }
+        let Some(q) = self.topics.get_mut(&b.topic).and_then(|t| t.partitions.get_mut(&b.partition)) else {
+            return true;
+        };
+        let (pid, epoch) = b.producer;
+        let mut next = b.base_sequence;
+        for r in q.ready.iter_mut().filter(|r| r.producer == b.producer) {
+            match crate::protocol::records::restamp(&r.records, pid, epoch, next) {
+                Ok(bytes) => {
+                    r.records = bytes;
+                    r.base_sequence = next;
+                    next = next.wrapping_add(r.len() as i32) & i32::MAX;
+                }
+                Err(e) => {
+                    shared.log(3, format!("cannot restamp a batch: {e}"));
+                    return false;
+                }
+            }
+        }
+        q.next_sequence = next;
+        true
     }
 
     /// Forgets the producer id: the sender fetches a new one, and every batch not yet
