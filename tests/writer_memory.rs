@@ -83,3 +83,65 @@ fn message_too_large_leaves_no_sequence_gap() {
     assert_eq!(mock.high_watermark("big", 0).unwrap(), 53);
     w.close(T, None, &mut |_| {}).unwrap();
 }
+
+/// queue.buffering.max.messages counts a message until the application polled its report:
+/// an application that never polls gets QUEUE_FULL instead of reports piling up without bound.
+#[test]
+fn unpolled_reports_count_against_the_message_bound() {
+    let mock = MockCluster::start(1).unwrap();
+    mock.create_topic("mem", 1).unwrap();
+    let w = writer(&mock, "mem", &[("queue.buffering.max.messages", "5")]);
+    let msgs: Vec<OutRecord> = (0..5).map(|_| msg(0, b"x")).collect();
+    w.produce(&msgs, &[1, 2, 3, 4, 5]).unwrap();
+    wait_delivered(&w);
+    let e = w.produce(&[msg(0, b"y")], &[6]).expect_err("the reports nobody polled were not counted");
+    assert_eq!(e.code(), code::QUEUE_FULL, "{e}");
+    // write refuses too, and takes nothing.
+    let e = w.write(&[msg(0, b"y")], T, None).expect_err("write went past the bound");
+    assert_eq!(e.code(), code::QUEUE_FULL, "{e}");
+    let mut reports = Vec::new();
+    assert_eq!(w.poll(T, None, &mut collect(&mut reports)).unwrap(), 1);
+    assert_eq!(reports.len(), 5);
+    // Served: room again. A synchronous write's results are the application's once it returns.
+    let r = w.write(&msgs, T, None).unwrap();
+    assert!(r.iter().all(|r| r.is_ok()), "{r:?}");
+    w.produce(&msgs, &[1, 2, 3, 4, 5]).unwrap();
+    assert_eq!(w.produce(&[msg(0, b"z")], &[6]).unwrap_err().code(), code::QUEUE_FULL);
+    let mut reports = Vec::new();
+    w.flush(T, None, &mut collect(&mut reports)).unwrap();
+    assert_eq!(reports.len(), 5);
+    w.produce(&msgs, &[1, 2, 3, 4, 5]).unwrap();
+    let mut reports = Vec::new();
+    w.close(T, None, &mut collect(&mut reports)).unwrap();
+    assert_eq!(reports.len(), 5);
+    assert_eq!(mock.high_watermark("mem", 0).unwrap(), 20);
+}
+
+/// queue.buffering.max.kbytes bounds the bytes (key + value + headers) of the messages whose
+/// reports the application does not have yet, waiting for delivery or for a poll alike.
+#[test]
+fn queued_bytes_are_bounded_until_reports_are_served() {
+    let mock = MockCluster::start(1).unwrap();
+    mock.create_topic("kb", 1).unwrap();
+    let w = writer(&mock, "kb", &[("queue.buffering.max.kbytes", "2")]);
+    let value = vec![7u8; 600];
+    let headers = [kafka_rs::protocol::records::RecordHeader { key: b"hk", value: Some(&[1u8; 98]) }];
+    let big = OutRecord { key: Some(b"0123456789"), headers: &headers, ..msg(0, &value) };
+    // 710 bytes each: two fit in 2048, a third does not, not even after delivery.
+    w.produce(&[big, big], &[1, 2]).unwrap();
+    let e = w.produce(&[big], &[3]).expect_err("past queue.buffering.max.kbytes");
+    assert_eq!(e.code(), code::QUEUE_FULL, "{e}");
+    assert!(e.message().contains("queue.buffering.max.kbytes"), "{e}");
+    wait_delivered(&w);
+    assert_eq!(w.produce(&[big], &[3]).unwrap_err().code(), code::QUEUE_FULL);
+    // Smaller messages still fit in what is left.
+    w.produce(&[msg(0, &[1u8; 600])], &[4]).unwrap();
+    let mut reports = Vec::new();
+    w.flush(T, None, &mut collect(&mut reports)).unwrap();
+    assert_eq!(reports.len(), 3);
+    w.produce(&[big, big], &[5, 6]).unwrap();
+    let mut reports = Vec::new();
+    w.close(T, None, &mut collect(&mut reports)).unwrap();
+    assert_eq!(reports.len(), 2);
+    assert_eq!(mock.high_watermark("kb", 0).unwrap(), 5);
+}

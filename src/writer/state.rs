@@ -7,7 +7,7 @@ use std::time::{Duration, Instant};
 
 use bytes::Bytes;
 
-use super::{Completion, DeliveryReport, Event, OutRecord, Shared};
+use super::{Completion, DeliveryReport, OutRecord, Shared};
 use crate::cluster::TopicInfo;
 use crate::error::{Error, Result};
 use crate::protocol::records::{BatchOptions, RecordBatchBuilder};
@@ -125,6 +125,8 @@ pub(crate) struct State {
     topics: HashMap<Arc<str>, TopicQueue>,
     /// Messages handed over and not yet reported.
     pub(crate) pending: usize,
+    /// Their size (key + value + headers).
+    pub(crate) pending_bytes: usize,
     /// Number of flush calls running: while > 0, batches are sent without lingering.
     pub(crate) flushing: usize,
     pub(crate) closed: bool,
@@ -168,6 +170,7 @@ impl State {
     ) {
         let ts = if m.timestamp_ms == 0 { now_ms } else { m.timestamp_ms };
         self.pending += 1;
+        self.pending_bytes += completion.size();
         let t = self.topic(topic);
         let Some(meta) = t.meta.clone() else {
             t.unassigned.push(Unassigned {
@@ -669,12 +672,17 @@ impl State {
     ) {
         let n = completions.len();
         let mut reports = Vec::new();
+        let mut report_bytes = 0;
         for (i, (c, ts)) in completions.into_iter().enumerate() {
+            self.pending_bytes -= c.size();
+            if matches!(c, Completion::Report { .. }) {
+                report_bytes += c.size();
+            }
             report(&mut reports, c, topic, partition, ts, result(i));
         }
         self.pending -= n;
         if !reports.is_empty() {
-            shared.push_event(Event::Delivery(reports));
+            shared.push_reports(reports, report_bytes);
         } else {
             shared.notify_waiters();
         }
@@ -722,10 +730,10 @@ fn report(
     result: Result<i64>,
 ) {
     match c {
-        Completion::Report { opaque } => {
+        Completion::Report { opaque, .. } => {
             reports.push(DeliveryReport { opaque, result, topic: topic.clone(), partition, timestamp_ms: ts })
         }
-        Completion::Sync { wait, index } => wait.complete(index, result),
+        Completion::Sync { wait, index, .. } => wait.complete(index, result),
     }
 }
 
