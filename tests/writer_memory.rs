@@ -145,3 +145,39 @@ fn queued_bytes_are_bounded_until_reports_are_served() {
     assert_eq!(reports.len(), 2);
     assert_eq!(mock.high_watermark("kb", 0).unwrap(), 5);
 }
+
+/// The same with later batches of the partition already in flight behind the refused one: they
+/// cannot take its sequence numbers, so the producer is reset at once and they go again under
+/// the new id, in order, without waiting out the retries of OUT_OF_ORDER_SEQUENCE_NUMBER.
+#[test]
+fn message_too_large_with_later_batches_in_flight_recovers_at_once() {
+    let mock = MockCluster::start(1).unwrap();
+    mock.create_topic("big2", 1).unwrap();
+    let w = writer(
+        &mock,
+        "big2",
+        &[("retry.backoff.ms", "100"), ("retry.backoff.max.ms", "1000"), ("batch.num.messages", "1")],
+    );
+    assert_eq!(w.write(&[msg(0, b"a")], T, None).unwrap()[0].as_ref().unwrap(), &0);
+    mock.push_partition_errors(api_key::PRODUCE, "big2", 0, &[errors::MESSAGE_TOO_LARGE]);
+    // Slow answers, so the five one-message batches are in flight together.
+    mock.delay(api_key::PRODUCE, 100);
+    let values: Vec<Vec<u8>> = (0..5).map(|i| format!("m{i}").into_bytes()).collect();
+    let msgs: Vec<OutRecord> = values.iter().map(|v| msg(0, v)).collect();
+    let started = Instant::now();
+    w.produce(&msgs, &[0, 1, 2, 3, 4]).unwrap();
+    let mut reports = Vec::new();
+    w.flush(T, None, &mut collect(&mut reports)).unwrap();
+    let took = started.elapsed();
+    reports.sort_by_key(|r| r.opaque);
+    assert_eq!(reports.len(), 5);
+    assert_eq!(reports[0].result.as_ref().unwrap_err().code(), errors::MESSAGE_TOO_LARGE as i32);
+    let offsets: Vec<i64> = reports[1..].iter().map(|r| *r.result.as_ref().unwrap()).collect();
+    assert_eq!(offsets, vec![1, 2, 3, 4], "{reports:?}");
+    assert!(took < Duration::from_millis(1500), "the partition stalled: {took:?}");
+    mock.clear_faults();
+    let r = w.write(&[msg(0, b"z")], T, None).unwrap();
+    assert_eq!(r[0].as_ref().map_err(|e| e.to_string()), Ok(&5));
+    assert_eq!(mock.high_watermark("big2", 0).unwrap(), 6);
+    w.close(T, None, &mut |_| {}).unwrap();
+}
