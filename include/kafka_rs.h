@@ -1353,7 +1353,7 @@ typedef void (*kafka_log_cb)(void *userdata, int32_t level, const char *message)
 #define KAFKA_ERR_STATE (-115)
 
 /*
- Local error -116 (retriable): the producer queue is full: the writer's queue is full (queue.buffering.max.messages); poll and retry.
+ Local error -116 (retriable): the producer queue is full: the writer's queue is full (queue.buffering.max.messages or queue.buffering.max.kbytes, counting reports not yet polled); poll and retry.
  */
 #define KAFKA_ERR_QUEUE_FULL (-116)
 
@@ -2743,8 +2743,10 @@ kafka_err_t kafka_writer_set_log_cb(const kafka_writer_t *w, kafka_log_cb cb, vo
 /*
  Hands `count` messages over for delivery and returns at once; each message's outcome comes
  back through the delivery callback with its `opaque`. All or nothing: KAFKA_ERR_QUEUE_FULL
- when `queue.buffering.max.messages` would be exceeded (poll, then retry), KAFKA_ERR_INVALID_ARG
- for a message without a topic (or with one when the writer has `writer.topic`).
+ when `queue.buffering.max.messages` or `queue.buffering.max.kbytes` would be exceeded (they
+ count a message until its report is served by poll/flush/close: poll, then retry),
+ KAFKA_ERR_INVALID_ARG for a message without a topic (or with one when the writer has
+ `writer.topic`).
  */
 kafka_err_t kafka_writer_produce(const kafka_writer_t *w, const kafka_msg_t *msgs, size_t count);
 

@@ -171,7 +171,13 @@ const KEYS: &[KeySpec] = &[
         "queue.buffering.max.messages",
         Kind::Int { min: 1, max: i32::MAX as i64 },
         "1000000",
-        "Writer: most messages waiting for delivery; kafka_writer_produce returns KAFKA_ERR_QUEUE_FULL beyond it.",
+        "Writer: most messages whose delivery report the application does not have yet (waiting for delivery, or reported and not yet served by poll/flush/close); kafka_writer_produce and kafka_writer_write return KAFKA_ERR_QUEUE_FULL beyond it.",
+    ),
+    key(
+        "queue.buffering.max.kbytes",
+        Kind::Int { min: 1, max: i32::MAX as i64 },
+        "1048576",
+        "Writer: most KiB of messages (key + value + headers) whose delivery report the application does not have yet, counted like queue.buffering.max.messages (default 1 GiB, as librdkafka); KAFKA_ERR_QUEUE_FULL beyond it.",
     ),
     key(
         "compression.type",

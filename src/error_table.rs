@@ -197,6 +197,6 @@ pub const ERRORS: &[ErrorDef] = &[
     e(-113, "NOT_FOUND", NONE, "Local: not found").note("the thing asked for does not exist (an index past the end, an unknown broker)"),
     e(-114, "BUFFER_TOO_SMALL", NONE, "Local: buffer too small").note("an output buffer is too small; the size needed was written"),
     e(-115, "STATE", NONE, "Local: operation not valid in the current state").note("the call is not valid in the handle's current state (e.g. after fork())"),
-    e(-116, "QUEUE_FULL", RETRIABLE, "Local: the producer queue is full").note("the writer's queue is full (queue.buffering.max.messages); poll and retry"),
+    e(-116, "QUEUE_FULL", RETRIABLE, "Local: the producer queue is full").note("the writer's queue is full (queue.buffering.max.messages or queue.buffering.max.kbytes, counting reports not yet polled); poll and retry"),
     e(-117, "WOKEN", NONE, "Local: woken by a wakeup or close of the handle").note("a blocking call on a writer or reader gave up because kafka_writer_wakeup() / kafka_reader_wakeup() was called, or because another thread is closing the handle"),
 ];

@@ -261,8 +261,10 @@ fn records<'a>(batch: &'a BorrowedBatch<'a>) -> Result<Vec<OutRecord<'a>>> {
 
 /// Hands `count` messages over for delivery and returns at once; each message's outcome comes
 /// back through the delivery callback with its `opaque`. All or nothing: KAFKA_ERR_QUEUE_FULL
-/// when `queue.buffering.max.messages` would be exceeded (poll, then retry), KAFKA_ERR_INVALID_ARG
-/// for a message without a topic (or with one when the writer has `writer.topic`).
+/// when `queue.buffering.max.messages` or `queue.buffering.max.kbytes` would be exceeded (they
+/// count a message until its report is served by poll/flush/close: poll, then retry),
+/// KAFKA_ERR_INVALID_ARG for a message without a topic (or with one when the writer has
+/// `writer.topic`).
 #[no_mangle]
 pub extern "C" fn kafka_writer_produce(
     w: *const kafka_writer_t,

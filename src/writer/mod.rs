@@ -42,6 +42,8 @@ pub struct WriterSettings {
     pub batch_messages: usize,
     pub batch_bytes: usize,
     pub queue_max: usize,
+    /// queue.buffering.max.kbytes in bytes.
+    pub queue_max_bytes: usize,
     pub compression: Compression,
     pub max_retries: u32,
     pub backoff_min: Duration,
@@ -99,6 +101,7 @@ impl WriterSettings {
             batch_messages: cfg.get_int("batch.num.messages")? as usize,
             batch_bytes: cfg.get_int("batch.size")? as usize,
             queue_max: cfg.get_int("queue.buffering.max.messages")? as usize,
+            queue_max_bytes: (cfg.get_int("queue.buffering.max.kbytes")? as usize).saturating_mul(1024),
             compression: cfg.get("compression.type")?.parse()?,
             max_retries: cfg.get_int("message.send.max.retries")?.min(u32::MAX as i64) as u32,
             backoff_min,
@@ -148,11 +151,35 @@ pub enum Event {
     Log { level: i32, message: String },
 }
 
-/// How the caller learns that a message was delivered.
+/// How the caller learns that a message was delivered, and the message's size (key + value +
+/// headers) that counts against queue.buffering.max.kbytes until then.
 #[derive(Clone, Debug)]
 pub(crate) enum Completion {
-    Report { opaque: usize },
-    Sync { wait: Arc<SyncWait>, index: usize },
+    Report { opaque: usize, size: usize },
+    Sync { wait: Arc<SyncWait>, index: usize, size: usize },
+}
+
+impl Completion {
+    pub(crate) fn size(&self) -> usize {
+        match self {
+            Completion::Report { size, .. } | Completion::Sync { size, .. } => *size,
+        }
+    }
+}
+
+/// What queue.buffering.max.kbytes counts of a message: key, value and headers.
+fn message_size(m: &OutRecord<'_>) -> usize {
+    let headers: usize = m.headers.iter().map(|h| h.key.len() + h.value.map_or(0, <[u8]>::len)).sum();
+    m.key.map_or(0, <[u8]>::len) + m.value.map_or(0, <[u8]>::len) + headers
+}
+
+/// The events waiting for the application, with how many messages (and their bytes) the
+/// delivery reports among them stand for: those count against the queue bounds until served.
+#[derive(Default)]
+struct Events {
+    queue: VecDeque<Event>,
+    messages: usize,
+    bytes: usize,
 }
 
 /// The results of one synchronous write, filled in as batches complete.
@@ -206,14 +233,25 @@ pub(crate) struct Shared {
     pub(crate) state: Mutex<State>,
     /// Wakes the sender: new data, a flush, a finished request, close.
     pub(crate) wake: Notify,
-    events: Mutex<VecDeque<Event>>,
+    events: Mutex<Events>,
     events_ready: Condvar,
     pub(crate) stats: stats::Counters,
 }
 
 impl Shared {
     pub(crate) fn push_event(&self, e: Event) {
-        self.events.lock().unwrap_or_else(|p| p.into_inner()).push_back(e);
+        self.events.lock().unwrap_or_else(|p| p.into_inner()).queue.push_back(e);
+        self.events_ready.notify_all();
+    }
+
+    /// Queues delivery reports for messages of `bytes` in all; they stay counted against the
+    /// queue bounds until `poll` serves them.
+    pub(crate) fn push_reports(&self, reports: Vec<DeliveryReport>, bytes: usize) {
+        let mut ev = self.events.lock().unwrap_or_else(|p| p.into_inner());
+        ev.messages += reports.len();
+        ev.bytes += bytes;
+        ev.queue.push_back(Event::Delivery(reports));
+        drop(ev);
         self.events_ready.notify_all();
     }
 
@@ -286,8 +324,11 @@ impl Writer {
     /// that is not UTF-8, or the queue cannot take them all, nothing is enqueued. A message that
     /// fails later (e.g. its partition does not exist) gets a failed report.
     pub fn produce(&self, msgs: &[OutRecord<'_>], opaques: &[usize]) -> Result<()> {
-        let completions: Vec<Completion> =
-            opaques.iter().map(|&opaque| Completion::Report { opaque }).collect();
+        let completions: Vec<Completion> = opaques
+            .iter()
+            .zip(msgs)
+            .map(|(&opaque, m)| Completion::Report { opaque, size: message_size(m) })
+            .collect();
         self.enqueue(msgs, completions)
     }
 
@@ -312,12 +353,35 @@ impl Writer {
             if st.closed {
                 return Err(Error::closed("the writer is closed"));
             }
-            if st.pending + msgs.len() > self.shared.settings.queue_max {
+            // A message counts until the application has its report: waiting for delivery,
+            // or reported and not yet served by poll/flush/close.
+            let (unserved, unserved_bytes) = {
+                let ev = self.shared.events.lock().unwrap_or_else(|p| p.into_inner());
+                (ev.messages, ev.bytes)
+            };
+            let s = &self.shared.settings;
+            let queued = st.pending + unserved;
+            if queued + msgs.len() > s.queue_max {
                 return Err(Error::new(
                     code::QUEUE_FULL,
                     format!(
-                        "{} messages are waiting for delivery (queue.buffering.max.messages={}); poll and retry",
-                        st.pending, self.shared.settings.queue_max
+                        "{} messages are waiting for delivery, {unserved} of them reported and not yet polled \
+                         (queue.buffering.max.messages={}); poll and retry",
+                        queued, s.queue_max
+                    ),
+                ));
+            }
+            let queued_bytes = st.pending_bytes + unserved_bytes;
+            let bytes: usize = completions.iter().map(Completion::size).sum();
+            if queued_bytes + bytes > s.queue_max_bytes {
+                return Err(Error::new(
+                    code::QUEUE_FULL,
+                    format!(
+                        "{queued_bytes} bytes of messages are waiting for delivery, {unserved_bytes} of them \
+                         reported and not yet polled; {bytes} more would pass queue.buffering.max.kbytes={} \
+                         ({} bytes); poll and retry",
+                        s.queue_max_bytes / 1024,
+                        s.queue_max_bytes
                     ),
                 ));
             }
@@ -360,8 +424,11 @@ impl Writer {
             return Ok(Vec::new());
         }
         let wait = SyncWait::new(msgs.len());
-        let completions =
-            (0..msgs.len()).map(|index| Completion::Sync { wait: wait.clone(), index }).collect();
+        let completions = msgs
+            .iter()
+            .enumerate()
+            .map(|(index, m)| Completion::Sync { wait: wait.clone(), index, size: message_size(m) })
+            .collect();
         self.enqueue(msgs, completions)?;
         let outcome = runtime::block_on(
             async {
@@ -390,7 +457,7 @@ impl Writer {
     ) -> Result<usize> {
         let deadline = timeout.map(|t| Instant::now() + t);
         let mut q = self.shared.events.lock().unwrap_or_else(|p| p.into_inner());
-        while q.is_empty() {
+        while q.queue.is_empty() {
             if cancel.is_some_and(|c| c.is_fired()) {
                 return Err(Error::cancelled());
             }
@@ -406,7 +473,11 @@ impl Writer {
             let left = if cancel.is_some() { left.min(CANCEL_CHECK) } else { left };
             q = self.shared.events_ready.wait_timeout(q, left).unwrap_or_else(|p| p.into_inner()).0;
         }
-        let events: Vec<Event> = q.drain(..).collect();
+        let events: Vec<Event> = q.queue.drain(..).collect();
+        // Served now: the application has these reports (counted until here; the sink runs
+        // after, so a produce from inside it finds the room).
+        q.messages = 0;
+        q.bytes = 0;
         drop(q);
         let n = events.len();
         events.into_iter().for_each(&mut *sink);
@@ -418,7 +489,7 @@ impl Writer {
         self.shared.notify_waiters();
     }
 
-    /// Messages handed over and not yet reported.
+    /// Messages handed over and not yet reported (reports queued for `poll` not included).
     pub fn pending(&self) -> usize {
         self.shared.state.lock().unwrap_or_else(|p| p.into_inner()).pending
     }

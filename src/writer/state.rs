@@ -7,7 +7,7 @@ use std::time::{Duration, Instant};
 
 use bytes::Bytes;
 
-use super::{Completion, DeliveryReport, Event, OutRecord, Shared};
+use super::{Completion, DeliveryReport, OutRecord, Shared};
 use crate::cluster::TopicInfo;
 use crate::error::{Error, Result};
 use crate::protocol::records::{BatchOptions, RecordBatchBuilder};
@@ -125,6 +125,8 @@ pub(crate) struct State {
     topics: HashMap<Arc<str>, TopicQueue>,
     /// Messages handed over and not yet reported.
     pub(crate) pending: usize,
+    /// Their size (key + value + headers).
+    pub(crate) pending_bytes: usize,
     /// Number of flush calls running: while > 0, batches are sent without lingering.
     pub(crate) flushing: usize,
     pub(crate) closed: bool,
@@ -168,6 +170,7 @@ impl State {
     ) {
         let ts = if m.timestamp_ms == 0 { now_ms } else { m.timestamp_ms };
         self.pending += 1;
+        self.pending_bytes += completion.size();
         let t = self.topic(topic);
         let Some(meta) = t.meta.clone() else {
             t.unassigned.push(Unassigned {
@@ -568,6 +571,13 @@ impl State {
                                 e.message()
                             ),
                         );
+                        if s.idempotent && b.base_sequence >= 0 && self.producer == Some(b.producer) {
+                            // Its sequence numbers would be a gap the broker refuses every
+                            // later batch of the partition for.
+                            if !self.release_sequences(shared, &b, e.code(), alone) {
+                                reset = Some(format!("{} on {}/{}", e.message(), b.topic, b.partition));
+                            }
+                        }
                         let (topic, p) = (b.topic.clone(), b.partition);
                         self.settle(shared, b.completions, &topic, p, Err(e));
                     }
@@ -577,6 +587,37 @@ impl State {
         if let Some(why) = reset {
             self.reset_producer(shared, &why);
         }
+    }
+
+    /// A sequenced batch failed for good: gives its sequence numbers to the partition's next
+    /// batches, so they go at once instead of being refused as out of order. Only when the
+    /// broker refused it (a broker error code: it was not written) and no later batch of the
+    /// partition is in flight; otherwise (its fate is unknown, or later sequences are already
+    /// on the way) returns false and the producer must be reset.
+    fn release_sequences(&mut self, shared: &Shared, b: &SealedBatch, code: i32, alone: bool) -> bool {
+        if code <= 0 || !alone {
+            return false;
+        }
+        let Some(q) = self.topics.get_mut(&b.topic).and_then(|t| t.partitions.get_mut(&b.partition)) else {
+            return true;
+        };
+        let (pid, epoch) = b.producer;
+        let mut next = b.base_sequence;
+        for r in q.ready.iter_mut().filter(|r| r.producer == b.producer) {
+            match crate::protocol::records::restamp(&r.records, pid, epoch, next) {
+                Ok(bytes) => {
+                    r.records = bytes;
+                    r.base_sequence = next;
+                    next = next.wrapping_add(r.len() as i32) & i32::MAX;
+                }
+                Err(e) => {
+                    shared.log(3, format!("cannot restamp a batch: {e}"));
+                    return false;
+                }
+            }
+        }
+        q.next_sequence = next;
+        true
     }
 
     /// Forgets the producer id: the sender fetches a new one, and every batch not yet
@@ -631,12 +672,17 @@ impl State {
     ) {
         let n = completions.len();
         let mut reports = Vec::new();
+        let mut report_bytes = 0;
         for (i, (c, ts)) in completions.into_iter().enumerate() {
+            self.pending_bytes -= c.size();
+            if matches!(c, Completion::Report { .. }) {
+                report_bytes += c.size();
+            }
             report(&mut reports, c, topic, partition, ts, result(i));
         }
         self.pending -= n;
         if !reports.is_empty() {
-            shared.push_event(Event::Delivery(reports));
+            shared.push_reports(reports, report_bytes);
         } else {
             shared.notify_waiters();
         }
@@ -684,10 +730,10 @@ fn report(
     result: Result<i64>,
 ) {
     match c {
-        Completion::Report { opaque } => {
+        Completion::Report { opaque, .. } => {
             reports.push(DeliveryReport { opaque, result, topic: topic.clone(), partition, timestamp_ms: ts })
         }
-        Completion::Sync { wait, index } => wait.complete(index, result),
+        Completion::Sync { wait, index, .. } => wait.complete(index, result),
     }
 }
 
