@@ -2656,26 +2656,40 @@ kafka_err_t kafka_topic_partition_list_get(const kafka_topic_partition_list_t *l
 
 /*
  Creates a reader from `cfg` (`bootstrap.servers` and `reader.topic` are required;
- `reader.partition`, `auto.offset.reset`, `fetch.min.bytes`, `fetch.max.bytes`,
- `fetch.wait.max.ms`, `isolation.level` are optional). The configuration is validated as a
- whole (KAFKA_ERR_CONFIG says what is wrong). Reading starts at `auto.offset.reset` (the first
- offset by default). Close it with kafka_reader_close().
+ `reader.partition`, `group.id`, `auto.offset.reset`, `fetch.min.bytes`, `fetch.max.bytes`,
+ `fetch.wait.max.ms`, `isolation.level` are optional). The configuration is validated as a whole.
+ Reading starts at `auto.offset.reset` (the first offset by default).
+
+ Returns: KAFKA_ERR_CONFIG (the message says which key is wrong and why).
+
+ Ownership: `*out` belongs to the caller until kafka_reader_close(). `cfg` is copied: free or
+ reuse it at once.
+
+ Threads: the reader may be used from any number of threads.
  */
 kafka_err_t kafka_reader_new(const kafka_config_t *cfg, kafka_reader_t **out);
 
 /*
- The next message in `*out` (kafka-go's ReadMessage), waiting up to `timeout_ms` (-1 = no
- limit); free it with kafka_message_free(). KAFKA_ERR_TIMED_OUT / KAFKA_ERR_CANCELLED when
- none came in time; a broker error that retrying cannot fix is returned as is.
+ The next message in `*out` (kafka-go's ReadMessage), waiting up to `timeout_ms` (-1 = no limit).
+ In a group its offset is committed as kafka_reader_commit() would.
 
- A batch that cannot be read (bad CRC, does not decompress, records do not decode) is
- returned once, after the messages before it, as KAFKA_ERR_MALFORMED or
- KAFKA_ERR_COMPRESSION with a message naming topic/partition, the batch's offsets and the
- offset after it. Without a group the reader then waits at that batch: kafka_reader_set_offset()
- to the offset named skips it. In a group the error is reported for that partition and the
- reader goes on after the batch (as librdkafka does with a corrupt message set); a partition's
- non-retriable fetch error (e.g. 29 TOPIC_AUTHORIZATION_FAILED) is returned once the same way.
- Other partitions keep flowing in both cases.
+ A batch that cannot be read (bad CRC, does not decompress, records do not decode) is returned
+ once, after the messages before it, as KAFKA_ERR_MALFORMED or KAFKA_ERR_COMPRESSION with a
+ message naming topic/partition, the batch's offsets and the offset after it. Without a group the
+ reader then waits at that batch: kafka_reader_set_offset() to the offset named skips it. In a
+ group the error is reported for that partition and the reader goes on after the batch (as
+ librdkafka does with a corrupt message set); a partition's non-retriable fetch error (e.g. 29
+ TOPIC_AUTHORIZATION_FAILED) is returned once the same way. Other partitions keep flowing in both
+ cases.
+
+ Returns: KAFKA_ERR_TIMED_OUT / KAFKA_ERR_CANCELLED when none came in time; KAFKA_ERR_WOKEN after
+ kafka_reader_wakeup() or when another thread closes the reader; KAFKA_ERR_MALFORMED /
+ KAFKA_ERR_COMPRESSION as above; a broker error that retrying cannot fix, as is.
+
+ Ownership: `*out` belongs to the caller until kafka_message_free(); it is a zero-copy view into
+ the fetch buffer and stays valid after the reader is closed.
+
+ Threads: blocks; the rebalance callback runs on the calling thread, inside this call.
  */
 kafka_err_t kafka_reader_read(const kafka_reader_t *r,
                               int32_t timeout_ms,
@@ -2683,8 +2697,10 @@ kafka_err_t kafka_reader_read(const kafka_reader_t *r,
                               kafka_message_t **out);
 
 /*
- As kafka_reader_read() but without committing in a group (kafka-go's FetchMessage): commit
- with kafka_reader_commit(). Outside a group the two are the same.
+ As kafka_reader_read() but without committing in a group (kafka-go's FetchMessage): commit with
+ kafka_reader_commit(). Outside a group the two are the same.
+
+ Returns, Ownership, Threads: as kafka_reader_read().
  */
 kafka_err_t kafka_reader_fetch(const kafka_reader_t *r,
                                int32_t timeout_ms,
@@ -2693,12 +2709,18 @@ kafka_err_t kafka_reader_fetch(const kafka_reader_t *r,
 
 /*
  Commits the offsets after the `count` messages in `msgs` (kafka-go's CommitMessages): the
- highest offset per partition wins. Messages fetched in a generation the group has since left
- are refused with ILLEGAL_GENERATION (22), so an old commit never moves an offset backwards.
- KAFKA_ERR_STATE outside a group. With `auto.commit.interval.ms` > 0 the offsets are sent at
- the next interval (and on close). KAFKA_ERR_CANCELLED when `cancel` (may be NULL) fires,
- KAFKA_ERR_WOKEN after kafka_reader_wakeup() or when another thread closes the reader. The
- rebalance callback may call it, also for the REVOKED partitions during kafka_reader_close().
+ highest offset per partition wins. With `auto.commit.interval.ms` > 0 the offsets are sent at
+ the next interval (and on close).
+
+ Returns: KAFKA_ERR_STATE outside a group; ILLEGAL_GENERATION (22) for messages fetched in a
+ generation the group has since left (so an old commit never moves an offset backwards);
+ KAFKA_ERR_TIMED_OUT after `timeout_ms`; KAFKA_ERR_CANCELLED when `cancel` (may be NULL) fires;
+ KAFKA_ERR_WOKEN after kafka_reader_wakeup() or when another thread closes the reader.
+
+ Ownership: the messages stay the caller's (free them when done).
+
+ Threads: blocks; any thread. The rebalance callback may call it, also for the REVOKED partitions
+ during kafka_reader_close().
  */
 kafka_err_t kafka_reader_commit(const kafka_reader_t *r,
                                 const kafka_message_t *const *msgs,
@@ -2707,23 +2729,41 @@ kafka_err_t kafka_reader_commit(const kafka_reader_t *r,
                                 const kafka_cancel_t *cancel);
 
 /*
- Sets the rebalance callback (NULL removes it). It runs on the calling thread inside the
- reading calls, kafka_reader_poll() and kafka_reader_close().
+ Sets the rebalance callback (NULL removes it): called with KAFKA_REBALANCE_ASSIGNED /
+ KAFKA_REBALANCE_REVOKED and the partitions concerned.
+
+ Ownership: the partition list is valid only during the callback; `userdata` must stay valid
+ until kafka_reader_close() returns.
+
+ Threads: the callback runs on the thread that calls the reading calls, kafka_reader_poll() or
+ kafka_reader_close(), inside that call. It may call the reader's functions except
+ kafka_reader_close() (KAFKA_ERR_STATE).
  */
 kafka_err_t kafka_reader_set_rebalance_cb(const kafka_reader_t *r,
                                           kafka_rebalance_cb cb,
                                           void *userdata);
 
 /*
- Serves pending rebalance callbacks on this thread without reading; the number of events
- goes to `*served` if not NULL.
+ Serves pending rebalance callbacks without reading; the number of events goes to `*served` if
+ not NULL.
+
+ Returns: KAFKA_ERR_WOKEN while another thread is closing the reader.
+
+ Threads: does not wait; the callbacks run on the calling thread, inside this call.
  */
 kafka_err_t kafka_reader_poll(const kafka_reader_t *r, size_t *served);
 
 /*
- Up to `max` messages into `msgs[0..*count]` in one call: those already fetched, or waits up
- to `timeout_ms` for the first. Free each with kafka_message_free(). In a group they are
- committed like kafka_reader_read() commits (one commit for the batch).
+ Up to `max` messages into `msgs[0..*count]` in one call: those already fetched, or waits up to
+ `timeout_ms` (-1 = no limit) for the first. In a group they are committed like
+ kafka_reader_read() commits (one commit for the batch).
+
+ Returns: as kafka_reader_read().
+
+ Ownership: `msgs` is the caller's array of at least `max` pointers; each message written belongs
+ to the caller until kafka_message_free().
+
+ Threads: as kafka_reader_read().
  */
 kafka_err_t kafka_reader_read_batch(const kafka_reader_t *r,
                                     size_t max,
@@ -2733,15 +2773,22 @@ kafka_err_t kafka_reader_read_batch(const kafka_reader_t *r,
                                     size_t *count);
 
 /*
- Moves the reader to `offset`, or KAFKA_OFFSET_FIRST / KAFKA_OFFSET_LAST. Messages fetched
- before are dropped: the next read returns the message at `offset`. No I/O.
+ Moves the reader to `offset`, or KAFKA_OFFSET_FIRST / KAFKA_OFFSET_LAST. Messages fetched before
+ are dropped: the next read returns the message at `offset`. No I/O.
+
+ Returns: KAFKA_ERR_STATE for a group reader (the group decides the offsets).
  */
 kafka_err_t kafka_reader_set_offset(const kafka_reader_t *r, int64_t offset);
 
 /*
- Moves the reader to the first message whose timestamp is at or after `unix_ms`
- (milliseconds since the epoch), or to the end if there is none; the offset goes to `*offset`
- if not NULL.
+ Moves the reader to the first message whose timestamp is at or after `unix_ms` (milliseconds
+ since the epoch), or to the end if there is none; the offset goes to `*offset` if not NULL.
+
+ Returns: KAFKA_ERR_STATE for a group reader; KAFKA_ERR_TIMED_OUT after `timeout_ms`;
+ KAFKA_ERR_CANCELLED when `cancel` (may be NULL) fires; KAFKA_ERR_WOKEN after
+ kafka_reader_wakeup() or close; a broker error.
+
+ Threads: blocks (asks the partition's leader).
  */
 kafka_err_t kafka_reader_set_offset_at(const kafka_reader_t *r,
                                        int64_t unix_ms,
@@ -2750,19 +2797,28 @@ kafka_err_t kafka_reader_set_offset_at(const kafka_reader_t *r,
                                        int64_t *offset);
 
 /*
- The offset of the message the next read returns (KAFKA_OFFSET_FIRST/LAST until known; -3 if
- `r` is NULL).
+ The offset of the message the next read returns (KAFKA_OFFSET_FIRST/LAST until known; -3 if `r`
+ is NULL).
+
+ Threads: any thread; leaves the last error alone.
  */
 int64_t kafka_reader_offset(const kafka_reader_t *r);
 
 /*
  Messages between the reader's offset and the partition's end as of the last fetch (kafka-go's
  Lag); -1 before the first fetch or if `r` is NULL. No I/O.
+
+ Threads: any thread; leaves the last error alone.
  */
 int64_t kafka_reader_lag(const kafka_reader_t *r);
 
 /*
  Asks the partition's leader for its end and puts the lag to it in `*lag` (kafka-go's ReadLag).
+
+ Returns: KAFKA_ERR_TIMED_OUT after `timeout_ms`; KAFKA_ERR_CANCELLED when `cancel` (may be NULL)
+ fires; KAFKA_ERR_WOKEN after kafka_reader_wakeup() or close; a broker error.
+
+ Threads: blocks.
  */
 kafka_err_t kafka_reader_read_lag(const kafka_reader_t *r,
                                   int32_t timeout_ms,
@@ -2770,32 +2826,44 @@ kafka_err_t kafka_reader_read_lag(const kafka_reader_t *r,
                                   int64_t *lag);
 
 /*
- The reader's statistics as a JSON object (fetches, messages, bytes, errors, reconnects,
- offset, lag, queued_messages), NUL-terminated, into `buf` of `*size` bytes; `*size` receives
- the size needed (KAFKA_ERR_BUFFER_TOO_SMALL if `buf` is NULL or too small).
+ The reader's statistics as a JSON object (fetches, messages, bytes, errors, reconnects, offset,
+ lag, queued_messages), NUL-terminated, into `buf` of `*size` bytes.
+
+ Returns: KAFKA_ERR_BUFFER_TOO_SMALL (nothing written) if `buf` is NULL or too small. `*size`
+ (required) receives the size needed, NUL included, in both cases.
+
+ Ownership: `buf` is the caller's.
  */
 kafka_err_t kafka_reader_stats(const kafka_reader_t *r, char *buf, size_t *size);
 
 /*
  Makes every blocking call on the reader (kafka_reader_read*, kafka_reader_fetch*,
- kafka_reader_commit, kafka_reader_set_offset_at, kafka_reader_read_lag) in flight on any
- thread return KAFKA_ERR_WOKEN promptly; if none is in flight, the next one returns
- KAFKA_ERR_WOKEN at once (so a wakeup between a thread's check of its stop flag and its next
- call is not lost). Any thread, any time before close.
+ kafka_reader_commit, kafka_reader_set_offset_at, kafka_reader_read_lag) in flight on any thread
+ return KAFKA_ERR_WOKEN promptly; if none is in flight, the next one returns KAFKA_ERR_WOKEN at
+ once (so a wakeup between a thread's check of its stop flag and its next call is not lost).
+
+ Threads: any thread, any time before close; never blocks.
  */
 kafka_err_t kafka_reader_wakeup(const kafka_reader_t *r);
 
 /*
- Stops reading and frees the reader. First every call blocked in it on other threads is woken
- (it returns KAFKA_ERR_WOKEN) and close waits for it to leave. A single-partition reader then
- returns at once. A group member stops delivering, calls the rebalance callback with
- KAFKA_REBALANCE_REVOKED for the partitions it holds while still in the group (the callback
- may commit them with kafka_reader_commit()), commits what `auto.commit.interval.ms` gathered
- and leaves the group (so the others take over at once), within `timeout_ms` or until `cancel`
- (may be NULL) fires; the return value says whether that worked. The last rebalance callbacks
- run here. Messages already taken stay valid until freed. The reader is freed whatever the
- result, except for KAFKA_ERR_STATE: a close from inside the rebalance callback, or while
- another thread is closing it, does nothing. NULL is ignored.
+ Stops reading and frees the reader. First every call blocked in it on other threads is woken (it
+ returns KAFKA_ERR_WOKEN) and close waits for it to leave. A single-partition reader then returns
+ at once. A group member stops delivering, calls the rebalance callback with
+ KAFKA_REBALANCE_REVOKED for the partitions it holds while still in the group (the callback may
+ commit them with kafka_reader_commit()), commits what `auto.commit.interval.ms` gathered and
+ leaves the group (so the others take over at once), within `timeout_ms` (-1 = no limit) or until
+ `cancel` (may be NULL) fires. NULL is ignored.
+
+ Returns: whether the commit and leave worked (KAFKA_ERR_TIMED_OUT, KAFKA_ERR_CANCELLED, a broker
+ error). KAFKA_ERR_STATE, with nothing done, from inside the rebalance callback or while another
+ thread is closing the reader.
+
+ Ownership: the reader is freed whatever the result, except KAFKA_ERR_STATE. Messages already
+ taken stay valid until kafka_message_free(). Callback `userdata` may be freed once this returns.
+
+ Threads: may be called while other threads are blocked in the reader; no call may start after
+ it. The last rebalance callbacks run inside this call.
  */
 kafka_err_t kafka_reader_close(kafka_reader_t *r, int32_t timeout_ms, const kafka_cancel_t *cancel);
 
@@ -2813,15 +2881,28 @@ const char *kafka_version_str(void);
 /*
  Creates a writer from `cfg` (`bootstrap.servers` is required; `writer.topic`, `balancer`,
  `acks`, `linger.ms`, `compression.type`, `enable.idempotence`, ... are optional). The whole
- configuration is validated here: KAFKA_ERR_CONFIG says what is wrong. No I/O happens until
- the first message. Close it with kafka_writer_close().
+ configuration is validated here. No I/O happens until the first message.
+
+ Returns: KAFKA_ERR_CONFIG (the message says which key is wrong and why).
+
+ Ownership: `*out` belongs to the caller until kafka_writer_close(). `cfg` is copied: free or
+ reuse it at once.
+
+ Threads: the writer may be used from any number of threads.
  */
 kafka_err_t kafka_writer_new(const kafka_config_t *cfg, kafka_writer_t **out);
 
 /*
- As kafka_writer_new(), with partitions chosen by `partitioner` (kafka-go's BalancerFunc)
- instead of the `balancer` setting. A partition it returns that the topic does not have fails
- that message with KAFKA_ERR_INVALID_ARG.
+ As kafka_writer_new(), with partitions chosen by `partitioner` (kafka-go's BalancerFunc) instead
+ of the `balancer` setting. A partition it returns that the topic does not have fails that
+ message with KAFKA_ERR_INVALID_ARG.
+
+ Returns: as kafka_writer_new().
+
+ Ownership: as kafka_writer_new(); `userdata` must stay valid until kafka_writer_close() returns.
+
+ Threads: `partitioner` may run on any thread, library threads included, and must not call the
+ library.
  */
 kafka_err_t kafka_writer_new_with_partitioner(const kafka_config_t *cfg,
                                               kafka_partitioner_cb partitioner,
@@ -2829,33 +2910,60 @@ kafka_err_t kafka_writer_new_with_partitioner(const kafka_config_t *cfg,
                                               kafka_writer_t **out);
 
 /*
- Sets the delivery report callback (NULL to remove it). Reports arrive in arrays, one call
- per batch, inside poll/flush/close.
+ Sets the delivery report callback (NULL removes it). Reports arrive in arrays, one call per
+ batch.
+
+ Ownership: the reports are valid only during the callback; `userdata` must stay valid until
+ kafka_writer_close() returns.
+
+ Threads: the callback runs on the thread that calls kafka_writer_poll(), kafka_writer_flush() or
+ kafka_writer_close(), never on a library thread. It may call the writer's functions except
+ kafka_writer_close() (KAFKA_ERR_STATE).
  */
 kafka_err_t kafka_writer_set_delivery_cb(const kafka_writer_t *w,
                                          kafka_delivery_cb cb,
                                          void *userdata);
 
 /*
- Sets the log callback (NULL to remove it); `log_level` in the config filters the levels.
+ Sets the log callback (NULL removes it); `log_level` in the config filters the levels.
+
+ Ownership: the message is valid only during the callback; `userdata` must stay valid until
+ kafka_writer_close() returns.
+
+ Threads: the callback runs inside kafka_writer_poll(), kafka_writer_flush() and
+ kafka_writer_close(), on the calling thread.
  */
 kafka_err_t kafka_writer_set_log_cb(const kafka_writer_t *w, kafka_log_cb cb, void *userdata);
 
 /*
- Hands `count` messages over for delivery and returns at once; each message's outcome comes
- back through the delivery callback with its `opaque`. All or nothing: KAFKA_ERR_QUEUE_FULL
- when `queue.buffering.max.messages` would be exceeded (poll, then retry), KAFKA_ERR_INVALID_ARG
- for a message without a topic (or with one when the writer has `writer.topic`).
+ Hands `count` messages over for delivery and returns at once (librdkafka's produce); each
+ message's outcome comes back through the delivery callback with its `opaque`. All or nothing: on
+ error no message was taken.
+
+ Returns: KAFKA_ERR_QUEUE_FULL when `queue.buffering.max.messages` would be exceeded (poll, then
+ retry); KAFKA_ERR_INVALID_ARG for a message without a topic (or with one when the writer has
+ `writer.topic`), a bad `size`, `flags` or partition; KAFKA_ERR_CLOSED once the writer has
+ stopped (from a callback during close).
+
+ Ownership: every byte of `msgs` (topics, keys, values, headers) is copied during the call;
+ `opaque` is handed back as is.
+
+ Threads: any thread; never blocks.
  */
 kafka_err_t kafka_writer_produce(const kafka_writer_t *w, const kafka_msg_t *msgs, size_t count);
 
 /*
  Writes `count` messages and blocks until each is acknowledged or has failed (kafka-go's
- synchronous WriteMessages). Returns KAFKA_OK when all succeeded, else the first failure's
- code. If not NULL, `errors[i]` and `offsets[i]` receive each message's code and offset
- (arrays of `count`). On timeout or cancel the unsettled messages report
- KAFKA_ERR_TIMED_OUT / KAFKA_ERR_CANCELLED, and may still be delivered later. The delivery
- callback is not called for these messages.
+ synchronous WriteMessages). If not NULL, `errors[i]` and `offsets[i]` receive each message's
+ code and offset (arrays of `count`). The delivery callback is not called for these messages.
+
+ Returns: KAFKA_OK when all succeeded, else the first failure's code. On timeout or cancel the
+ unsettled messages report KAFKA_ERR_TIMED_OUT / KAFKA_ERR_CANCELLED and may still be delivered
+ later; KAFKA_ERR_WOKEN after kafka_writer_wakeup() or when another thread closes the writer.
+
+ Ownership: `msgs` is copied during the call; `errors` and `offsets` are the caller's.
+
+ Threads: blocks the calling thread; any thread.
  */
 kafka_err_t kafka_writer_write(const kafka_writer_t *w,
                                const kafka_msg_t *msgs,
@@ -2866,10 +2974,15 @@ kafka_err_t kafka_writer_write(const kafka_writer_t *w,
                                int64_t *offsets);
 
 /*
- Serves queued delivery reports and log lines to the callbacks on this thread, waiting up to
- `timeout_ms` (0 = don't wait, -1 = until something comes) for the first. If `served` is not
- NULL it receives the number of events served. KAFKA_ERR_CANCELLED when `cancel` (may be NULL)
- fires, KAFKA_ERR_WOKEN after kafka_writer_wakeup() or when another thread closes the writer.
+ Serves queued delivery reports and log lines to the callbacks, waiting up to `timeout_ms` (0 =
+ don't wait, -1 = until something comes) for the first. If `served` is not NULL it receives the
+ number of events served.
+
+ Returns: KAFKA_ERR_CANCELLED when `cancel` (may be NULL) fires; KAFKA_ERR_WOKEN after
+ kafka_writer_wakeup() or when another thread closes the writer. Nothing to serve within the
+ timeout is KAFKA_OK with `*served` 0.
+
+ Threads: blocks; the callbacks run on the calling thread, inside this call.
  */
 kafka_err_t kafka_writer_poll(const kafka_writer_t *w,
                               int32_t timeout_ms,
@@ -2877,10 +2990,14 @@ kafka_err_t kafka_writer_poll(const kafka_writer_t *w,
                               size_t *served);
 
 /*
- Sends everything now and waits until every message produced so far is reported (serving the
- callbacks meanwhile). KAFKA_ERR_TIMED_OUT if some are still pending after `timeout_ms`,
- KAFKA_ERR_CANCELLED when `cancel` (may be NULL) fires, KAFKA_ERR_WOKEN after
+ Sends everything now and waits until every message produced so far is reported, serving the
+ callbacks meanwhile.
+
+ Returns: KAFKA_ERR_TIMED_OUT if some are still pending after `timeout_ms` (-1 = no limit);
+ KAFKA_ERR_CANCELLED when `cancel` (may be NULL) fires; KAFKA_ERR_WOKEN after
  kafka_writer_wakeup() or when another thread closes the writer.
+
+ Threads: blocks; the callbacks run on the calling thread, inside this call.
  */
 kafka_err_t kafka_writer_flush(const kafka_writer_t *w,
                                int32_t timeout_ms,
@@ -2890,35 +3007,49 @@ kafka_err_t kafka_writer_flush(const kafka_writer_t *w,
  Makes every blocking call on the writer (kafka_writer_poll, kafka_writer_flush,
  kafka_writer_write) in flight on any thread return KAFKA_ERR_WOKEN promptly; if none is in
  flight, the next one returns KAFKA_ERR_WOKEN at once (so a wakeup between a thread's check of
- its stop flag and its next call is not lost). Any thread, any time before close.
+ its stop flag and its next call is not lost).
+
+ Threads: any thread, any time before close; never blocks.
  */
 kafka_err_t kafka_writer_wakeup(const kafka_writer_t *w);
 
 /*
  The number of messages produced and not yet reported (0 if `w` is NULL).
+
+ Threads: any thread; leaves the last error alone.
  */
 size_t kafka_writer_pending(const kafka_writer_t *w);
 
 /*
- The writer's statistics as a JSON object (messages_produced, messages_delivered, bytes,
- batches, errors, retries, requests, pending, and min/avg/max/count summaries of
- batch_messages, batch_bytes, batch_latency_us, request_latency_us), NUL-terminated, into
- `buf` of `*size` bytes. `*size` receives the size needed; KAFKA_ERR_BUFFER_TOO_SMALL (and
- nothing written) if `buf` is NULL or too small.
+ The writer's statistics as a JSON object (messages_produced, messages_delivered, bytes, batches,
+ errors, retries, requests, pending, and min/avg/max/count summaries of batch_messages,
+ batch_bytes, batch_latency_us, request_latency_us), NUL-terminated, into `buf` of `*size` bytes.
+
+ Returns: KAFKA_ERR_BUFFER_TOO_SMALL (nothing written) if `buf` is NULL or too small. `*size`
+ (required) receives the size needed, NUL included, in both cases.
+
+ Ownership: `buf` is the caller's.
  */
 kafka_err_t kafka_writer_stats(const kafka_writer_t *w, char *buf, size_t *size);
 
 /*
- Closes the writer: wakes every call blocked in it on other threads (they return
- KAFKA_ERR_WOKEN) and waits for them to leave; flushes for up to `timeout_ms` (or until
- `cancel`, which may be NULL, fires); reports every message still pending as failed
- (KAFKA_ERR_TIMED_OUT, or KAFKA_ERR_CANCELLED; a message in a request the broker has not
- answered is reported "not confirmed": it may or may not have been written), exactly one
- report per message; serves all remaining callbacks on this thread (they may call the
- writer's functions: kafka_writer_produce then fails with KAFKA_ERR_CLOSED); and frees the
- writer. Returns KAFKA_OK when close gave up no message, else the error. The writer
- is freed whatever the result, except for KAFKA_ERR_STATE: a close from inside one of the
- writer's callbacks, or while another thread is closing it, does nothing. NULL is ignored.
+ Closes the writer: wakes every call blocked in it on other threads (they return KAFKA_ERR_WOKEN)
+ and waits for them to leave; flushes for up to `timeout_ms` (-1 = no limit) or until `cancel`
+ (may be NULL) fires; reports every message still pending as failed, exactly one report per
+ message (a message in a request the broker has not answered is reported "not confirmed": it may
+ or may not have been written); serves all remaining callbacks on this thread; and frees the
+ writer. NULL is ignored.
+
+ Returns: KAFKA_OK when close gave up no message, else the error (KAFKA_ERR_TIMED_OUT,
+ KAFKA_ERR_CANCELLED). KAFKA_ERR_STATE, with nothing done, from inside one of the writer's
+ callbacks or while another thread is closing it.
+
+ Ownership: the writer is freed whatever the result, except KAFKA_ERR_STATE. Callback `userdata`
+ may be freed once this returns.
+
+ Threads: may be called while other threads are blocked in the writer; no call may start after
+ it. The last callbacks run inside this call (they may call the writer's functions:
+ kafka_writer_produce then fails with KAFKA_ERR_CLOSED).
  */
 kafka_err_t kafka_writer_close(kafka_writer_t *w, int32_t timeout_ms, const kafka_cancel_t *cancel);
 
