@@ -1468,9 +1468,15 @@ extern "C" {
 #endif // __cplusplus
 
 /*
- Takes the next message into `*out` (free it with kafka_message_free). Returns
- KAFKA_ERR_END_OF_BATCH when there are no more, or KAFKA_ERR_MALFORMED/COMPRESSION for a
- corrupt batch (which also ends it). No network I/O happens here.
+ Takes the next message into `*out`. No network I/O happens here.
+
+ Returns: KAFKA_ERR_END_OF_BATCH when there are no more; KAFKA_ERR_MALFORMED /
+ KAFKA_ERR_COMPRESSION for a corrupt batch (which also ends it).
+
+ Ownership: `*out` belongs to the caller until kafka_message_free(); it stays valid after
+ kafka_batch_close().
+
+ Threads: one thread at a time per batch.
  */
 kafka_err_t kafka_batch_next(kafka_batch_t *batch, kafka_message_t **out);
 
@@ -1480,7 +1486,9 @@ kafka_err_t kafka_batch_next(kafka_batch_t *batch, kafka_message_t **out);
 int64_t kafka_batch_high_water_mark(const kafka_batch_t *batch);
 
 /*
- Frees the batch. Messages taken from it stay valid until freed. NULL is ignored.
+ Frees the batch. NULL is ignored.
+
+ Ownership: messages taken from it stay valid until kafka_message_free().
  */
 void kafka_batch_close(kafka_batch_t *batch);
 
@@ -1512,30 +1520,44 @@ const char *kafka_broker_list_addr(const kafka_broker_list_t *list, size_t index
 void kafka_broker_list_free(kafka_broker_list_t *list);
 
 /*
- Creates a token in `*out`. Free it with kafka_cancel_free once no call uses it.
+ Creates a token in `*out`, not fired.
+
+ Ownership: `*out` belongs to the caller until kafka_cancel_free(), which may come only once no
+ call uses the token.
+
+ Threads: the token may be fired, reset and passed to calls from any number of threads.
  */
 kafka_err_t kafka_cancel_new(kafka_cancel_t **out);
 
 /*
- Fires the token. Safe to call from any thread, any number of times, including while other
- threads block in calls that were given this token.
+ Fires the token: every call waiting on it returns KAFKA_ERR_CANCELLED promptly, and every later
+ call given it returns KAFKA_ERR_CANCELLED at once, until kafka_cancel_reset().
+
+ Threads: any thread, any number of times, including while other threads block in calls that were
+ given this token; never blocks.
  */
 kafka_err_t kafka_cancel_fire(const kafka_cancel_t *cancel);
 
 /*
- Re-arms a fired token, so calls given it from now on run normally (a call it already
- cancelled stays cancelled). Reset it once the calls it was meant to stop have returned; a
- reset racing with a fire leaves the token in either state.
+ Re-arms a fired token, so calls given it from now on run normally (a call it already cancelled
+ stays cancelled).
+
+ Threads: reset it once the calls it was meant to stop have returned; a reset racing with a fire
+ leaves the token in either state.
  */
 kafka_err_t kafka_cancel_reset(const kafka_cancel_t *cancel);
 
 /*
  Whether the token has been fired: 1 yes, 0 no (or NULL).
+
+ Threads: any thread; leaves the last error alone.
  */
 int32_t kafka_cancel_is_fired(const kafka_cancel_t *cancel);
 
 /*
- Frees the token. No call may still be using it. NULL is ignored.
+ Frees the token. NULL is ignored.
+
+ Threads: no call may still be using it, on any thread.
  */
 void kafka_cancel_free(kafka_cancel_t *cancel);
 
@@ -2069,42 +2091,68 @@ void kafka_group_lag_free(kafka_group_lag_t *lag);
 
 /*
  Creates an empty configuration (every key at its default) in `*out`.
- Returns KAFKA_OK, or KAFKA_ERR_INVALID_ARG if `out` is NULL. Free it with kafka_config_free.
+
+ Ownership: `*out` belongs to the caller until kafka_config_free(). Handles created from it copy
+ what they need, so it may be freed right after.
+
+ Threads: one thread at a time per configuration.
  */
 kafka_err_t kafka_config_new(kafka_config_t **out);
 
 /*
- Sets `key` to `value`. Returns KAFKA_ERR_CONFIG for an unknown key or a value of the wrong
- type or range (kafka_last_error_message() says which and why; secret values are never shown),
- KAFKA_ERR_INVALID_ARG for NULL arguments. The strings are copied. Values are stored without
- surrounding whitespace, except those of the secret keys (`sasl.password`, `ssl.key.password`,
- `ssl.key.pem`), which are stored exactly as given and wiped from memory when the
- configuration is freed; the caller's own copy of `value` is the caller's to wipe.
+ Sets `key` to `value`. Values are stored without surrounding whitespace, except those of the
+ secret keys (`sasl.password`, `ssl.key.password`, `ssl.key.pem`), which are stored exactly as
+ given and wiped from memory when the configuration is freed.
+
+ Returns: KAFKA_ERR_CONFIG for an unknown key or a value of the wrong type or range
+ (kafka_last_error_message() says which and why; secret values are never shown).
+
+ Ownership: `key` and `value` are copied; the caller's own copy of a secret `value` is the
+ caller's to wipe.
+
+ Threads: one thread at a time per configuration.
  */
 kafka_err_t kafka_config_set(kafka_config_t *cfg, const char *key, const char *value);
 
 /*
  Copies the current value of `key` (or its default) into `buf` of `*size` bytes, NUL-terminated.
- On return `*size` holds the size needed including the NUL; if `buf` is NULL or too small,
- nothing is written to it and KAFKA_ERR_BUFFER_TOO_SMALL is returned (call again with a larger
- buffer). KAFKA_ERR_CONFIG for an unknown key.
 
  Secrets are never returned: a secret key (`sasl.password`, `ssl.key.password`, `ssl.key.pem`)
  that has a value reads as the fixed text `[redacted]` (KAFKA_OK), and as the empty string when
- unset or set to "", so a program can dump its whole configuration, or check that a password
- was set, without revealing it; a marker rather than an error, so that generic code that reads
- every key keeps working. There is no way to read a secret back.
+ unset or set to "", so a program can dump its whole configuration, or check that a password was
+ set, without revealing it; a marker rather than an error, so that generic code that reads every
+ key keeps working. There is no way to read a secret back.
+
+ Returns: KAFKA_ERR_BUFFER_TOO_SMALL if `buf` is NULL or too small (nothing written; call again
+ with a larger buffer); KAFKA_ERR_CONFIG for an unknown key. `*size` (required) receives the size
+ needed, NUL included, in both the success and the BUFFER_TOO_SMALL case.
+
+ Ownership: `buf` is the caller's.
+
+ Threads: one thread at a time per configuration.
  */
 kafka_err_t kafka_config_get(const kafka_config_t *cfg, const char *key, char *buf, size_t *size);
 
 /*
- Frees a configuration. NULL is ignored.
+ Frees a configuration, wiping its secret values. NULL is ignored.
+
+ Ownership: handles created from it are not affected.
  */
 void kafka_config_free(kafka_config_t *cfg);
 
 /*
- Connects to the broker at `addr` ("host:port") using `cfg` (client.id, timeouts...).
- On success `*out` holds the connection; close it with kafka_conn_close().
+ Connects to the broker at `addr` ("host:port") using `cfg` (client.id, timeouts, TLS and SASL
+ settings...).
+
+ Returns: KAFKA_ERR_CONFIG for a bad setting; KAFKA_ERR_TLS, KAFKA_ERR_AUTHENTICATION or Kafka's
+ SASL codes (58 SASL_AUTHENTICATION_FAILED, 33 UNSUPPORTED_SASL_MECHANISM) when the handshake
+ fails; KAFKA_ERR_TIMED_OUT after `timeout_ms` (-1 = no limit) or the connection's deadline;
+ KAFKA_ERR_CANCELLED when `cancel` (may be NULL) fires; KAFKA_ERR_TRANSPORT when the connection
+ fails.
+
+ Ownership: `*out` belongs to the caller until kafka_conn_close(). `cfg` and `addr` are copied.
+
+ Threads: blocks the calling thread; any thread, also while other calls use the connection.
  */
 kafka_err_t kafka_conn_dial(const kafka_config_t *cfg,
                             const char *addr,
@@ -2113,10 +2161,17 @@ kafka_err_t kafka_conn_dial(const kafka_config_t *cfg,
                             kafka_conn_t **out);
 
 /*
- Asks the broker at `addr` which broker leads `topic`/`partition`, connects to it and binds
- the connection to that partition (reads start at the first offset). If the topic does not
- exist and `allow.auto.create.topics` is true (the default) and the broker allows it, the
- topic is created and the call waits for its leader.
+ Asks the broker at `addr` which broker leads `topic`/`partition`, connects to it and binds the
+ connection to that partition (reads start at the first offset). If the topic does not exist and
+ `allow.auto.create.topics` is true (the default) and the broker allows it, the topic is created
+ and the call waits for its leader.
+
+ Returns: as kafka_conn_dial(); UNKNOWN_TOPIC_OR_PARTITION (3) or another broker error for the
+ lookup.
+
+ Ownership: as kafka_conn_dial().
+
+ Threads: blocks the calling thread; any thread, also while other calls use the connection.
  */
 kafka_err_t kafka_conn_dial_leader(const kafka_config_t *cfg,
                                    const char *addr,
@@ -2127,8 +2182,16 @@ kafka_err_t kafka_conn_dial_leader(const kafka_config_t *cfg,
                                    kafka_conn_t **out);
 
 /*
- The controller broker as a one-entry list in `*out` (dial kafka_broker_list_addr(list, 0)
- to send admin requests to it).
+ The controller broker as a one-entry list in `*out` (dial kafka_broker_list_addr(list, 0) to
+ send admin requests to it).
+
+ Returns: KAFKA_ERR_TIMED_OUT after `timeout_ms` (-1 = no limit) or the connection's deadline;
+ KAFKA_ERR_CANCELLED when `cancel` (may be NULL) fires; KAFKA_ERR_TRANSPORT when the connection
+ fails.
+
+ Ownership: `*out` belongs to the caller until kafka_broker_list_free().
+
+ Threads: blocks the calling thread; any thread, also while other calls use the connection.
  */
 kafka_err_t kafka_conn_controller(const kafka_conn_t *conn,
                                   int32_t timeout_ms,
@@ -2137,6 +2200,14 @@ kafka_err_t kafka_conn_controller(const kafka_conn_t *conn,
 
 /*
  Every broker of the cluster, in `*out`.
+
+ Returns: KAFKA_ERR_TIMED_OUT after `timeout_ms` (-1 = no limit) or the connection's deadline;
+ KAFKA_ERR_CANCELLED when `cancel` (may be NULL) fires; KAFKA_ERR_TRANSPORT when the connection
+ fails.
+
+ Ownership: `*out` belongs to the caller until kafka_broker_list_free().
+
+ Threads: blocks the calling thread; any thread, also while other calls use the connection.
  */
 kafka_err_t kafka_conn_brokers(const kafka_conn_t *conn,
                                int32_t timeout_ms,
@@ -2145,8 +2216,16 @@ kafka_err_t kafka_conn_brokers(const kafka_conn_t *conn,
 
 /*
  The partitions of the `count` topics in `topics`, or of every topic when `count` is 0 (then
- `topics` may be NULL), in `*out`. A named topic that does not exist fails the call with
- UNKNOWN_TOPIC_OR_PARTITION (3).
+ `topics` may be NULL), in `*out`.
+
+ Returns: UNKNOWN_TOPIC_OR_PARTITION (3) when a named topic does not exist; KAFKA_ERR_TIMED_OUT
+ after `timeout_ms` (-1 = no limit) or the connection's deadline; KAFKA_ERR_CANCELLED when
+ `cancel` (may be NULL) fires; KAFKA_ERR_TRANSPORT when the connection fails.
+
+ Ownership: `*out` belongs to the caller until kafka_partition_list_free(). `topics` is read
+ during the call only.
+
+ Threads: blocks the calling thread; any thread, also while other calls use the connection.
  */
 kafka_err_t kafka_conn_read_partitions(const kafka_conn_t *conn,
                                        const char *const *topics,
@@ -2158,6 +2237,16 @@ kafka_err_t kafka_conn_read_partitions(const kafka_conn_t *conn,
 /*
  Creates `count` topics. A topic that already exists is not an error. The broker waits up to
  `timeout_ms` for the creation (60 s when -1).
+
+ Returns: the broker's error for a topic it refuses (e.g. INVALID_REPLICATION_FACTOR (38));
+ KAFKA_ERR_TIMED_OUT after `timeout_ms` (-1 = no limit) or the connection's deadline;
+ KAFKA_ERR_CANCELLED when `cancel` (may be NULL) fires; KAFKA_ERR_TRANSPORT when the connection
+ fails.
+
+ Ownership: the kafka_new_topic_t objects stay the caller's (free them with
+ kafka_new_topic_free()).
+
+ Threads: blocks the calling thread; any thread, also while other calls use the connection.
  */
 kafka_err_t kafka_conn_create_topics(const kafka_conn_t *conn,
                                      const kafka_new_topic_t *const *topics,
@@ -2167,6 +2256,12 @@ kafka_err_t kafka_conn_create_topics(const kafka_conn_t *conn,
 
 /*
  Deletes the `count` topics named in `topics`.
+
+ Returns: the broker's error for a topic it cannot delete; KAFKA_ERR_TIMED_OUT after `timeout_ms`
+ (-1 = no limit) or the connection's deadline; KAFKA_ERR_CANCELLED when `cancel` (may be NULL)
+ fires; KAFKA_ERR_TRANSPORT when the connection fails.
+
+ Threads: blocks the calling thread; any thread, also while other calls use the connection.
  */
 kafka_err_t kafka_conn_delete_topics(const kafka_conn_t *conn,
                                      const char *const *topics,
@@ -2175,15 +2270,28 @@ kafka_err_t kafka_conn_delete_topics(const kafka_conn_t *conn,
                                      const kafka_cancel_t *cancel);
 
 /*
- Sets the acknowledgements writes wait for: -1 all in-sync replicas (the default), 1 the
- leader only, 0 none (then kafka_conn_write_messages reports base offset -1).
+ Sets the acknowledgements writes wait for: -1 all in-sync replicas (the default), 1 the leader
+ only, 0 none (then kafka_conn_write_messages reports base offset -1). Any other value is
+ KAFKA_ERR_INVALID_ARG.
+
+ Threads: any thread.
  */
 kafka_err_t kafka_conn_set_required_acks(const kafka_conn_t *conn, int32_t acks);
 
 /*
  Writes `count` messages to the connection's partition as one record batch compressed with
- `codec` (KAFKA_COMPRESSION_*). The messages' `topic` and `partition` fields are ignored.
- On success, if not NULL, `*base_offset` is the offset of the first message (-1 with acks 0).
+ `codec` (KAFKA_COMPRESSION_*). The messages' `topic` and `partition` fields are ignored. On
+ success, if not NULL, `*base_offset` is the offset of the first message (-1 with acks 0).
+
+ Returns: KAFKA_ERR_STATE if the connection is not bound to a partition (dial it with
+ kafka_conn_dial_leader); the broker's error for the partition (e.g. NOT_LEADER_OR_FOLLOWER (6),
+ MESSAGE_TOO_LARGE (10)); KAFKA_ERR_TIMED_OUT after `timeout_ms` (-1 = no limit) or the
+ connection's deadline; KAFKA_ERR_CANCELLED when `cancel` (may be NULL) fires;
+ KAFKA_ERR_TRANSPORT when the connection fails.
+
+ Ownership: `msgs` and every byte they point to are copied during the call.
+
+ Threads: blocks the calling thread; any thread, also while other calls use the connection.
  */
 kafka_err_t kafka_conn_write_messages(const kafka_conn_t *conn,
                                       const kafka_msg_t *msgs,
@@ -2197,6 +2305,18 @@ kafka_err_t kafka_conn_write_messages(const kafka_conn_t *conn,
  Fetches a batch from the current offset: the broker replies once it has `min_bytes` or after
  `max_wait_ms`, with up to about `max_bytes`. Read it with kafka_batch_next(); reading moves the
  connection's offset past each message returned.
+
+ Returns: KAFKA_ERR_STATE if the connection is not bound to a partition (dial it with
+ kafka_conn_dial_leader); the broker's error for the partition (e.g. OFFSET_OUT_OF_RANGE (1));
+ KAFKA_ERR_TIMED_OUT after `timeout_ms` (-1 = no limit) or the connection's deadline;
+ KAFKA_ERR_CANCELLED when `cancel` (may be NULL) fires; KAFKA_ERR_TRANSPORT when the connection
+ fails.
+
+ Ownership: `*out` belongs to the caller until kafka_batch_close().
+
+ Threads: blocks the calling thread; any thread, also while other calls use the connection. A
+ later request on this connection waits for an abandoned fetch's `max_wait_ms` (see
+ kafka_conn_t).
  */
 kafka_err_t kafka_conn_read_batch(const kafka_conn_t *conn,
                                   int32_t min_bytes,
@@ -2208,8 +2328,17 @@ kafka_err_t kafka_conn_read_batch(const kafka_conn_t *conn,
 
 /*
  Reads the next single message (kafka-go's ReadMessage): fetches up to `max_bytes` and returns
- the first message at or after the current offset in `*out`, waiting up to `timeout_ms` for
- one to arrive. KAFKA_ERR_TIMED_OUT if none arrives in time.
+ the first message at or after the current offset in `*out`, waiting up to `timeout_ms` for one
+ to arrive.
+
+ Returns: KAFKA_ERR_TIMED_OUT if none arrives in time; KAFKA_ERR_STATE if the connection is not
+ bound to a partition (dial it with kafka_conn_dial_leader); the broker's error for the
+ partition; KAFKA_ERR_CANCELLED when `cancel` (may be NULL) fires; KAFKA_ERR_TRANSPORT.
+
+ Ownership: `*out` belongs to the caller until kafka_message_free() (a zero-copy view into the
+ fetch buffer, valid after the connection is closed).
+
+ Threads: blocks the calling thread; any thread, also while other calls use the connection.
  */
 kafka_err_t kafka_conn_read_message(const kafka_conn_t *conn,
                                     int32_t max_bytes,
@@ -2219,6 +2348,13 @@ kafka_err_t kafka_conn_read_message(const kafka_conn_t *conn,
 
 /*
  The first offset of the bound partition (the log start) in `*offset`.
+
+ Returns: KAFKA_ERR_STATE if the connection is not bound to a partition (dial it with
+ kafka_conn_dial_leader); the broker's error for the partition; KAFKA_ERR_TIMED_OUT after
+ `timeout_ms` (-1 = no limit) or the connection's deadline; KAFKA_ERR_CANCELLED when `cancel`
+ (may be NULL) fires; KAFKA_ERR_TRANSPORT when the connection fails.
+
+ Threads: blocks the calling thread; any thread, also while other calls use the connection.
  */
 kafka_err_t kafka_conn_first_offset(const kafka_conn_t *conn,
                                     int32_t timeout_ms,
@@ -2228,6 +2364,13 @@ kafka_err_t kafka_conn_first_offset(const kafka_conn_t *conn,
 /*
  The last offset of the bound partition (the high watermark: the offset the next message will
  get) in `*offset`.
+
+ Returns: KAFKA_ERR_STATE if the connection is not bound to a partition (dial it with
+ kafka_conn_dial_leader); the broker's error for the partition; KAFKA_ERR_TIMED_OUT after
+ `timeout_ms` (-1 = no limit) or the connection's deadline; KAFKA_ERR_CANCELLED when `cancel`
+ (may be NULL) fires; KAFKA_ERR_TRANSPORT when the connection fails.
+
+ Threads: blocks the calling thread; any thread, also while other calls use the connection.
  */
 kafka_err_t kafka_conn_last_offset(const kafka_conn_t *conn,
                                    int32_t timeout_ms,
@@ -2235,7 +2378,14 @@ kafka_err_t kafka_conn_last_offset(const kafka_conn_t *conn,
                                    int64_t *offset);
 
 /*
- The first and last offsets of the bound partition.
+ The first and last offsets of the bound partition, in `*first` and `*last`.
+
+ Returns: KAFKA_ERR_STATE if the connection is not bound to a partition (dial it with
+ kafka_conn_dial_leader); the broker's error for the partition; KAFKA_ERR_TIMED_OUT after
+ `timeout_ms` (-1 = no limit) or the connection's deadline; KAFKA_ERR_CANCELLED when `cancel`
+ (may be NULL) fires; KAFKA_ERR_TRANSPORT when the connection fails.
+
+ Threads: blocks the calling thread; any thread, also while other calls use the connection.
  */
 kafka_err_t kafka_conn_offsets(const kafka_conn_t *conn,
                                int32_t timeout_ms,
@@ -2244,8 +2394,15 @@ kafka_err_t kafka_conn_offsets(const kafka_conn_t *conn,
                                int64_t *last);
 
 /*
- The offset of the first message whose timestamp is at or after `unix_ms` (milliseconds since
- the epoch), or the last offset if there is none, in `*offset`.
+ The offset of the first message whose timestamp is at or after `unix_ms` (milliseconds since the
+ epoch), or the last offset if there is none, in `*offset`.
+
+ Returns: KAFKA_ERR_STATE if the connection is not bound to a partition (dial it with
+ kafka_conn_dial_leader); the broker's error for the partition; KAFKA_ERR_TIMED_OUT after
+ `timeout_ms` (-1 = no limit) or the connection's deadline; KAFKA_ERR_CANCELLED when `cancel`
+ (may be NULL) fires; KAFKA_ERR_TRANSPORT when the connection fails.
+
+ Threads: blocks the calling thread; any thread, also while other calls use the connection.
  */
 kafka_err_t kafka_conn_offset_at(const kafka_conn_t *conn,
                                  int64_t unix_ms,
@@ -2256,8 +2413,15 @@ kafka_err_t kafka_conn_offset_at(const kafka_conn_t *conn,
 /*
  Moves the read position (kafka-go's Seek): `whence` is KAFKA_SEEK_START/END (relative to the
  first/last offset), KAFKA_SEEK_ABSOLUTE or KAFKA_SEEK_CURRENT, optionally ORed with
- KAFKA_SEEK_DONT_CHECK. Without it, a target outside the partition is OFFSET_OUT_OF_RANGE (1).
- The new absolute offset goes to `*new_offset` if it is not NULL.
+ KAFKA_SEEK_DONT_CHECK. The new absolute offset goes to `*new_offset` if it is not NULL.
+
+ Returns: OFFSET_OUT_OF_RANGE (1) for a target outside the partition (unless
+ KAFKA_SEEK_DONT_CHECK); KAFKA_ERR_STATE if the connection is not bound to a partition (dial it
+ with kafka_conn_dial_leader); KAFKA_ERR_TIMED_OUT after `timeout_ms` (-1 = no limit) or the
+ connection's deadline; KAFKA_ERR_CANCELLED when `cancel` (may be NULL) fires;
+ KAFKA_ERR_TRANSPORT when the connection fails.
+
+ Threads: blocks the calling thread; any thread, also while other calls use the connection.
  */
 kafka_err_t kafka_conn_seek(const kafka_conn_t *conn,
                             int64_t offset,
@@ -2267,30 +2431,42 @@ kafka_err_t kafka_conn_seek(const kafka_conn_t *conn,
                             int64_t *new_offset);
 
 /*
- The current read position: `*offset` and how it is expressed in `*whence`
- (KAFKA_SEEK_ABSOLUTE, or KAFKA_SEEK_START/END with offset 0 before the first read resolves
- it). No I/O.
+ The current read position: `*offset` and how it is expressed in `*whence` (KAFKA_SEEK_ABSOLUTE,
+ or KAFKA_SEEK_START/END with offset 0 before the first read resolves it). No I/O.
  */
 kafka_err_t kafka_conn_offset(const kafka_conn_t *conn, int64_t *offset, int32_t *whence);
 
 /*
  Sets both the read and the write deadline: an absolute time in milliseconds since the epoch
- after which calls fail with KAFKA_ERR_TIMED_OUT (0 = no deadline). As Go's SetDeadline.
+ after which calls fail with KAFKA_ERR_TIMED_OUT (0 = no deadline). As Go's SetDeadline. A call's
+ own `timeout_ms` still applies: the earlier wins.
+
+ Threads: any thread.
  */
 kafka_err_t kafka_conn_set_deadline(const kafka_conn_t *conn, int64_t unix_ms);
 
 /*
- Sets the deadline for reads (fetches, offsets, metadata); 0 = none.
+ Sets the deadline for reads (fetches, offsets, metadata): milliseconds since the epoch, 0 =
+ none.
+
+ Threads: any thread.
  */
 kafka_err_t kafka_conn_set_read_deadline(const kafka_conn_t *conn, int64_t unix_ms);
 
 /*
- Sets the deadline for writes (produce, topic admin); 0 = none.
+ Sets the deadline for writes (produce, topic admin): milliseconds since the epoch, 0 = none.
+
+ Threads: any thread.
  */
 kafka_err_t kafka_conn_set_write_deadline(const kafka_conn_t *conn, int64_t unix_ms);
 
 /*
- Closes the connection and frees the handle. NULL is ignored. Must be the last call on it.
+ Closes the connection and frees the handle. NULL is ignored.
+
+ Ownership: messages read from it stay valid until kafka_message_free().
+
+ Threads: must be the last call on the connection: no other thread may be in it (fire the cancel
+ tokens of calls still blocked and wait for them to return).
  */
 void kafka_conn_close(kafka_conn_t *conn);
 
@@ -2369,7 +2545,9 @@ const char *kafka_last_error_message(void);
 kafka_err_t kafka_last_error_code(void);
 
 /*
- The topic name (NUL-terminated, owned by the message). NULL if `msg` is NULL.
+ The topic name (NUL-terminated). NULL if `msg` is NULL.
+
+ Ownership: owned by the message; valid until kafka_message_free().
  */
 const char *kafka_message_topic(const kafka_message_t *msg);
 
@@ -2396,12 +2574,18 @@ int64_t kafka_message_timestamp(const kafka_message_t *msg);
 /*
  The key: a pointer to its bytes and, if `len` is not NULL, its length in `*len`. Returns NULL
  (and length 0) for a null key. Not NUL-terminated.
+
+ Ownership: a zero-copy view into the fetch buffer, owned by the message; valid until
+ kafka_message_free().
  */
 const uint8_t *kafka_message_key(const kafka_message_t *msg, size_t *len);
 
 /*
- The value: a pointer to its bytes and, if `len` is not NULL, its length in `*len`. Returns
- NULL (and length 0) for a null value (a tombstone). Not NUL-terminated.
+ The value: a pointer to its bytes and, if `len` is not NULL, its length in `*len`. Returns NULL
+ (and length 0) for a null value (a tombstone). Not NUL-terminated.
+
+ Ownership: a zero-copy view into the fetch buffer, owned by the message; valid until
+ kafka_message_free().
  */
 const uint8_t *kafka_message_value(const kafka_message_t *msg, size_t *len);
 
@@ -2413,7 +2597,11 @@ size_t kafka_message_header_count(const kafka_message_t *msg);
 /*
  Header `index` (in the order they were written; keys may repeat): the key's UTF-8 bytes and
  length (not NUL-terminated), and the value (NULL for a null value) and its length. Any of the
- output pointers may be NULL. KAFKA_ERR_NOT_FOUND if `index` is past the end.
+ output pointers may be NULL.
+
+ Returns: KAFKA_ERR_NOT_FOUND if `index` is past the end.
+
+ Ownership: the key and value are owned by the message; valid until kafka_message_free().
  */
 kafka_err_t kafka_message_header(const kafka_message_t *msg,
                                  size_t index,
@@ -2424,6 +2612,9 @@ kafka_err_t kafka_message_header(const kafka_message_t *msg,
 
 /*
  Frees a message. NULL is ignored.
+
+ Ownership: every pointer its accessors returned becomes invalid. Other messages of the same
+ fetch are not affected.
  */
 void kafka_message_free(kafka_message_t *msg);
 
