@@ -1499,7 +1499,10 @@ size_t kafka_broker_list_count(const kafka_broker_list_t *list);
 
 /*
  Broker `index`: its id, host, port and rack (NULL if none). Any output pointer may be NULL.
- Strings belong to the list. KAFKA_ERR_NOT_FOUND if `index` is past the end.
+
+ Returns: KAFKA_ERR_NOT_FOUND if `index` is past the end (outputs untouched).
+
+ Ownership: the strings belong to the list; valid until kafka_broker_list_free().
  */
 kafka_err_t kafka_broker_list_get(const kafka_broker_list_t *list,
                                   size_t index,
@@ -1509,13 +1512,17 @@ kafka_err_t kafka_broker_list_get(const kafka_broker_list_t *list,
                                   const char **rack);
 
 /*
- Broker `index` as "host:port", ready for kafka_conn_dial(). Belongs to the list. NULL if
- `index` is past the end or `list` is NULL.
+ Broker `index` as "host:port", ready for kafka_conn_dial(). NULL if `index` is past the end or
+ `list` is NULL.
+
+ Ownership: belongs to the list; valid until kafka_broker_list_free().
  */
 const char *kafka_broker_list_addr(const kafka_broker_list_t *list, size_t index);
 
 /*
  Frees the list. NULL is ignored.
+
+ Ownership: every string its accessors returned becomes invalid.
  */
 void kafka_broker_list_free(kafka_broker_list_t *list);
 
@@ -2764,8 +2771,14 @@ kafka_err_t kafka_mock_cluster_request_count(const kafka_mock_cluster_t *mc,
 void kafka_mock_cluster_destroy(kafka_mock_cluster_t *mc);
 
 /*
- Describes a topic `name` with `num_partitions` partitions and `replication_factor` replicas
- (-1 for either means the broker's default). The result goes to `*out`.
+ Describes a topic `name` with `num_partitions` partitions and `replication_factor` replicas (-1
+ for either means the broker's default). The result goes to `*out`.
+
+ Returns: KAFKA_ERR_INVALID_ARG also for an empty name, and for a partition count or replication
+ factor that is neither positive nor -1.
+
+ Ownership: `*out` belongs to the caller until kafka_new_topic_free(); `name` is copied. Passing
+ it to kafka_conn_create_topics() or kafka_client_create_topics() does not free it.
  */
 kafka_err_t kafka_new_topic_new(const char *name,
                                 int32_t num_partitions,
@@ -2773,7 +2786,10 @@ kafka_err_t kafka_new_topic_new(const char *name,
                                 kafka_new_topic_t **out);
 
 /*
- Sets a topic config entry (e.g. "cleanup.policy" = "compact"); the broker validates it.
+ Sets a topic config entry (e.g. "cleanup.policy" = "compact"); the broker validates it when the
+ topic is created.
+
+ Ownership: `key` and `value` are copied.
  */
 kafka_err_t kafka_new_topic_set_config(kafka_new_topic_t *topic,
                                        const char *key,
@@ -2782,6 +2798,8 @@ kafka_err_t kafka_new_topic_set_config(kafka_new_topic_t *topic,
 /*
  Places partition `partition` on the brokers `broker_ids[0..count]` (the first is the preferred
  leader). With an assignment, create the topic with num_partitions and replication_factor -1.
+
+ Ownership: `broker_ids` is copied.
  */
 kafka_err_t kafka_new_topic_set_replica_assignment(kafka_new_topic_t *topic,
                                                    int32_t partition,
@@ -2799,8 +2817,12 @@ void kafka_new_topic_free(kafka_new_topic_t *topic);
 size_t kafka_partition_list_count(const kafka_partition_list_t *list);
 
 /*
- Entry `index`: topic name (owned by the list), partition id and leader broker id (-1 if none).
- Any output pointer may be NULL. KAFKA_ERR_NOT_FOUND if `index` is past the end.
+ Entry `index`: topic name, partition id and leader broker id (-1 if none). Any output pointer
+ may be NULL.
+
+ Returns: KAFKA_ERR_NOT_FOUND if `index` is past the end (outputs untouched).
+
+ Ownership: the topic name belongs to the list; valid until kafka_partition_list_free().
  */
 kafka_err_t kafka_partition_list_get(const kafka_partition_list_t *list,
                                      size_t index,
@@ -2809,7 +2831,11 @@ kafka_err_t kafka_partition_list_get(const kafka_partition_list_t *list,
                                      int32_t *leader);
 
 /*
- The replica broker ids of entry `index`: `*ids` points to `*count` ids owned by the list.
+ The replica broker ids of entry `index`: `*ids` points to `*count` ids.
+
+ Returns: KAFKA_ERR_NOT_FOUND if `index` is past the end.
+
+ Ownership: the ids belong to the list; valid until kafka_partition_list_free().
  */
 kafka_err_t kafka_partition_list_replicas(const kafka_partition_list_t *list,
                                           size_t index,
@@ -2817,8 +2843,11 @@ kafka_err_t kafka_partition_list_replicas(const kafka_partition_list_t *list,
                                           size_t *count);
 
 /*
- The in-sync replica broker ids of entry `index`: `*ids` points to `*count` ids owned by the
- list.
+ The in-sync replica broker ids of entry `index`: `*ids` points to `*count` ids.
+
+ Returns: KAFKA_ERR_NOT_FOUND if `index` is past the end.
+
+ Ownership: the ids belong to the list; valid until kafka_partition_list_free().
  */
 kafka_err_t kafka_partition_list_isr(const kafka_partition_list_t *list,
                                      size_t index,
@@ -2827,6 +2856,8 @@ kafka_err_t kafka_partition_list_isr(const kafka_partition_list_t *list,
 
 /*
  Frees the list. NULL is ignored.
+
+ Ownership: every string and id array its accessors returned becomes invalid.
  */
 void kafka_partition_list_free(kafka_partition_list_t *list);
 
@@ -2836,9 +2867,13 @@ void kafka_partition_list_free(kafka_partition_list_t *list);
 size_t kafka_topic_partition_list_count(const kafka_topic_partition_list_t *list);
 
 /*
- Entry `index`: the topic name (NUL-terminated, owned by the list) and the partition id. Either
- output pointer may be NULL. KAFKA_ERR_NOT_FOUND if `index` is past the end; outputs are
- written only on success.
+ Entry `index`: the topic name (NUL-terminated) and the partition id. Either output pointer may
+ be NULL.
+
+ Returns: KAFKA_ERR_NOT_FOUND if `index` is past the end; outputs are written only on success.
+
+ Ownership: the list is the rebalance callback's, owned by the library and valid only during the
+ callback; so is the topic name. Never free either.
  */
 kafka_err_t kafka_topic_partition_list_get(const kafka_topic_partition_list_t *list,
                                            size_t index,
@@ -3059,13 +3094,19 @@ kafka_err_t kafka_reader_wakeup(const kafka_reader_t *r);
 kafka_err_t kafka_reader_close(kafka_reader_t *r, int32_t timeout_ms, const kafka_cancel_t *cancel);
 
 /*
- The library's version as (major << 16) | (minor << 8) | patch, e.g. 0x000100 for 0.1.0.
- Compare with the KAFKA_RS_VERSION_* macros to detect a header/library mismatch.
+ The library's version as (major << 16) | (minor << 8) | patch, e.g. 0x000100 for 0.1.0. Compare
+ with KAFKA_RS_VERSION (or the KAFKA_RS_VERSION_* macros) to detect a header/library mismatch.
+
+ Threads: any thread; leaves the last error alone.
  */
 uint32_t kafka_version(void);
 
 /*
- The library's version as a static string, e.g. "0.1.0". Never free it.
+ The library's version as a string, e.g. "0.1.0".
+
+ Ownership: static; never free it.
+
+ Threads: any thread; leaves the last error alone.
  */
 const char *kafka_version_str(void);
 
