@@ -1569,26 +1569,46 @@ int32_t kafka_cancel_is_fired(const kafka_cancel_t *cancel);
 void kafka_cancel_free(kafka_cancel_t *cancel);
 
 /*
- Creates a client from `cfg` in `*out`: `bootstrap.servers` is required; `client.id`, the
- socket timeouts, TLS (`security.protocol`, `ssl.*`) and SASL (`sasl.*`) apply to every
- connection; `retry.backoff.ms` / `retry.backoff.max.ms` pace retries; `metadata.max.age.ms`
- bounds cached topic metadata; `isolation.level` (read_committed) makes ListOffsets and group
- lag use the last stable offset. The whole config is validated here (KAFKA_ERR_CONFIG); no
- connection is made until the first call. Close it with kafka_client_close().
+ Creates a client from `cfg` in `*out`: `bootstrap.servers` is required; `client.id`, the socket
+ timeouts, TLS (`security.protocol`, `ssl.*`) and SASL (`sasl.*`) apply to every connection;
+ `retry.backoff.ms` / `retry.backoff.max.ms` pace retries; `metadata.max.age.ms` bounds cached
+ topic metadata; `isolation.level` (read_committed) makes ListOffsets and group lag use the last
+ stable offset. No connection is made until the first call.
+
+ Returns: KAFKA_ERR_CONFIG (the whole config is validated here; the message says what is wrong).
+
+ Ownership: `*out` belongs to the caller until kafka_client_close(). `cfg` is copied: free or
+ reuse it at once.
+
+ Threads: the client may be used from any number of threads.
  */
 kafka_err_t kafka_client_new(const kafka_config_t *cfg, kafka_client_t **out);
 
 /*
- Closes the client's connections and frees it. No other call on it may be running or follow
- (fire the cancel tokens of calls blocked on other threads first). NULL is ignored.
+ Closes the client's connections and frees it. NULL is ignored.
+
+ Ownership: results objects obtained from the client stay valid until their own *_free().
+
+ Threads: must be the last call: no other call on it may be running or follow (fire the cancel
+ tokens of calls blocked on other threads and wait for them to return first).
  */
 void kafka_client_close(kafka_client_t *client);
 
 /*
- Creates `count` topics described by `topics` (kafka_new_topic_new); with `validate_only`
- the controller only checks them. On success `*out` has one result per topic: e.g. an
- existing topic gets KAFKA_ERR_TOPIC_ALREADY_EXISTS while the others are created. The
- controller waits for the creation up to the call's timeout (30 s when -1).
+ Creates `count` topics described by `topics` (kafka_new_topic_new); with `validate_only` the
+ controller only checks them. The controller waits for the creation up to the call's timeout (30
+ s when -1).
+
+ Returns: KAFKA_OK with one result per topic in `*out`, each with its own code (e.g. an existing
+ topic gets KAFKA_ERR_TOPIC_ALREADY_EXISTS while the others are created); KAFKA_ERR_TIMED_OUT
+ after `timeout_ms` (-1 = no limit); KAFKA_ERR_CANCELLED when `cancel` (may be NULL) fires;
+ KAFKA_ERR_TRANSPORT, KAFKA_ERR_TLS or an authentication code when no broker can be reached.
+
+ Ownership: `*out` belongs to the caller until kafka_topic_results_free(); its strings belong to
+ it and stay valid until then. Inputs are copied during the call. The kafka_new_topic_t objects
+ stay the caller's.
+
+ Threads: blocks the calling thread; any thread, also while other calls use the client.
  */
 kafka_err_t kafka_client_create_topics(const kafka_client_t *client,
                                        const kafka_new_topic_t *const *topics,
@@ -1599,8 +1619,17 @@ kafka_err_t kafka_client_create_topics(const kafka_client_t *client,
                                        kafka_topic_results_t **out);
 
 /*
- Deletes the `count` topics named in `topics`; one result per topic in `*out` (a topic that
- does not exist gets KAFKA_ERR_UNKNOWN_TOPIC_OR_PARTITION).
+ Deletes the `count` topics named in `topics`.
+
+ Returns: KAFKA_OK with one result per topic in `*out`, each with its own code (a topic that does
+ not exist gets KAFKA_ERR_UNKNOWN_TOPIC_OR_PARTITION); KAFKA_ERR_TIMED_OUT after `timeout_ms` (-1
+ = no limit); KAFKA_ERR_CANCELLED when `cancel` (may be NULL) fires; KAFKA_ERR_TRANSPORT,
+ KAFKA_ERR_TLS or an authentication code when no broker can be reached.
+
+ Ownership: `*out` belongs to the caller until kafka_topic_results_free(); its strings belong to
+ it and stay valid until then. Inputs are copied during the call.
+
+ Threads: blocks the calling thread; any thread, also while other calls use the client.
  */
 kafka_err_t kafka_client_delete_topics(const kafka_client_t *client,
                                        const char *const *topics,
@@ -1610,9 +1639,18 @@ kafka_err_t kafka_client_delete_topics(const kafka_client_t *client,
                                        kafka_topic_results_t **out);
 
 /*
- Grows each topic of `topics` to its `total_count` partitions (a count below the current one
- is KAFKA_ERR_INVALID_PARTITIONS for that topic); with `validate_only` nothing changes. One
- result per topic in `*out`.
+ Grows each topic of `topics` to its `total_count` partitions; with `validate_only` nothing
+ changes.
+
+ Returns: KAFKA_OK with one result per topic in `*out`, each with its own code (a count below the
+ current one is KAFKA_ERR_INVALID_PARTITIONS for that topic); KAFKA_ERR_TIMED_OUT after
+ `timeout_ms` (-1 = no limit); KAFKA_ERR_CANCELLED when `cancel` (may be NULL) fires;
+ KAFKA_ERR_TRANSPORT, KAFKA_ERR_TLS or an authentication code when no broker can be reached.
+
+ Ownership: `*out` belongs to the caller until kafka_topic_results_free(); its strings belong to
+ it and stay valid until then. Inputs are copied during the call.
+
+ Threads: blocks the calling thread; any thread, also while other calls use the client.
  */
 kafka_err_t kafka_client_create_partitions(const kafka_client_t *client,
                                            const kafka_new_partitions_t *topics,
@@ -1649,10 +1687,18 @@ const char *kafka_topic_results_error_message(const kafka_topic_results_t *resul
 void kafka_topic_results_free(kafka_topic_results_t *results);
 
 /*
- Describes the configs of `count` resources. `names` (`name_count` of them) limits the
- configs returned; 0 and NULL mean all. A broker's configs are asked of that broker. On
- success `*out` has one result per resource (e.g. a missing topic gets
- KAFKA_ERR_UNKNOWN_TOPIC_OR_PARTITION), each with its configs.
+ Describes the configs of `count` resources. `names` (`name_count` of them) limits the configs
+ returned; 0 and NULL mean all. A broker's configs are asked of that broker.
+
+ Returns: KAFKA_OK with one result per resource in `*out`, each with its own code and its configs
+ (e.g. a missing topic gets KAFKA_ERR_UNKNOWN_TOPIC_OR_PARTITION); KAFKA_ERR_TIMED_OUT after
+ `timeout_ms` (-1 = no limit); KAFKA_ERR_CANCELLED when `cancel` (may be NULL) fires;
+ KAFKA_ERR_TRANSPORT, KAFKA_ERR_TLS or an authentication code when no broker can be reached.
+
+ Ownership: `*out` belongs to the caller until kafka_config_results_free(); its strings belong to
+ it and stay valid until then. Inputs are copied during the call.
+
+ Threads: blocks the calling thread; any thread, also while other calls use the client.
  */
 kafka_err_t kafka_client_describe_configs(const kafka_client_t *client,
                                           const kafka_config_resource_t *resources,
@@ -1664,9 +1710,18 @@ kafka_err_t kafka_client_describe_configs(const kafka_client_t *client,
                                           kafka_config_results_t **out);
 
 /*
- Applies `count` config changes (grouped by resource, each resource in one request; a
- broker's at that broker); with `validate_only` nothing changes. On success `*out` has one
- result per distinct resource, in the order each first appears in `ops`, without configs.
+ Applies `count` config changes (grouped by resource, each resource in one request; a broker's at
+ that broker); with `validate_only` nothing changes.
+
+ Returns: KAFKA_OK with one result per distinct resource in `*out`, in the order each first
+ appears in `ops`, each with its own code and without configs; KAFKA_ERR_TIMED_OUT after
+ `timeout_ms` (-1 = no limit); KAFKA_ERR_CANCELLED when `cancel` (may be NULL) fires;
+ KAFKA_ERR_TRANSPORT, KAFKA_ERR_TLS or an authentication code when no broker can be reached.
+
+ Ownership: `*out` belongs to the caller until kafka_config_results_free(); its strings belong to
+ it and stay valid until then. Inputs are copied during the call.
+
+ Threads: blocks the calling thread; any thread, also while other calls use the client.
  */
 kafka_err_t kafka_client_incremental_alter_configs(const kafka_client_t *client,
                                                    const kafka_config_op_t *ops,
@@ -1757,8 +1812,17 @@ void kafka_config_results_free(kafka_config_results_t *results);
 
 /*
  Lists every group of the cluster: ListGroups is asked of every broker and the answers are
- merged. A broker that keeps failing within the timeout fails the call (a partial list would
- pass for a complete one).
+ merged.
+
+ Returns: a broker that keeps failing within the timeout fails the call (a partial list would
+ pass for a complete one); KAFKA_ERR_TIMED_OUT after `timeout_ms` (-1 = no limit);
+ KAFKA_ERR_CANCELLED when `cancel` (may be NULL) fires; KAFKA_ERR_TRANSPORT, KAFKA_ERR_TLS or an
+ authentication code when no broker can be reached.
+
+ Ownership: `*out` belongs to the caller until kafka_group_list_free(); its strings belong to it
+ and stay valid until then. Inputs are copied during the call.
+
+ Threads: blocks the calling thread; any thread, also while other calls use the client.
  */
 kafka_err_t kafka_client_list_groups(const kafka_client_t *client,
                                      int32_t timeout_ms,
@@ -1801,9 +1865,17 @@ int32_t kafka_group_list_coordinator(const kafka_group_list_t *list, size_t inde
 void kafka_group_list_free(kafka_group_list_t *list);
 
 /*
- Describes the `count` groups named in `groups`, each asked of its coordinator. On success
- `*out` has one result per group (a group that does not exist gets
- KAFKA_ERR_GROUP_ID_NOT_FOUND).
+ Describes the `count` groups named in `groups`, each asked of its coordinator.
+
+ Returns: KAFKA_OK with one result per group in `*out`, each with its own code (a group that does
+ not exist gets KAFKA_ERR_GROUP_ID_NOT_FOUND); KAFKA_ERR_TIMED_OUT after `timeout_ms` (-1 = no
+ limit); KAFKA_ERR_CANCELLED when `cancel` (may be NULL) fires; KAFKA_ERR_TRANSPORT,
+ KAFKA_ERR_TLS or an authentication code when no broker can be reached.
+
+ Ownership: `*out` belongs to the caller until kafka_group_descriptions_free(); its strings
+ belong to it and stay valid until then. Inputs are copied during the call.
+
+ Threads: blocks the calling thread; any thread, also while other calls use the client.
  */
 kafka_err_t kafka_client_describe_groups(const kafka_client_t *client,
                                          const char *const *groups,
@@ -1924,8 +1996,18 @@ kafka_err_t kafka_group_descriptions_member_assignment(const kafka_group_descrip
 void kafka_group_descriptions_free(kafka_group_descriptions_t *groups);
 
 /*
- Deletes the `count` groups named in `groups` (a group with members gets
- KAFKA_ERR_NON_EMPTY_GROUP, a missing one KAFKA_ERR_GROUP_ID_NOT_FOUND); one result per group.
+ Deletes the `count` groups named in `groups`.
+
+ Returns: KAFKA_OK with one result per group in `*out`, each with its own code (a group with
+ members gets KAFKA_ERR_NON_EMPTY_GROUP, a missing one KAFKA_ERR_GROUP_ID_NOT_FOUND);
+ KAFKA_ERR_TIMED_OUT after `timeout_ms` (-1 = no limit); KAFKA_ERR_CANCELLED when `cancel` (may
+ be NULL) fires; KAFKA_ERR_TRANSPORT, KAFKA_ERR_TLS or an authentication code when no broker can
+ be reached.
+
+ Ownership: `*out` belongs to the caller until kafka_group_results_free(); its strings belong to
+ it and stay valid until then. Inputs are copied during the call.
+
+ Threads: blocks the calling thread; any thread, also while other calls use the client.
  */
 kafka_err_t kafka_client_delete_groups(const kafka_client_t *client,
                                        const char *const *groups,
@@ -1960,10 +2042,19 @@ const char *kafka_group_results_error_message(const kafka_group_results_t *resul
 void kafka_group_results_free(kafka_group_results_t *results);
 
 /*
- Looks up `count` offsets, each asked of its partition's leader (one request per leader). On
- success `*out` has one result per query, in order; a partition or topic that does not exist
- gets KAFKA_ERR_UNKNOWN_TOPIC_OR_PARTITION at once. A time query with no message at or after
- that time gives offset -1.
+ Looks up `count` offsets, each asked of its partition's leader (one request per leader). A time
+ query with no message at or after that time gives offset -1.
+
+ Returns: KAFKA_OK with one result per query in `*out`, in order, each with its own code (a
+ partition or topic that does not exist gets KAFKA_ERR_UNKNOWN_TOPIC_OR_PARTITION at once);
+ KAFKA_ERR_TIMED_OUT after `timeout_ms` (-1 = no limit); KAFKA_ERR_CANCELLED when `cancel` (may
+ be NULL) fires; KAFKA_ERR_TRANSPORT, KAFKA_ERR_TLS or an authentication code when no broker can
+ be reached.
+
+ Ownership: `*out` belongs to the caller until kafka_offset_results_free(); its strings belong to
+ it and stay valid until then. Inputs are copied during the call.
+
+ Threads: blocks the calling thread; any thread, also while other calls use the client.
  */
 kafka_err_t kafka_client_list_offsets(const kafka_client_t *client,
                                       const kafka_offset_query_t *queries,
@@ -1973,12 +2064,20 @@ kafka_err_t kafka_client_list_offsets(const kafka_client_t *client,
                                       kafka_offset_results_t **out);
 
 /*
- The offsets group `group` committed, from its coordinator: for every partition it committed
- to (`topic_count` 0, `topics` may be NULL), or for every partition of the named topics
- (offset -1 where it committed nothing; a topic that does not exist is one entry with
- partition -1 and KAFKA_ERR_UNKNOWN_TOPIC_OR_PARTITION). A group-wide error (e.g.
- KAFKA_ERR_GROUP_AUTHORIZATION_FAILED) fails the call. A group that never committed has no
- entries.
+ The offsets group `group` committed, from its coordinator: for every partition it committed to
+ (`topic_count` 0, `topics` may be NULL), or for every partition of the named topics (offset -1
+ where it committed nothing; a topic that does not exist is one entry with partition -1 and
+ KAFKA_ERR_UNKNOWN_TOPIC_OR_PARTITION). A group that never committed has no entries.
+
+ Returns: a group-wide error (e.g. KAFKA_ERR_GROUP_AUTHORIZATION_FAILED) fails the call;
+ KAFKA_ERR_TIMED_OUT after `timeout_ms` (-1 = no limit); KAFKA_ERR_CANCELLED when `cancel` (may
+ be NULL) fires; KAFKA_ERR_TRANSPORT, KAFKA_ERR_TLS or an authentication code when no broker can
+ be reached.
+
+ Ownership: `*out` belongs to the caller until kafka_offset_results_free(); its strings belong to
+ it and stay valid until then. Inputs are copied during the call.
+
+ Threads: blocks the calling thread; any thread, also while other calls use the client.
  */
 kafka_err_t kafka_client_offset_fetch(const kafka_client_t *client,
                                       const char *group,
@@ -2040,10 +2139,20 @@ const char *kafka_offset_results_error_message(const kafka_offset_results_t *res
 void kafka_offset_results_free(kafka_offset_results_t *results);
 
 /*
- The lag of group `group` on every partition it committed to, in one call: its committed
- offsets (OffsetFetch at the coordinator) against the partitions' end offsets (ListOffsets at
- each leader; the last stable offset with isolation.level=read_committed). A group that never
+ The lag of group `group` on every partition it committed to, in one call: its committed offsets
+ (OffsetFetch at the coordinator) against the partitions' end offsets (ListOffsets at each
+ leader; the last stable offset with isolation.level=read_committed). A group that never
  committed (or does not exist) has no entries.
+
+ Returns: KAFKA_OK with one entry per partition in `*out`, each with its own code;
+ KAFKA_ERR_TIMED_OUT after `timeout_ms` (-1 = no limit); KAFKA_ERR_CANCELLED when `cancel` (may
+ be NULL) fires; KAFKA_ERR_TRANSPORT, KAFKA_ERR_TLS or an authentication code when no broker can
+ be reached.
+
+ Ownership: `*out` belongs to the caller until kafka_group_lag_free(); its strings belong to it
+ and stay valid until then. Inputs are copied during the call.
+
+ Threads: blocks the calling thread; any thread, also while other calls use the client.
  */
 kafka_err_t kafka_client_group_lag(const kafka_client_t *client,
                                    const char *group,
