@@ -2735,15 +2735,27 @@ kafka_err_t kafka_message_header(const kafka_message_t *msg,
 void kafka_message_free(kafka_message_t *msg);
 
 /*
- Starts a mock cluster of `broker_count` brokers (1..64) with ids 1..=broker_count. The
- result goes to `*out`.
+ Starts a mock cluster of `broker_count` brokers (1..64) with ids 1..=broker_count, listening on
+ ephemeral 127.0.0.1 ports. The result goes to `*out`.
+
+ Returns: KAFKA_ERR_INVALID_ARG also for a count outside 1..64; KAFKA_ERR_TRANSPORT if a port
+ cannot be bound.
+
+ Ownership: `*out` belongs to the caller until kafka_mock_cluster_destroy().
+
+ Threads: the brokers run on the library's I/O runtime; the cluster's functions may be called
+ from any thread.
  */
 kafka_err_t kafka_mock_cluster_new(int32_t broker_count, kafka_mock_cluster_t **out);
 
 /*
  Copies the brokers' addresses ("127.0.0.1:port,...", for bootstrap.servers) into `buf` of
- `*size` bytes, NUL-terminated. `*size` receives the size needed; KAFKA_ERR_BUFFER_TOO_SMALL
- (nothing copied) if `buf` is NULL or too small.
+ `*size` bytes, NUL-terminated.
+
+ Returns: KAFKA_ERR_BUFFER_TOO_SMALL (nothing copied) if `buf` is NULL or too small. `*size`
+ (required) receives the size needed, NUL included, in both cases.
+
+ Ownership: `buf` is the caller's.
  */
 kafka_err_t kafka_mock_cluster_bootstrap_servers(const kafka_mock_cluster_t *mc,
                                                  char *buf,
@@ -2767,6 +2779,8 @@ kafka_err_t kafka_mock_cluster_set_auto_create(const kafka_mock_cluster_t *mc,
 /*
  Moves the leadership of `topic`/`partition` to broker `broker_id`, or makes the partition
  leaderless with -1. The old leader answers NOT_LEADER_OR_FOLLOWER for it.
+
+ Returns: KAFKA_ERR_NOT_FOUND for an unknown broker or partition.
  */
 kafka_err_t kafka_mock_cluster_set_leader(const kafka_mock_cluster_t *mc,
                                           const char *topic,
@@ -2797,6 +2811,8 @@ kafka_err_t kafka_mock_cluster_push_partition_errors(const kafka_mock_cluster_t 
 
 /*
  Delays every response of broker `broker_id` by `rtt_ms` milliseconds (0: none).
+
+ Returns: KAFKA_ERR_NOT_FOUND for an unknown broker.
  */
 kafka_err_t kafka_mock_cluster_set_rtt(const kafka_mock_cluster_t *mc,
                                        int32_t broker_id,
@@ -2838,19 +2854,26 @@ kafka_err_t kafka_mock_cluster_drop_responses(const kafka_mock_cluster_t *mc,
 kafka_err_t kafka_mock_cluster_clear_faults(const kafka_mock_cluster_t *mc);
 
 /*
- Takes broker `broker_id` down: its listener and connections close, new connections are
- refused; the partitions it leads have no leader until it is up again or moved.
+ Takes broker `broker_id` down: its listener and connections close, new connections are refused;
+ the partitions it leads have no leader until it is up again or moved.
+
+ Returns: KAFKA_ERR_NOT_FOUND for an unknown broker.
  */
 kafka_err_t kafka_mock_cluster_broker_down(const kafka_mock_cluster_t *mc, int32_t broker_id);
 
 /*
  Brings broker `broker_id` back on the same port.
+
+ Returns: KAFKA_ERR_NOT_FOUND for an unknown broker; KAFKA_ERR_TRANSPORT if the port cannot be
+ bound again.
  */
 kafka_err_t kafka_mock_cluster_broker_up(const kafka_mock_cluster_t *mc, int32_t broker_id);
 
 /*
  Appends a deliberately undecodable batch (KAFKA_MOCK_CORRUPT_*) taking `records` offsets to
  `topic`/`partition`; its base offset goes to `*base_offset`.
+
+ Returns: KAFKA_ERR_NOT_FOUND for an unknown partition.
  */
 kafka_err_t kafka_mock_cluster_append_corrupt_batch(const kafka_mock_cluster_t *mc,
                                                     const char *topic,
@@ -2861,6 +2884,8 @@ kafka_err_t kafka_mock_cluster_append_corrupt_batch(const kafka_mock_cluster_t *
 
 /*
  The partition's high watermark (the next offset to be written) goes to `*offset`.
+
+ Returns: KAFKA_ERR_NOT_FOUND for an unknown partition.
  */
 kafka_err_t kafka_mock_cluster_high_watermark(const kafka_mock_cluster_t *mc,
                                               const char *topic,
@@ -2876,6 +2901,9 @@ kafka_err_t kafka_mock_cluster_request_count(const kafka_mock_cluster_t *mc,
 
 /*
  Stops every broker (closing all connections) and frees the cluster. NULL is ignored.
+
+ Threads: must be the last call on the cluster. Handles connected to it lose their connections
+ and may be closed afterwards.
  */
 void kafka_mock_cluster_destroy(kafka_mock_cluster_t *mc);
 
