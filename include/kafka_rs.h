@@ -58,8 +58,8 @@
  *
  * Timeouts and cancellation
  *  - Every blocking call takes `int timeout_ms` (any negative value, conventionally -1, means no
- *    limit; 0 gives up at the first wait) and a `const kafka_cancel_t *` (NULL = none). Running
- *    out of time is KAFKA_ERR_TIMED_OUT.
+ *    limit; 0 means no waiting: the call gives up as soon as it would have to wait) and a
+ *    `const kafka_cancel_t *` (NULL = none). Running out of time is KAFKA_ERR_TIMED_OUT.
  *  - kafka_cancel_fire() may be called from any thread: every call waiting on the token returns
  *    KAFKA_ERR_CANCELLED promptly, and every later call given it returns KAFKA_ERR_CANCELLED at
  *    once, until kafka_cancel_reset() re-arms it. A token may be shared by several calls and
