@@ -1667,6 +1667,8 @@ size_t kafka_topic_results_count(const kafka_topic_results_t *results);
 
 /*
  The name of topic `index`.
+
+ Ownership: belongs to the results; valid until kafka_topic_results_free().
  */
 const char *kafka_topic_results_name(const kafka_topic_results_t *results, size_t index);
 
@@ -1678,6 +1680,8 @@ kafka_err_t kafka_topic_results_error(const kafka_topic_results_t *results, size
 /*
  The error message of topic `index` (what was done and the broker's own words), or NULL if it
  succeeded.
+
+ Ownership: belongs to the results; valid until kafka_topic_results_free().
  */
 const char *kafka_topic_results_error_message(const kafka_topic_results_t *results, size_t index);
 
@@ -1743,6 +1747,8 @@ int32_t kafka_config_results_resource_type(const kafka_config_results_t *results
 
 /*
  The name of resource `index` (topic name or broker id).
+
+ Ownership: belongs to the results; valid until kafka_config_results_free().
  */
 const char *kafka_config_results_name(const kafka_config_results_t *results, size_t index);
 
@@ -1753,6 +1759,8 @@ kafka_err_t kafka_config_results_error(const kafka_config_results_t *results, si
 
 /*
  The error message of resource `index`, or NULL if it succeeded.
+
+ Ownership: belongs to the results; valid until kafka_config_results_free().
  */
 const char *kafka_config_results_error_message(const kafka_config_results_t *results, size_t index);
 
@@ -1763,6 +1771,8 @@ size_t kafka_config_results_entry_count(const kafka_config_results_t *results, s
 
 /*
  The name of config `entry` of resource `index`.
+
+ Ownership: belongs to the results; valid until kafka_config_results_free().
  */
 const char *kafka_config_results_entry_name(const kafka_config_results_t *results,
                                             size_t index,
@@ -1771,6 +1781,8 @@ const char *kafka_config_results_entry_name(const kafka_config_results_t *result
 /*
  The value of config `entry` of resource `index`; NULL for a sensitive config or one without
  a value.
+
+ Ownership: belongs to the results; valid until kafka_config_results_free().
  */
 const char *kafka_config_results_entry_value(const kafka_config_results_t *results,
                                              size_t index,
@@ -1800,6 +1812,8 @@ bool kafka_config_results_entry_is_sensitive(const kafka_config_results_t *resul
 /*
  The value of the config named `name` of resource `index`, or NULL if the resource has no
  such config (or it is sensitive or has no value).
+
+ Ownership: belongs to the results; valid until kafka_config_results_free().
  */
 const char *kafka_config_results_value(const kafka_config_results_t *results,
                                        size_t index,
@@ -1836,21 +1850,29 @@ size_t kafka_group_list_count(const kafka_group_list_t *list);
 
 /*
  The id of group `index`.
+
+ Ownership: belongs to the list; valid until kafka_group_list_free().
  */
 const char *kafka_group_list_group_id(const kafka_group_list_t *list, size_t index);
 
 /*
  The protocol type of group `index`: "consumer" for consumer groups.
+
+ Ownership: belongs to the list; valid until kafka_group_list_free().
  */
 const char *kafka_group_list_protocol_type(const kafka_group_list_t *list, size_t index);
 
 /*
  The state of group `index` ("Stable", "Empty", "PreparingRebalance", ...).
+
+ Ownership: belongs to the list; valid until kafka_group_list_free().
  */
 const char *kafka_group_list_state(const kafka_group_list_t *list, size_t index);
 
 /*
  The type of group `index`: "classic" or "consumer" (KIP-848).
+
+ Ownership: belongs to the list; valid until kafka_group_list_free().
  */
 const char *kafka_group_list_type(const kafka_group_list_t *list, size_t index);
 
@@ -1891,6 +1913,8 @@ size_t kafka_group_descriptions_count(const kafka_group_descriptions_t *groups);
 
 /*
  The id of group `index`.
+
+ Ownership: belongs to the results; valid until kafka_group_descriptions_free().
  */
 const char *kafka_group_descriptions_group_id(const kafka_group_descriptions_t *groups,
                                               size_t index);
@@ -1902,23 +1926,31 @@ kafka_err_t kafka_group_descriptions_error(const kafka_group_descriptions_t *gro
 
 /*
  The error message of group `index`, or NULL if it was described.
+
+ Ownership: belongs to the results; valid until kafka_group_descriptions_free().
  */
 const char *kafka_group_descriptions_error_message(const kafka_group_descriptions_t *groups,
                                                    size_t index);
 
 /*
  The state of group `index` ("Stable", "Empty", "Dead", ...; "" after an error).
+
+ Ownership: belongs to the results; valid until kafka_group_descriptions_free().
  */
 const char *kafka_group_descriptions_state(const kafka_group_descriptions_t *groups, size_t index);
 
 /*
  The protocol type of group `index` ("consumer" for consumer groups).
+
+ Ownership: belongs to the results; valid until kafka_group_descriptions_free().
  */
 const char *kafka_group_descriptions_protocol_type(const kafka_group_descriptions_t *groups,
                                                    size_t index);
 
 /*
  The protocol (assignor: "range", "roundrobin", ...) group `index` chose; "" when none.
+
+ Ownership: belongs to the results; valid until kafka_group_descriptions_free().
  */
 const char *kafka_group_descriptions_protocol(const kafka_group_descriptions_t *groups,
                                               size_t index);
@@ -1931,6 +1963,8 @@ size_t kafka_group_descriptions_member_count(const kafka_group_descriptions_t *g
 
 /*
  The member id of member `member` of group `index`.
+
+ Ownership: belongs to the results; valid until kafka_group_descriptions_free().
  */
 const char *kafka_group_descriptions_member_id(const kafka_group_descriptions_t *groups,
                                                size_t index,
@@ -1938,6 +1972,8 @@ const char *kafka_group_descriptions_member_id(const kafka_group_descriptions_t 
 
 /*
  The group.instance.id of a member (static membership), or NULL.
+
+ Ownership: belongs to the results; valid until kafka_group_descriptions_free().
  */
 const char *kafka_group_descriptions_member_instance_id(const kafka_group_descriptions_t *groups,
                                                         size_t index,
@@ -1945,6 +1981,8 @@ const char *kafka_group_descriptions_member_instance_id(const kafka_group_descri
 
 /*
  The client.id of a member.
+
+ Ownership: belongs to the results; valid until kafka_group_descriptions_free().
  */
 const char *kafka_group_descriptions_member_client_id(const kafka_group_descriptions_t *groups,
                                                       size_t index,
@@ -1952,6 +1990,8 @@ const char *kafka_group_descriptions_member_client_id(const kafka_group_descript
 
 /*
  The host a member connects from, as the broker saw it ("/127.0.0.1").
+
+ Ownership: belongs to the results; valid until kafka_group_descriptions_free().
  */
 const char *kafka_group_descriptions_member_host(const kafka_group_descriptions_t *groups,
                                                  size_t index,
@@ -1966,6 +2006,8 @@ size_t kafka_group_descriptions_member_topic_count(const kafka_group_description
 
 /*
  Subscribed topic `topic` of a member.
+
+ Ownership: belongs to the results; valid until kafka_group_descriptions_free().
  */
 const char *kafka_group_descriptions_member_topic(const kafka_group_descriptions_t *groups,
                                                   size_t index,
@@ -2023,6 +2065,8 @@ size_t kafka_group_results_count(const kafka_group_results_t *results);
 
 /*
  The id of group `index`.
+
+ Ownership: belongs to the results; valid until kafka_group_results_free().
  */
 const char *kafka_group_results_group_id(const kafka_group_results_t *results, size_t index);
 
@@ -2033,6 +2077,8 @@ kafka_err_t kafka_group_results_error(const kafka_group_results_t *results, size
 
 /*
  The error message of group `index`, or NULL if it succeeded.
+
+ Ownership: belongs to the results; valid until kafka_group_results_free().
  */
 const char *kafka_group_results_error_message(const kafka_group_results_t *results, size_t index);
 
@@ -2094,6 +2140,8 @@ size_t kafka_offset_results_count(const kafka_offset_results_t *results);
 
 /*
  The topic of entry `index`.
+
+ Ownership: belongs to the results; valid until kafka_offset_results_free().
  */
 const char *kafka_offset_results_topic(const kafka_offset_results_t *results, size_t index);
 
@@ -2120,6 +2168,8 @@ int32_t kafka_offset_results_leader_epoch(const kafka_offset_results_t *results,
 
 /*
  The metadata string committed with the offset (offset fetch), or NULL.
+
+ Ownership: belongs to the results; valid until kafka_offset_results_free().
  */
 const char *kafka_offset_results_metadata(const kafka_offset_results_t *results, size_t index);
 
@@ -2130,6 +2180,8 @@ kafka_err_t kafka_offset_results_error(const kafka_offset_results_t *results, si
 
 /*
  The error message of entry `index`, or NULL.
+
+ Ownership: belongs to the results; valid until kafka_offset_results_free().
  */
 const char *kafka_offset_results_error_message(const kafka_offset_results_t *results, size_t index);
 
@@ -2167,6 +2219,8 @@ size_t kafka_group_lag_count(const kafka_group_lag_t *lag);
 
 /*
  The topic of entry `index`.
+
+ Ownership: belongs to the list; valid until kafka_group_lag_free().
  */
 const char *kafka_group_lag_topic(const kafka_group_lag_t *lag, size_t index);
 
@@ -2197,6 +2251,8 @@ kafka_err_t kafka_group_lag_error(const kafka_group_lag_t *lag, size_t index);
 
 /*
  The error message of entry `index`, or NULL.
+
+ Ownership: belongs to the list; valid until kafka_group_lag_free().
  */
 const char *kafka_group_lag_error_message(const kafka_group_lag_t *lag, size_t index);
 

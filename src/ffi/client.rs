@@ -375,6 +375,8 @@ pub extern "C" fn kafka_topic_results_count(results: *const kafka_topic_results_
 }
 
 /// The name of topic `index`.
+///
+/// Ownership: belongs to the results; valid until kafka_topic_results_free().
 #[no_mangle]
 pub extern "C" fn kafka_topic_results_name(
     results: *const kafka_topic_results_t,
@@ -394,6 +396,8 @@ pub extern "C" fn kafka_topic_results_error(
 
 /// The error message of topic `index` (what was done and the broker's own words), or NULL if it
 /// succeeded.
+///
+/// Ownership: belongs to the results; valid until kafka_topic_results_free().
 #[no_mangle]
 pub extern "C" fn kafka_topic_results_error_message(
     results: *const kafka_topic_results_t,
@@ -592,6 +596,8 @@ pub extern "C" fn kafka_config_results_resource_type(
 }
 
 /// The name of resource `index` (topic name or broker id).
+///
+/// Ownership: belongs to the results; valid until kafka_config_results_free().
 #[no_mangle]
 pub extern "C" fn kafka_config_results_name(
     results: *const kafka_config_results_t,
@@ -614,6 +620,8 @@ pub extern "C" fn kafka_config_results_error(
 }
 
 /// The error message of resource `index`, or NULL if it succeeded.
+///
+/// Ownership: belongs to the results; valid until kafka_config_results_free().
 #[no_mangle]
 pub extern "C" fn kafka_config_results_error_message(
     results: *const kafka_config_results_t,
@@ -634,6 +642,8 @@ pub extern "C" fn kafka_config_results_entry_count(
 }
 
 /// The name of config `entry` of resource `index`.
+///
+/// Ownership: belongs to the results; valid until kafka_config_results_free().
 #[no_mangle]
 pub extern "C" fn kafka_config_results_entry_name(
     results: *const kafka_config_results_t,
@@ -647,6 +657,8 @@ pub extern "C" fn kafka_config_results_entry_name(
 
 /// The value of config `entry` of resource `index`; NULL for a sensitive config or one without
 /// a value.
+///
+/// Ownership: belongs to the results; valid until kafka_config_results_free().
 #[no_mangle]
 pub extern "C" fn kafka_config_results_entry_value(
     results: *const kafka_config_results_t,
@@ -690,6 +702,8 @@ pub extern "C" fn kafka_config_results_entry_is_sensitive(
 
 /// The value of the config named `name` of resource `index`, or NULL if the resource has no
 /// such config (or it is sensitive or has no value).
+///
+/// Ownership: belongs to the results; valid until kafka_config_results_free().
 #[no_mangle]
 pub extern "C" fn kafka_config_results_value(
     results: *const kafka_config_results_t,
@@ -781,6 +795,8 @@ pub extern "C" fn kafka_group_list_count(list: *const kafka_group_list_t) -> usi
 }
 
 /// The id of group `index`.
+///
+/// Ownership: belongs to the list; valid until kafka_group_list_free().
 #[no_mangle]
 pub extern "C" fn kafka_group_list_group_id(list: *const kafka_group_list_t, index: usize) -> *const c_char {
     guard_value(std::ptr::null(), || {
@@ -789,6 +805,8 @@ pub extern "C" fn kafka_group_list_group_id(list: *const kafka_group_list_t, ind
 }
 
 /// The protocol type of group `index`: "consumer" for consumer groups.
+///
+/// Ownership: belongs to the list; valid until kafka_group_list_free().
 #[no_mangle]
 pub extern "C" fn kafka_group_list_protocol_type(
     list: *const kafka_group_list_t,
@@ -800,6 +818,8 @@ pub extern "C" fn kafka_group_list_protocol_type(
 }
 
 /// The state of group `index` ("Stable", "Empty", "PreparingRebalance", ...).
+///
+/// Ownership: belongs to the list; valid until kafka_group_list_free().
 #[no_mangle]
 pub extern "C" fn kafka_group_list_state(list: *const kafka_group_list_t, index: usize) -> *const c_char {
     guard_value(std::ptr::null(), || {
@@ -808,6 +828,8 @@ pub extern "C" fn kafka_group_list_state(list: *const kafka_group_list_t, index:
 }
 
 /// The type of group `index`: "classic" or "consumer" (KIP-848).
+///
+/// Ownership: belongs to the list; valid until kafka_group_list_free().
 #[no_mangle]
 pub extern "C" fn kafka_group_list_type(list: *const kafka_group_list_t, index: usize) -> *const c_char {
     guard_value(std::ptr::null(), || {
@@ -934,6 +956,8 @@ pub extern "C" fn kafka_group_descriptions_count(groups: *const kafka_group_desc
 }
 
 /// The id of group `index`.
+///
+/// Ownership: belongs to the results; valid until kafka_group_descriptions_free().
 #[no_mangle]
 pub extern "C" fn kafka_group_descriptions_group_id(
     groups: *const kafka_group_descriptions_t,
@@ -954,6 +978,8 @@ pub extern "C" fn kafka_group_descriptions_error(
 }
 
 /// The error message of group `index`, or NULL if it was described.
+///
+/// Ownership: belongs to the results; valid until kafka_group_descriptions_free().
 #[no_mangle]
 pub extern "C" fn kafka_group_descriptions_error_message(
     groups: *const kafka_group_descriptions_t,
@@ -965,6 +991,8 @@ pub extern "C" fn kafka_group_descriptions_error_message(
 }
 
 /// The state of group `index` ("Stable", "Empty", "Dead", ...; "" after an error).
+///
+/// Ownership: belongs to the results; valid until kafka_group_descriptions_free().
 #[no_mangle]
 pub extern "C" fn kafka_group_descriptions_state(
     groups: *const kafka_group_descriptions_t,
@@ -974,6 +1002,8 @@ pub extern "C" fn kafka_group_descriptions_state(
 }
 
 /// The protocol type of group `index` ("consumer" for consumer groups).
+///
+/// Ownership: belongs to the results; valid until kafka_group_descriptions_free().
 #[no_mangle]
 pub extern "C" fn kafka_group_descriptions_protocol_type(
     groups: *const kafka_group_descriptions_t,
@@ -985,6 +1015,8 @@ pub extern "C" fn kafka_group_descriptions_protocol_type(
 }
 
 /// The protocol (assignor: "range", "roundrobin", ...) group `index` chose; "" when none.
+///
+/// Ownership: belongs to the results; valid until kafka_group_descriptions_free().
 #[no_mangle]
 pub extern "C" fn kafka_group_descriptions_protocol(
     groups: *const kafka_group_descriptions_t,
@@ -1005,6 +1037,8 @@ pub extern "C" fn kafka_group_descriptions_member_count(
 }
 
 /// The member id of member `member` of group `index`.
+///
+/// Ownership: belongs to the results; valid until kafka_group_descriptions_free().
 #[no_mangle]
 pub extern "C" fn kafka_group_descriptions_member_id(
     groups: *const kafka_group_descriptions_t,
@@ -1017,6 +1051,8 @@ pub extern "C" fn kafka_group_descriptions_member_id(
 }
 
 /// The group.instance.id of a member (static membership), or NULL.
+///
+/// Ownership: belongs to the results; valid until kafka_group_descriptions_free().
 #[no_mangle]
 pub extern "C" fn kafka_group_descriptions_member_instance_id(
     groups: *const kafka_group_descriptions_t,
@@ -1029,6 +1065,8 @@ pub extern "C" fn kafka_group_descriptions_member_instance_id(
 }
 
 /// The client.id of a member.
+///
+/// Ownership: belongs to the results; valid until kafka_group_descriptions_free().
 #[no_mangle]
 pub extern "C" fn kafka_group_descriptions_member_client_id(
     groups: *const kafka_group_descriptions_t,
@@ -1041,6 +1079,8 @@ pub extern "C" fn kafka_group_descriptions_member_client_id(
 }
 
 /// The host a member connects from, as the broker saw it ("/127.0.0.1").
+///
+/// Ownership: belongs to the results; valid until kafka_group_descriptions_free().
 #[no_mangle]
 pub extern "C" fn kafka_group_descriptions_member_host(
     groups: *const kafka_group_descriptions_t,
@@ -1063,6 +1103,8 @@ pub extern "C" fn kafka_group_descriptions_member_topic_count(
 }
 
 /// Subscribed topic `topic` of a member.
+///
+/// Ownership: belongs to the results; valid until kafka_group_descriptions_free().
 #[no_mangle]
 pub extern "C" fn kafka_group_descriptions_member_topic(
     groups: *const kafka_group_descriptions_t,
@@ -1170,6 +1212,8 @@ pub extern "C" fn kafka_group_results_count(results: *const kafka_group_results_
 }
 
 /// The id of group `index`.
+///
+/// Ownership: belongs to the results; valid until kafka_group_results_free().
 #[no_mangle]
 pub extern "C" fn kafka_group_results_group_id(
     results: *const kafka_group_results_t,
@@ -1188,6 +1232,8 @@ pub extern "C" fn kafka_group_results_error(
 }
 
 /// The error message of group `index`, or NULL if it succeeded.
+///
+/// Ownership: belongs to the results; valid until kafka_group_results_free().
 #[no_mangle]
 pub extern "C" fn kafka_group_results_error_message(
     results: *const kafka_group_results_t,
@@ -1348,6 +1394,8 @@ pub extern "C" fn kafka_offset_results_count(results: *const kafka_offset_result
 }
 
 /// The topic of entry `index`.
+///
+/// Ownership: belongs to the results; valid until kafka_offset_results_free().
 #[no_mangle]
 pub extern "C" fn kafka_offset_results_topic(
     results: *const kafka_offset_results_t,
@@ -1391,6 +1439,8 @@ pub extern "C" fn kafka_offset_results_leader_epoch(
 }
 
 /// The metadata string committed with the offset (offset fetch), or NULL.
+///
+/// Ownership: belongs to the results; valid until kafka_offset_results_free().
 #[no_mangle]
 pub extern "C" fn kafka_offset_results_metadata(
     results: *const kafka_offset_results_t,
@@ -1411,6 +1461,8 @@ pub extern "C" fn kafka_offset_results_error(
 }
 
 /// The error message of entry `index`, or NULL.
+///
+/// Ownership: belongs to the results; valid until kafka_offset_results_free().
 #[no_mangle]
 pub extern "C" fn kafka_offset_results_error_message(
     results: *const kafka_offset_results_t,
@@ -1502,6 +1554,8 @@ pub extern "C" fn kafka_group_lag_count(lag: *const kafka_group_lag_t) -> usize 
 }
 
 /// The topic of entry `index`.
+///
+/// Ownership: belongs to the list; valid until kafka_group_lag_free().
 #[no_mangle]
 pub extern "C" fn kafka_group_lag_topic(lag: *const kafka_group_lag_t, index: usize) -> *const c_char {
     guard_value(std::ptr::null(), || at(lag, index).map_or(std::ptr::null(), |l: &CLag| ptr(&l.topic)))
@@ -1538,6 +1592,8 @@ pub extern "C" fn kafka_group_lag_error(lag: *const kafka_group_lag_t, index: us
 }
 
 /// The error message of entry `index`, or NULL.
+///
+/// Ownership: belongs to the list; valid until kafka_group_lag_free().
 #[no_mangle]
 pub extern "C" fn kafka_group_lag_error_message(
     lag: *const kafka_group_lag_t,
