@@ -2643,15 +2643,21 @@ kafka_err_t kafka_conn_set_write_deadline(const kafka_conn_t *conn, int64_t unix
 void kafka_conn_close(kafka_conn_t *conn);
 
 /*
- The symbolic name of an error code, e.g. "UNKNOWN_TOPIC_OR_PARTITION" or "TIMED_OUT";
- "UNKNOWN" for a value that is no code. The string is static: never free it.
- Any thread may call this; it leaves the last error alone.
+ The symbolic name of an error code, e.g. "UNKNOWN_TOPIC_OR_PARTITION" or "TIMED_OUT"; "UNKNOWN"
+ for a value that is no code.
+
+ Ownership: static; never free it.
+
+ Threads: any thread; leaves the last error alone.
  */
 const char *kafka_err_name(kafka_err_t err);
 
 /*
- A short English description of an error code. The string is static: never free it.
- Any thread may call this; it leaves the last error alone.
+ A short English description of an error code ("Unknown error code" for a value that is no code).
+
+ Ownership: static; never free it.
+
+ Threads: any thread; leaves the last error alone.
  */
 const char *kafka_err_str(kafka_err_t err);
 
@@ -2660,59 +2666,75 @@ const char *kafka_err_str(kafka_err_t err);
  metadata itself): Kafka's retriable broker codes (those whose Java exception is a
  RetriableException, e.g. NOT_LEADER_OR_FOLLOWER, REQUEST_TIMED_OUT) and the local
  KAFKA_ERR_TIMED_OUT, KAFKA_ERR_TRANSPORT and KAFKA_ERR_QUEUE_FULL. False for KAFKA_OK and for
- unknown values. Any thread may call this; it leaves the last error alone.
+ unknown values.
+
+ Threads: any thread; leaves the last error alone.
  */
 bool kafka_err_is_retriable(kafka_err_t err);
 
 /*
- True if the handle that returned `err` cannot recover: every later call on it fails, so close
- it and create a new one. Today: KAFKA_ERR_FENCED_INSTANCE_ID (a reader replaced by another
- with the same group.instance.id) and KAFKA_ERR_PRODUCER_FENCED. False for unknown values.
- Any thread may call this; it leaves the last error alone.
+ True if the handle that returned `err` cannot recover: every later call on it fails, so close it
+ and create a new one. Today: KAFKA_ERR_FENCED_INSTANCE_ID (a reader replaced by another with the
+ same group.instance.id) and KAFKA_ERR_PRODUCER_FENCED. False for unknown values.
+
+ Threads: any thread; leaves the last error alone.
  */
 bool kafka_err_is_fatal(kafka_err_t err);
 
 /*
- The number of rows in the error table (every code this library knows, KAFKA_OK included);
- walk it with kafka_err_desc_at(0 .. count-1).
+ The number of rows in the error table (every code this library knows, KAFKA_OK included); walk
+ it with kafka_err_desc_at(0 .. count-1).
+
+ Threads: any thread; leaves the last error alone.
  */
 size_t kafka_err_desc_count(void);
 
 /*
  Row `index` of the error table, or NULL past the end. Rows are in no promised order (today:
- KAFKA_OK, Kafka's codes ascending, then the local codes). The row is static: never free it.
- Read a row through the pointer, not as an array: the struct may grow (see its `size`).
- Any thread may call this; it leaves the last error alone.
+ KAFKA_OK, Kafka's codes ascending, then the local codes). Read a row through the pointer, not as
+ an array: the struct may grow (see its `size`).
+
+ Ownership: the row is static; never free it.
+
+ Threads: any thread; leaves the last error alone.
  */
 const kafka_err_desc_t *kafka_err_desc_at(size_t index);
 
 /*
- The row of the error table for `err`, or NULL if it is no code. The row is static.
- Any thread may call this; it leaves the last error alone.
+ The row of the error table for `err`, or NULL if it is no code.
+
+ Ownership: the row is static; never free it.
+
+ Threads: any thread; leaves the last error alone.
  */
 const kafka_err_desc_t *kafka_err_desc(kafka_err_t err);
 
 /*
- The detail of the last failed call on the calling thread, e.g.
- "connect to 127.0.0.1:9092 (127.0.0.1:9092): Connection refused"; "" if that call succeeded.
+ The detail of the last failed call on the calling thread, e.g. "connect to 127.0.0.1:9092
+ (127.0.0.1:9092): Connection refused"; "" if that call succeeded.
 
  Which calls set it: every function that returns kafka_err_t (except kafka_last_error_code)
  records its outcome on the calling thread: its code and detail when it fails, KAFKA_OK and ""
  when it succeeds. Every other function leaves it untouched: the accessors that return a value
  (kafka_message_value, kafka_writer_pending, kafka_reader_offset, ...), the void `*_free` and
  kafka_batch_close / kafka_conn_close, kafka_err_name / kafka_err_str / kafka_err_is_* /
- kafka_err_desc*, kafka_version*, and these two functions. So the error of a failed call can
- be read after freeing other objects, and `printf("%s: %s", kafka_err_name(rc),
+ kafka_err_desc*, kafka_version*, and these two functions. So the error of a failed call can be
+ read after freeing other objects, and `printf("%s: %s", kafka_err_name(rc),
  kafka_last_error_message())` prints the detail whatever order the arguments are evaluated in.
 
- The string belongs to the library and stays valid until the next function returning
+ Ownership: the string belongs to the library and stays valid until the next function returning
  kafka_err_t on this thread; copy it to keep it.
+
+ Threads: per thread. A caller whose code can move between OS threads between two calls (a Go
+ goroutine) must read it on the thread that made the failed call.
  */
 const char *kafka_last_error_message(void);
 
 /*
  The code of the last function returning kafka_err_t called on this thread (see
  kafka_last_error_message for which calls set it): KAFKA_OK if it succeeded.
+
+ Threads: per thread, as kafka_last_error_message().
  */
 kafka_err_t kafka_last_error_code(void);
 
