@@ -32,9 +32,15 @@ pub(crate) fn into_c_batch(batch: FetchedBatch) -> *mut kafka_batch_t {
     handle::into_raw::<kafka_batch_t>(BatchState { batch, topic })
 }
 
-/// Takes the next message into `*out` (free it with kafka_message_free). Returns
-/// KAFKA_ERR_END_OF_BATCH when there are no more, or KAFKA_ERR_MALFORMED/COMPRESSION for a
-/// corrupt batch (which also ends it). No network I/O happens here.
+/// Takes the next message into `*out`. No network I/O happens here.
+///
+/// Returns: KAFKA_ERR_END_OF_BATCH when there are no more; KAFKA_ERR_MALFORMED /
+/// KAFKA_ERR_COMPRESSION for a corrupt batch (which also ends it).
+///
+/// Ownership: `*out` belongs to the caller until kafka_message_free(); it stays valid after
+/// kafka_batch_close().
+///
+/// Threads: one thread at a time per batch.
 #[no_mangle]
 pub extern "C" fn kafka_batch_next(batch: *mut kafka_batch_t, out: *mut *mut kafka_message_t) -> kafka_err_t {
     guard("kafka_batch_next", || unsafe {
@@ -56,7 +62,9 @@ pub extern "C" fn kafka_batch_high_water_mark(batch: *const kafka_batch_t) -> i6
     guard_value(-1, || unsafe { borrow(batch) }.map_or(-1, |b| b.batch.high_water_mark()))
 }
 
-/// Frees the batch. Messages taken from it stay valid until freed. NULL is ignored.
+/// Frees the batch. NULL is ignored.
+///
+/// Ownership: messages taken from it stay valid until kafka_message_free().
 #[no_mangle]
 pub extern "C" fn kafka_batch_close(batch: *mut kafka_batch_t) {
     guard_void(|| {

@@ -50,7 +50,10 @@ pub extern "C" fn kafka_broker_list_count(list: *const kafka_broker_list_t) -> u
 }
 
 /// Broker `index`: its id, host, port and rack (NULL if none). Any output pointer may be NULL.
-/// Strings belong to the list. KAFKA_ERR_NOT_FOUND if `index` is past the end.
+///
+/// Returns: KAFKA_ERR_NOT_FOUND if `index` is past the end (outputs untouched).
+///
+/// Ownership: the strings belong to the list; valid until kafka_broker_list_free().
 #[no_mangle]
 pub extern "C" fn kafka_broker_list_get(
     list: *const kafka_broker_list_t,
@@ -81,8 +84,10 @@ pub extern "C" fn kafka_broker_list_get(
     })
 }
 
-/// Broker `index` as "host:port", ready for kafka_conn_dial(). Belongs to the list. NULL if
-/// `index` is past the end or `list` is NULL.
+/// Broker `index` as "host:port", ready for kafka_conn_dial(). NULL if `index` is past the end or
+/// `list` is NULL.
+///
+/// Ownership: belongs to the list; valid until kafka_broker_list_free().
 #[no_mangle]
 pub extern "C" fn kafka_broker_list_addr(list: *const kafka_broker_list_t, index: usize) -> *const c_char {
     guard_value(std::ptr::null(), || {
@@ -91,6 +96,8 @@ pub extern "C" fn kafka_broker_list_addr(list: *const kafka_broker_list_t, index
 }
 
 /// Frees the list. NULL is ignored.
+///
+/// Ownership: every string its accessors returned becomes invalid.
 #[no_mangle]
 pub extern "C" fn kafka_broker_list_free(list: *mut kafka_broker_list_t) {
     guard_void(|| {

@@ -21,7 +21,12 @@ impl Handle for kafka_cancel_t {
     const NAME: &'static str = "cancel";
 }
 
-/// Creates a token in `*out`. Free it with kafka_cancel_free once no call uses it.
+/// Creates a token in `*out`, not fired.
+///
+/// Ownership: `*out` belongs to the caller until kafka_cancel_free(), which may come only once no
+/// call uses the token.
+///
+/// Threads: the token may be fired, reset and passed to calls from any number of threads.
 #[no_mangle]
 pub extern "C" fn kafka_cancel_new(out: *mut *mut kafka_cancel_t) -> kafka_err_t {
     guard("kafka_cancel_new", || unsafe {
@@ -31,8 +36,11 @@ pub extern "C" fn kafka_cancel_new(out: *mut *mut kafka_cancel_t) -> kafka_err_t
     })
 }
 
-/// Fires the token. Safe to call from any thread, any number of times, including while other
-/// threads block in calls that were given this token.
+/// Fires the token: every call waiting on it returns KAFKA_ERR_CANCELLED promptly, and every later
+/// call given it returns KAFKA_ERR_CANCELLED at once, until kafka_cancel_reset().
+///
+/// Threads: any thread, any number of times, including while other threads block in calls that were
+/// given this token; never blocks.
 #[no_mangle]
 pub extern "C" fn kafka_cancel_fire(cancel: *const kafka_cancel_t) -> kafka_err_t {
     guard("kafka_cancel_fire", || unsafe {
@@ -41,9 +49,11 @@ pub extern "C" fn kafka_cancel_fire(cancel: *const kafka_cancel_t) -> kafka_err_
     })
 }
 
-/// Re-arms a fired token, so calls given it from now on run normally (a call it already
-/// cancelled stays cancelled). Reset it once the calls it was meant to stop have returned; a
-/// reset racing with a fire leaves the token in either state.
+/// Re-arms a fired token, so calls given it from now on run normally (a call it already cancelled
+/// stays cancelled).
+///
+/// Threads: reset it once the calls it was meant to stop have returned; a reset racing with a fire
+/// leaves the token in either state.
 #[no_mangle]
 pub extern "C" fn kafka_cancel_reset(cancel: *const kafka_cancel_t) -> kafka_err_t {
     guard("kafka_cancel_reset", || unsafe {
@@ -53,12 +63,16 @@ pub extern "C" fn kafka_cancel_reset(cancel: *const kafka_cancel_t) -> kafka_err
 }
 
 /// Whether the token has been fired: 1 yes, 0 no (or NULL).
+///
+/// Threads: any thread; leaves the last error alone.
 #[no_mangle]
 pub extern "C" fn kafka_cancel_is_fired(cancel: *const kafka_cancel_t) -> i32 {
     super::panic::guard_value(0, || unsafe { borrow(cancel).map_or(0, |c| c.is_fired() as i32) })
 }
 
-/// Frees the token. No call may still be using it. NULL is ignored.
+/// Frees the token. NULL is ignored.
+///
+/// Threads: no call may still be using it, on any thread.
 #[no_mangle]
 pub extern "C" fn kafka_cancel_free(cancel: *mut kafka_cancel_t) {
     guard_void(|| {

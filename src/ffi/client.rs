@@ -187,12 +187,18 @@ fn resource_type(t: i32, what: impl FnOnce() -> String) -> Result<i8> {
 
 // ---- the client ------------------------------------------------------------------------------
 
-/// Creates a client from `cfg` in `*out`: `bootstrap.servers` is required; `client.id`, the
-/// socket timeouts, TLS (`security.protocol`, `ssl.*`) and SASL (`sasl.*`) apply to every
-/// connection; `retry.backoff.ms` / `retry.backoff.max.ms` pace retries; `metadata.max.age.ms`
-/// bounds cached topic metadata; `isolation.level` (read_committed) makes ListOffsets and group
-/// lag use the last stable offset. The whole config is validated here (KAFKA_ERR_CONFIG); no
-/// connection is made until the first call. Close it with kafka_client_close().
+/// Creates a client from `cfg` in `*out`: `bootstrap.servers` is required; `client.id`, the socket
+/// timeouts, TLS (`security.protocol`, `ssl.*`) and SASL (`sasl.*`) apply to every connection;
+/// `retry.backoff.ms` / `retry.backoff.max.ms` pace retries; `metadata.max.age.ms` bounds cached
+/// topic metadata; `isolation.level` (read_committed) makes ListOffsets and group lag use the last
+/// stable offset. No connection is made until the first call.
+///
+/// Returns: KAFKA_ERR_CONFIG (the whole config is validated here; the message says what is wrong).
+///
+/// Ownership: `*out` belongs to the caller until kafka_client_close(). `cfg` is copied: free or
+/// reuse it at once.
+///
+/// Threads: the client may be used from any number of threads.
 #[no_mangle]
 pub extern "C" fn kafka_client_new(cfg: *const kafka_config_t, out: *mut *mut kafka_client_t) -> kafka_err_t {
     guard("kafka_client_new", || unsafe {
@@ -204,8 +210,12 @@ pub extern "C" fn kafka_client_new(cfg: *const kafka_config_t, out: *mut *mut ka
     })
 }
 
-/// Closes the client's connections and frees it. No other call on it may be running or follow
-/// (fire the cancel tokens of calls blocked on other threads first). NULL is ignored.
+/// Closes the client's connections and frees it. NULL is ignored.
+///
+/// Ownership: results objects obtained from the client stay valid until their own *_free().
+///
+/// Threads: must be the last call: no other call on it may be running or follow (fire the cancel
+/// tokens of calls blocked on other threads and wait for them to return first).
 #[no_mangle]
 pub extern "C" fn kafka_client_close(client: *mut kafka_client_t) {
     guard_void(|| {
@@ -243,10 +253,20 @@ fn items<'a>(names: impl IntoIterator<Item = &'a str>, results: Vec<Result<()>>)
         .collect()
 }
 
-/// Creates `count` topics described by `topics` (kafka_new_topic_new); with `validate_only`
-/// the controller only checks them. On success `*out` has one result per topic: e.g. an
-/// existing topic gets KAFKA_ERR_TOPIC_ALREADY_EXISTS while the others are created. The
-/// controller waits for the creation up to the call's timeout (30 s when -1).
+/// Creates `count` topics described by `topics` (kafka_new_topic_new); with `validate_only` the
+/// controller only checks them. The controller waits for the creation up to the call's timeout (30
+/// s when -1).
+///
+/// Returns: KAFKA_OK with one result per topic in `*out`, each with its own code (e.g. an existing
+/// topic gets KAFKA_ERR_TOPIC_ALREADY_EXISTS while the others are created); KAFKA_ERR_TIMED_OUT
+/// after `timeout_ms` (-1 = no limit); KAFKA_ERR_CANCELLED when `cancel` (may be NULL) fires;
+/// KAFKA_ERR_TRANSPORT, KAFKA_ERR_TLS or an authentication code when no broker can be reached.
+///
+/// Ownership: `*out` belongs to the caller until kafka_topic_results_free(); its strings belong to
+/// it and stay valid until then. Inputs are copied during the call. The kafka_new_topic_t objects
+/// stay the caller's.
+///
+/// Threads: blocks the calling thread; any thread, also while other calls use the client.
 #[no_mangle]
 pub extern "C" fn kafka_client_create_topics(
     client: *const kafka_client_t,
@@ -276,8 +296,17 @@ pub extern "C" fn kafka_client_create_topics(
     })
 }
 
-/// Deletes the `count` topics named in `topics`; one result per topic in `*out` (a topic that
-/// does not exist gets KAFKA_ERR_UNKNOWN_TOPIC_OR_PARTITION).
+/// Deletes the `count` topics named in `topics`.
+///
+/// Returns: KAFKA_OK with one result per topic in `*out`, each with its own code (a topic that does
+/// not exist gets KAFKA_ERR_UNKNOWN_TOPIC_OR_PARTITION); KAFKA_ERR_TIMED_OUT after `timeout_ms` (-1
+/// = no limit); KAFKA_ERR_CANCELLED when `cancel` (may be NULL) fires; KAFKA_ERR_TRANSPORT,
+/// KAFKA_ERR_TLS or an authentication code when no broker can be reached.
+///
+/// Ownership: `*out` belongs to the caller until kafka_topic_results_free(); its strings belong to
+/// it and stay valid until then. Inputs are copied during the call.
+///
+/// Threads: blocks the calling thread; any thread, also while other calls use the client.
 #[no_mangle]
 pub extern "C" fn kafka_client_delete_topics(
     client: *const kafka_client_t,
@@ -297,9 +326,18 @@ pub extern "C" fn kafka_client_delete_topics(
     })
 }
 
-/// Grows each topic of `topics` to its `total_count` partitions (a count below the current one
-/// is KAFKA_ERR_INVALID_PARTITIONS for that topic); with `validate_only` nothing changes. One
-/// result per topic in `*out`.
+/// Grows each topic of `topics` to its `total_count` partitions; with `validate_only` nothing
+/// changes.
+///
+/// Returns: KAFKA_OK with one result per topic in `*out`, each with its own code (a count below the
+/// current one is KAFKA_ERR_INVALID_PARTITIONS for that topic); KAFKA_ERR_TIMED_OUT after
+/// `timeout_ms` (-1 = no limit); KAFKA_ERR_CANCELLED when `cancel` (may be NULL) fires;
+/// KAFKA_ERR_TRANSPORT, KAFKA_ERR_TLS or an authentication code when no broker can be reached.
+///
+/// Ownership: `*out` belongs to the caller until kafka_topic_results_free(); its strings belong to
+/// it and stay valid until then. Inputs are copied during the call.
+///
+/// Threads: blocks the calling thread; any thread, also while other calls use the client.
 #[no_mangle]
 pub extern "C" fn kafka_client_create_partitions(
     client: *const kafka_client_t,
@@ -337,6 +375,8 @@ pub extern "C" fn kafka_topic_results_count(results: *const kafka_topic_results_
 }
 
 /// The name of topic `index`.
+///
+/// Ownership: belongs to the results; valid until kafka_topic_results_free().
 #[no_mangle]
 pub extern "C" fn kafka_topic_results_name(
     results: *const kafka_topic_results_t,
@@ -356,6 +396,8 @@ pub extern "C" fn kafka_topic_results_error(
 
 /// The error message of topic `index` (what was done and the broker's own words), or NULL if it
 /// succeeded.
+///
+/// Ownership: belongs to the results; valid until kafka_topic_results_free().
 #[no_mangle]
 pub extern "C" fn kafka_topic_results_error_message(
     results: *const kafka_topic_results_t,
@@ -422,10 +464,18 @@ fn c_resource(r: &ConfigResource, err: Option<&Error>, entries: &[admin::ConfigE
     }
 }
 
-/// Describes the configs of `count` resources. `names` (`name_count` of them) limits the
-/// configs returned; 0 and NULL mean all. A broker's configs are asked of that broker. On
-/// success `*out` has one result per resource (e.g. a missing topic gets
-/// KAFKA_ERR_UNKNOWN_TOPIC_OR_PARTITION), each with its configs.
+/// Describes the configs of `count` resources. `names` (`name_count` of them) limits the configs
+/// returned; 0 and NULL mean all. A broker's configs are asked of that broker.
+///
+/// Returns: KAFKA_OK with one result per resource in `*out`, each with its own code and its configs
+/// (e.g. a missing topic gets KAFKA_ERR_UNKNOWN_TOPIC_OR_PARTITION); KAFKA_ERR_TIMED_OUT after
+/// `timeout_ms` (-1 = no limit); KAFKA_ERR_CANCELLED when `cancel` (may be NULL) fires;
+/// KAFKA_ERR_TRANSPORT, KAFKA_ERR_TLS or an authentication code when no broker can be reached.
+///
+/// Ownership: `*out` belongs to the caller until kafka_config_results_free(); its strings belong to
+/// it and stay valid until then. Inputs are copied during the call.
+///
+/// Threads: blocks the calling thread; any thread, also while other calls use the client.
 #[no_mangle]
 pub extern "C" fn kafka_client_describe_configs(
     client: *const kafka_client_t,
@@ -467,9 +517,18 @@ pub extern "C" fn kafka_client_describe_configs(
     })
 }
 
-/// Applies `count` config changes (grouped by resource, each resource in one request; a
-/// broker's at that broker); with `validate_only` nothing changes. On success `*out` has one
-/// result per distinct resource, in the order each first appears in `ops`, without configs.
+/// Applies `count` config changes (grouped by resource, each resource in one request; a broker's at
+/// that broker); with `validate_only` nothing changes.
+///
+/// Returns: KAFKA_OK with one result per distinct resource in `*out`, in the order each first
+/// appears in `ops`, each with its own code and without configs; KAFKA_ERR_TIMED_OUT after
+/// `timeout_ms` (-1 = no limit); KAFKA_ERR_CANCELLED when `cancel` (may be NULL) fires;
+/// KAFKA_ERR_TRANSPORT, KAFKA_ERR_TLS or an authentication code when no broker can be reached.
+///
+/// Ownership: `*out` belongs to the caller until kafka_config_results_free(); its strings belong to
+/// it and stay valid until then. Inputs are copied during the call.
+///
+/// Threads: blocks the calling thread; any thread, also while other calls use the client.
 #[no_mangle]
 pub extern "C" fn kafka_client_incremental_alter_configs(
     client: *const kafka_client_t,
@@ -537,6 +596,8 @@ pub extern "C" fn kafka_config_results_resource_type(
 }
 
 /// The name of resource `index` (topic name or broker id).
+///
+/// Ownership: belongs to the results; valid until kafka_config_results_free().
 #[no_mangle]
 pub extern "C" fn kafka_config_results_name(
     results: *const kafka_config_results_t,
@@ -559,6 +620,8 @@ pub extern "C" fn kafka_config_results_error(
 }
 
 /// The error message of resource `index`, or NULL if it succeeded.
+///
+/// Ownership: belongs to the results; valid until kafka_config_results_free().
 #[no_mangle]
 pub extern "C" fn kafka_config_results_error_message(
     results: *const kafka_config_results_t,
@@ -579,6 +642,8 @@ pub extern "C" fn kafka_config_results_entry_count(
 }
 
 /// The name of config `entry` of resource `index`.
+///
+/// Ownership: belongs to the results; valid until kafka_config_results_free().
 #[no_mangle]
 pub extern "C" fn kafka_config_results_entry_name(
     results: *const kafka_config_results_t,
@@ -592,6 +657,8 @@ pub extern "C" fn kafka_config_results_entry_name(
 
 /// The value of config `entry` of resource `index`; NULL for a sensitive config or one without
 /// a value.
+///
+/// Ownership: belongs to the results; valid until kafka_config_results_free().
 #[no_mangle]
 pub extern "C" fn kafka_config_results_entry_value(
     results: *const kafka_config_results_t,
@@ -635,6 +702,8 @@ pub extern "C" fn kafka_config_results_entry_is_sensitive(
 
 /// The value of the config named `name` of resource `index`, or NULL if the resource has no
 /// such config (or it is sensitive or has no value).
+///
+/// Ownership: belongs to the results; valid until kafka_config_results_free().
 #[no_mangle]
 pub extern "C" fn kafka_config_results_value(
     results: *const kafka_config_results_t,
@@ -682,8 +751,17 @@ impl Handle for kafka_group_list_t {
 }
 
 /// Lists every group of the cluster: ListGroups is asked of every broker and the answers are
-/// merged. A broker that keeps failing within the timeout fails the call (a partial list would
-/// pass for a complete one).
+/// merged.
+///
+/// Returns: a broker that keeps failing within the timeout fails the call (a partial list would
+/// pass for a complete one); KAFKA_ERR_TIMED_OUT after `timeout_ms` (-1 = no limit);
+/// KAFKA_ERR_CANCELLED when `cancel` (may be NULL) fires; KAFKA_ERR_TRANSPORT, KAFKA_ERR_TLS or an
+/// authentication code when no broker can be reached.
+///
+/// Ownership: `*out` belongs to the caller until kafka_group_list_free(); its strings belong to it
+/// and stay valid until then. Inputs are copied during the call.
+///
+/// Threads: blocks the calling thread; any thread, also while other calls use the client.
 #[no_mangle]
 pub extern "C" fn kafka_client_list_groups(
     client: *const kafka_client_t,
@@ -717,6 +795,8 @@ pub extern "C" fn kafka_group_list_count(list: *const kafka_group_list_t) -> usi
 }
 
 /// The id of group `index`.
+///
+/// Ownership: belongs to the list; valid until kafka_group_list_free().
 #[no_mangle]
 pub extern "C" fn kafka_group_list_group_id(list: *const kafka_group_list_t, index: usize) -> *const c_char {
     guard_value(std::ptr::null(), || {
@@ -725,6 +805,8 @@ pub extern "C" fn kafka_group_list_group_id(list: *const kafka_group_list_t, ind
 }
 
 /// The protocol type of group `index`: "consumer" for consumer groups.
+///
+/// Ownership: belongs to the list; valid until kafka_group_list_free().
 #[no_mangle]
 pub extern "C" fn kafka_group_list_protocol_type(
     list: *const kafka_group_list_t,
@@ -736,6 +818,8 @@ pub extern "C" fn kafka_group_list_protocol_type(
 }
 
 /// The state of group `index` ("Stable", "Empty", "PreparingRebalance", ...).
+///
+/// Ownership: belongs to the list; valid until kafka_group_list_free().
 #[no_mangle]
 pub extern "C" fn kafka_group_list_state(list: *const kafka_group_list_t, index: usize) -> *const c_char {
     guard_value(std::ptr::null(), || {
@@ -744,6 +828,8 @@ pub extern "C" fn kafka_group_list_state(list: *const kafka_group_list_t, index:
 }
 
 /// The type of group `index`: "classic" or "consumer" (KIP-848).
+///
+/// Ownership: belongs to the list; valid until kafka_group_list_free().
 #[no_mangle]
 pub extern "C" fn kafka_group_list_type(list: *const kafka_group_list_t, index: usize) -> *const c_char {
     guard_value(std::ptr::null(), || {
@@ -796,9 +882,17 @@ impl Handle for kafka_group_descriptions_t {
     const NAME: &'static str = "group descriptions";
 }
 
-/// Describes the `count` groups named in `groups`, each asked of its coordinator. On success
-/// `*out` has one result per group (a group that does not exist gets
-/// KAFKA_ERR_GROUP_ID_NOT_FOUND).
+/// Describes the `count` groups named in `groups`, each asked of its coordinator.
+///
+/// Returns: KAFKA_OK with one result per group in `*out`, each with its own code (a group that does
+/// not exist gets KAFKA_ERR_GROUP_ID_NOT_FOUND); KAFKA_ERR_TIMED_OUT after `timeout_ms` (-1 = no
+/// limit); KAFKA_ERR_CANCELLED when `cancel` (may be NULL) fires; KAFKA_ERR_TRANSPORT,
+/// KAFKA_ERR_TLS or an authentication code when no broker can be reached.
+///
+/// Ownership: `*out` belongs to the caller until kafka_group_descriptions_free(); its strings
+/// belong to it and stay valid until then. Inputs are copied during the call.
+///
+/// Threads: blocks the calling thread; any thread, also while other calls use the client.
 #[no_mangle]
 pub extern "C" fn kafka_client_describe_groups(
     client: *const kafka_client_t,
@@ -862,6 +956,8 @@ pub extern "C" fn kafka_group_descriptions_count(groups: *const kafka_group_desc
 }
 
 /// The id of group `index`.
+///
+/// Ownership: belongs to the results; valid until kafka_group_descriptions_free().
 #[no_mangle]
 pub extern "C" fn kafka_group_descriptions_group_id(
     groups: *const kafka_group_descriptions_t,
@@ -882,6 +978,8 @@ pub extern "C" fn kafka_group_descriptions_error(
 }
 
 /// The error message of group `index`, or NULL if it was described.
+///
+/// Ownership: belongs to the results; valid until kafka_group_descriptions_free().
 #[no_mangle]
 pub extern "C" fn kafka_group_descriptions_error_message(
     groups: *const kafka_group_descriptions_t,
@@ -893,6 +991,8 @@ pub extern "C" fn kafka_group_descriptions_error_message(
 }
 
 /// The state of group `index` ("Stable", "Empty", "Dead", ...; "" after an error).
+///
+/// Ownership: belongs to the results; valid until kafka_group_descriptions_free().
 #[no_mangle]
 pub extern "C" fn kafka_group_descriptions_state(
     groups: *const kafka_group_descriptions_t,
@@ -902,6 +1002,8 @@ pub extern "C" fn kafka_group_descriptions_state(
 }
 
 /// The protocol type of group `index` ("consumer" for consumer groups).
+///
+/// Ownership: belongs to the results; valid until kafka_group_descriptions_free().
 #[no_mangle]
 pub extern "C" fn kafka_group_descriptions_protocol_type(
     groups: *const kafka_group_descriptions_t,
@@ -913,6 +1015,8 @@ pub extern "C" fn kafka_group_descriptions_protocol_type(
 }
 
 /// The protocol (assignor: "range", "roundrobin", ...) group `index` chose; "" when none.
+///
+/// Ownership: belongs to the results; valid until kafka_group_descriptions_free().
 #[no_mangle]
 pub extern "C" fn kafka_group_descriptions_protocol(
     groups: *const kafka_group_descriptions_t,
@@ -933,6 +1037,8 @@ pub extern "C" fn kafka_group_descriptions_member_count(
 }
 
 /// The member id of member `member` of group `index`.
+///
+/// Ownership: belongs to the results; valid until kafka_group_descriptions_free().
 #[no_mangle]
 pub extern "C" fn kafka_group_descriptions_member_id(
     groups: *const kafka_group_descriptions_t,
@@ -945,6 +1051,8 @@ pub extern "C" fn kafka_group_descriptions_member_id(
 }
 
 /// The group.instance.id of a member (static membership), or NULL.
+///
+/// Ownership: belongs to the results; valid until kafka_group_descriptions_free().
 #[no_mangle]
 pub extern "C" fn kafka_group_descriptions_member_instance_id(
     groups: *const kafka_group_descriptions_t,
@@ -957,6 +1065,8 @@ pub extern "C" fn kafka_group_descriptions_member_instance_id(
 }
 
 /// The client.id of a member.
+///
+/// Ownership: belongs to the results; valid until kafka_group_descriptions_free().
 #[no_mangle]
 pub extern "C" fn kafka_group_descriptions_member_client_id(
     groups: *const kafka_group_descriptions_t,
@@ -969,6 +1079,8 @@ pub extern "C" fn kafka_group_descriptions_member_client_id(
 }
 
 /// The host a member connects from, as the broker saw it ("/127.0.0.1").
+///
+/// Ownership: belongs to the results; valid until kafka_group_descriptions_free().
 #[no_mangle]
 pub extern "C" fn kafka_group_descriptions_member_host(
     groups: *const kafka_group_descriptions_t,
@@ -991,6 +1103,8 @@ pub extern "C" fn kafka_group_descriptions_member_topic_count(
 }
 
 /// Subscribed topic `topic` of a member.
+///
+/// Ownership: belongs to the results; valid until kafka_group_descriptions_free().
 #[no_mangle]
 pub extern "C" fn kafka_group_descriptions_member_topic(
     groups: *const kafka_group_descriptions_t,
@@ -1060,8 +1174,18 @@ impl Handle for kafka_group_results_t {
     const NAME: &'static str = "group results";
 }
 
-/// Deletes the `count` groups named in `groups` (a group with members gets
-/// KAFKA_ERR_NON_EMPTY_GROUP, a missing one KAFKA_ERR_GROUP_ID_NOT_FOUND); one result per group.
+/// Deletes the `count` groups named in `groups`.
+///
+/// Returns: KAFKA_OK with one result per group in `*out`, each with its own code (a group with
+/// members gets KAFKA_ERR_NON_EMPTY_GROUP, a missing one KAFKA_ERR_GROUP_ID_NOT_FOUND);
+/// KAFKA_ERR_TIMED_OUT after `timeout_ms` (-1 = no limit); KAFKA_ERR_CANCELLED when `cancel` (may
+/// be NULL) fires; KAFKA_ERR_TRANSPORT, KAFKA_ERR_TLS or an authentication code when no broker can
+/// be reached.
+///
+/// Ownership: `*out` belongs to the caller until kafka_group_results_free(); its strings belong to
+/// it and stay valid until then. Inputs are copied during the call.
+///
+/// Threads: blocks the calling thread; any thread, also while other calls use the client.
 #[no_mangle]
 pub extern "C" fn kafka_client_delete_groups(
     client: *const kafka_client_t,
@@ -1088,6 +1212,8 @@ pub extern "C" fn kafka_group_results_count(results: *const kafka_group_results_
 }
 
 /// The id of group `index`.
+///
+/// Ownership: belongs to the results; valid until kafka_group_results_free().
 #[no_mangle]
 pub extern "C" fn kafka_group_results_group_id(
     results: *const kafka_group_results_t,
@@ -1106,6 +1232,8 @@ pub extern "C" fn kafka_group_results_error(
 }
 
 /// The error message of group `index`, or NULL if it succeeded.
+///
+/// Ownership: belongs to the results; valid until kafka_group_results_free().
 #[no_mangle]
 pub extern "C" fn kafka_group_results_error_message(
     results: *const kafka_group_results_t,
@@ -1150,10 +1278,19 @@ impl Handle for kafka_offset_results_t {
     const NAME: &'static str = "offset results";
 }
 
-/// Looks up `count` offsets, each asked of its partition's leader (one request per leader). On
-/// success `*out` has one result per query, in order; a partition or topic that does not exist
-/// gets KAFKA_ERR_UNKNOWN_TOPIC_OR_PARTITION at once. A time query with no message at or after
-/// that time gives offset -1.
+/// Looks up `count` offsets, each asked of its partition's leader (one request per leader). A time
+/// query with no message at or after that time gives offset -1.
+///
+/// Returns: KAFKA_OK with one result per query in `*out`, in order, each with its own code (a
+/// partition or topic that does not exist gets KAFKA_ERR_UNKNOWN_TOPIC_OR_PARTITION at once);
+/// KAFKA_ERR_TIMED_OUT after `timeout_ms` (-1 = no limit); KAFKA_ERR_CANCELLED when `cancel` (may
+/// be NULL) fires; KAFKA_ERR_TRANSPORT, KAFKA_ERR_TLS or an authentication code when no broker can
+/// be reached.
+///
+/// Ownership: `*out` belongs to the caller until kafka_offset_results_free(); its strings belong to
+/// it and stay valid until then. Inputs are copied during the call.
+///
+/// Threads: blocks the calling thread; any thread, also while other calls use the client.
 #[no_mangle]
 pub extern "C" fn kafka_client_list_offsets(
     client: *const kafka_client_t,
@@ -1203,12 +1340,20 @@ pub extern "C" fn kafka_client_list_offsets(
     })
 }
 
-/// The offsets group `group` committed, from its coordinator: for every partition it committed
-/// to (`topic_count` 0, `topics` may be NULL), or for every partition of the named topics
-/// (offset -1 where it committed nothing; a topic that does not exist is one entry with
-/// partition -1 and KAFKA_ERR_UNKNOWN_TOPIC_OR_PARTITION). A group-wide error (e.g.
-/// KAFKA_ERR_GROUP_AUTHORIZATION_FAILED) fails the call. A group that never committed has no
-/// entries.
+/// The offsets group `group` committed, from its coordinator: for every partition it committed to
+/// (`topic_count` 0, `topics` may be NULL), or for every partition of the named topics (offset -1
+/// where it committed nothing; a topic that does not exist is one entry with partition -1 and
+/// KAFKA_ERR_UNKNOWN_TOPIC_OR_PARTITION). A group that never committed has no entries.
+///
+/// Returns: a group-wide error (e.g. KAFKA_ERR_GROUP_AUTHORIZATION_FAILED) fails the call;
+/// KAFKA_ERR_TIMED_OUT after `timeout_ms` (-1 = no limit); KAFKA_ERR_CANCELLED when `cancel` (may
+/// be NULL) fires; KAFKA_ERR_TRANSPORT, KAFKA_ERR_TLS or an authentication code when no broker can
+/// be reached.
+///
+/// Ownership: `*out` belongs to the caller until kafka_offset_results_free(); its strings belong to
+/// it and stay valid until then. Inputs are copied during the call.
+///
+/// Threads: blocks the calling thread; any thread, also while other calls use the client.
 #[no_mangle]
 pub extern "C" fn kafka_client_offset_fetch(
     client: *const kafka_client_t,
@@ -1249,6 +1394,8 @@ pub extern "C" fn kafka_offset_results_count(results: *const kafka_offset_result
 }
 
 /// The topic of entry `index`.
+///
+/// Ownership: belongs to the results; valid until kafka_offset_results_free().
 #[no_mangle]
 pub extern "C" fn kafka_offset_results_topic(
     results: *const kafka_offset_results_t,
@@ -1292,6 +1439,8 @@ pub extern "C" fn kafka_offset_results_leader_epoch(
 }
 
 /// The metadata string committed with the offset (offset fetch), or NULL.
+///
+/// Ownership: belongs to the results; valid until kafka_offset_results_free().
 #[no_mangle]
 pub extern "C" fn kafka_offset_results_metadata(
     results: *const kafka_offset_results_t,
@@ -1312,6 +1461,8 @@ pub extern "C" fn kafka_offset_results_error(
 }
 
 /// The error message of entry `index`, or NULL.
+///
+/// Ownership: belongs to the results; valid until kafka_offset_results_free().
 #[no_mangle]
 pub extern "C" fn kafka_offset_results_error_message(
     results: *const kafka_offset_results_t,
@@ -1353,10 +1504,20 @@ impl Handle for kafka_group_lag_t {
     const NAME: &'static str = "group lag";
 }
 
-/// The lag of group `group` on every partition it committed to, in one call: its committed
-/// offsets (OffsetFetch at the coordinator) against the partitions' end offsets (ListOffsets at
-/// each leader; the last stable offset with isolation.level=read_committed). A group that never
+/// The lag of group `group` on every partition it committed to, in one call: its committed offsets
+/// (OffsetFetch at the coordinator) against the partitions' end offsets (ListOffsets at each
+/// leader; the last stable offset with isolation.level=read_committed). A group that never
 /// committed (or does not exist) has no entries.
+///
+/// Returns: KAFKA_OK with one entry per partition in `*out`, each with its own code;
+/// KAFKA_ERR_TIMED_OUT after `timeout_ms` (-1 = no limit); KAFKA_ERR_CANCELLED when `cancel` (may
+/// be NULL) fires; KAFKA_ERR_TRANSPORT, KAFKA_ERR_TLS or an authentication code when no broker can
+/// be reached.
+///
+/// Ownership: `*out` belongs to the caller until kafka_group_lag_free(); its strings belong to it
+/// and stay valid until then. Inputs are copied during the call.
+///
+/// Threads: blocks the calling thread; any thread, also while other calls use the client.
 #[no_mangle]
 pub extern "C" fn kafka_client_group_lag(
     client: *const kafka_client_t,
@@ -1393,6 +1554,8 @@ pub extern "C" fn kafka_group_lag_count(lag: *const kafka_group_lag_t) -> usize 
 }
 
 /// The topic of entry `index`.
+///
+/// Ownership: belongs to the list; valid until kafka_group_lag_free().
 #[no_mangle]
 pub extern "C" fn kafka_group_lag_topic(lag: *const kafka_group_lag_t, index: usize) -> *const c_char {
     guard_value(std::ptr::null(), || at(lag, index).map_or(std::ptr::null(), |l: &CLag| ptr(&l.topic)))
@@ -1429,6 +1592,8 @@ pub extern "C" fn kafka_group_lag_error(lag: *const kafka_group_lag_t, index: us
 }
 
 /// The error message of entry `index`, or NULL.
+///
+/// Ownership: belongs to the list; valid until kafka_group_lag_free().
 #[no_mangle]
 pub extern "C" fn kafka_group_lag_error_message(
     lag: *const kafka_group_lag_t,

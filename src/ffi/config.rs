@@ -22,7 +22,11 @@ impl Handle for kafka_config_t {
 }
 
 /// Creates an empty configuration (every key at its default) in `*out`.
-/// Returns KAFKA_OK, or KAFKA_ERR_INVALID_ARG if `out` is NULL. Free it with kafka_config_free.
+///
+/// Ownership: `*out` belongs to the caller until kafka_config_free(). Handles created from it copy
+/// what they need, so it may be freed right after.
+///
+/// Threads: one thread at a time per configuration.
 #[no_mangle]
 pub extern "C" fn kafka_config_new(out: *mut *mut kafka_config_t) -> kafka_err_t {
     guard("kafka_config_new", || unsafe {
@@ -32,12 +36,17 @@ pub extern "C" fn kafka_config_new(out: *mut *mut kafka_config_t) -> kafka_err_t
     })
 }
 
-/// Sets `key` to `value`. Returns KAFKA_ERR_CONFIG for an unknown key or a value of the wrong
-/// type or range (kafka_last_error_message() says which and why; secret values are never shown),
-/// KAFKA_ERR_INVALID_ARG for NULL arguments. The strings are copied. Values are stored without
-/// surrounding whitespace, except those of the secret keys (`sasl.password`, `ssl.key.password`,
-/// `ssl.key.pem`), which are stored exactly as given and wiped from memory when the
-/// configuration is freed; the caller's own copy of `value` is the caller's to wipe.
+/// Sets `key` to `value`. Values are stored without surrounding whitespace, except those of the
+/// secret keys (`sasl.password`, `ssl.key.password`, `ssl.key.pem`), which are stored exactly as
+/// given and wiped from memory when the configuration is freed.
+///
+/// Returns: KAFKA_ERR_CONFIG for an unknown key or a value of the wrong type or range
+/// (kafka_last_error_message() says which and why; secret values are never shown).
+///
+/// Ownership: `key` and `value` are copied; the caller's own copy of a secret `value` is the
+/// caller's to wipe.
+///
+/// Threads: one thread at a time per configuration.
 #[no_mangle]
 pub extern "C" fn kafka_config_set(
     cfg: *mut kafka_config_t,
@@ -51,15 +60,20 @@ pub extern "C" fn kafka_config_set(
 }
 
 /// Copies the current value of `key` (or its default) into `buf` of `*size` bytes, NUL-terminated.
-/// On return `*size` holds the size needed including the NUL; if `buf` is NULL or too small,
-/// nothing is written to it and KAFKA_ERR_BUFFER_TOO_SMALL is returned (call again with a larger
-/// buffer). KAFKA_ERR_CONFIG for an unknown key.
 ///
 /// Secrets are never returned: a secret key (`sasl.password`, `ssl.key.password`, `ssl.key.pem`)
 /// that has a value reads as the fixed text `[redacted]` (KAFKA_OK), and as the empty string when
-/// unset or set to "", so a program can dump its whole configuration, or check that a password
-/// was set, without revealing it; a marker rather than an error, so that generic code that reads
-/// every key keeps working. There is no way to read a secret back.
+/// unset or set to "", so a program can dump its whole configuration, or check that a password was
+/// set, without revealing it; a marker rather than an error, so that generic code that reads every
+/// key keeps working. There is no way to read a secret back.
+///
+/// Returns: KAFKA_ERR_BUFFER_TOO_SMALL if `buf` is NULL or too small (nothing written; call again
+/// with a larger buffer); KAFKA_ERR_CONFIG for an unknown key. `*size` (required) receives the size
+/// needed, NUL included, in both the success and the BUFFER_TOO_SMALL case.
+///
+/// Ownership: `buf` is the caller's.
+///
+/// Threads: one thread at a time per configuration.
 #[no_mangle]
 pub extern "C" fn kafka_config_get(
     cfg: *const kafka_config_t,
@@ -73,7 +87,9 @@ pub extern "C" fn kafka_config_get(
     })
 }
 
-/// Frees a configuration. NULL is ignored.
+/// Frees a configuration, wiping its secret values. NULL is ignored.
+///
+/// Ownership: handles created from it are not affected.
 #[no_mangle]
 pub extern "C" fn kafka_config_free(cfg: *mut kafka_config_t) {
     guard_void(|| {

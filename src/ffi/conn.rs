@@ -92,8 +92,18 @@ fn strings(list: *const *const c_char, n: usize, what: &str) -> Result<Vec<Strin
         .collect()
 }
 
-/// Connects to the broker at `addr` ("host:port") using `cfg` (client.id, timeouts...).
-/// On success `*out` holds the connection; close it with kafka_conn_close().
+/// Connects to the broker at `addr` ("host:port") using `cfg` (client.id, timeouts, TLS and SASL
+/// settings...).
+///
+/// Returns: KAFKA_ERR_CONFIG for a bad setting; KAFKA_ERR_TLS, KAFKA_ERR_AUTHENTICATION or Kafka's
+/// SASL codes (58 SASL_AUTHENTICATION_FAILED, 33 UNSUPPORTED_SASL_MECHANISM) when the handshake
+/// fails; KAFKA_ERR_TIMED_OUT after `timeout_ms` (-1 = no limit) or the connection's deadline;
+/// KAFKA_ERR_CANCELLED when `cancel` (may be NULL) fires; KAFKA_ERR_TRANSPORT when the connection
+/// fails.
+///
+/// Ownership: `*out` belongs to the caller until kafka_conn_close(). `cfg` and `addr` are copied.
+///
+/// Threads: blocks the calling thread; any thread, also while other calls use the connection.
 #[no_mangle]
 pub extern "C" fn kafka_conn_dial(
     cfg: *const kafka_config_t,
@@ -112,10 +122,17 @@ pub extern "C" fn kafka_conn_dial(
     })
 }
 
-/// Asks the broker at `addr` which broker leads `topic`/`partition`, connects to it and binds
-/// the connection to that partition (reads start at the first offset). If the topic does not
-/// exist and `allow.auto.create.topics` is true (the default) and the broker allows it, the
-/// topic is created and the call waits for its leader.
+/// Asks the broker at `addr` which broker leads `topic`/`partition`, connects to it and binds the
+/// connection to that partition (reads start at the first offset). If the topic does not exist and
+/// `allow.auto.create.topics` is true (the default) and the broker allows it, the topic is created
+/// and the call waits for its leader.
+///
+/// Returns: as kafka_conn_dial(); UNKNOWN_TOPIC_OR_PARTITION (3) or another broker error for the
+/// lookup.
+///
+/// Ownership: as kafka_conn_dial().
+///
+/// Threads: blocks the calling thread; any thread, also while other calls use the connection.
 #[no_mangle]
 pub extern "C" fn kafka_conn_dial_leader(
     cfg: *const kafka_config_t,
@@ -138,8 +155,16 @@ pub extern "C" fn kafka_conn_dial_leader(
     })
 }
 
-/// The controller broker as a one-entry list in `*out` (dial kafka_broker_list_addr(list, 0)
-/// to send admin requests to it).
+/// The controller broker as a one-entry list in `*out` (dial kafka_broker_list_addr(list, 0) to
+/// send admin requests to it).
+///
+/// Returns: KAFKA_ERR_TIMED_OUT after `timeout_ms` (-1 = no limit) or the connection's deadline;
+/// KAFKA_ERR_CANCELLED when `cancel` (may be NULL) fires; KAFKA_ERR_TRANSPORT when the connection
+/// fails.
+///
+/// Ownership: `*out` belongs to the caller until kafka_broker_list_free().
+///
+/// Threads: blocks the calling thread; any thread, also while other calls use the connection.
 #[no_mangle]
 pub extern "C" fn kafka_conn_controller(
     conn: *const kafka_conn_t,
@@ -159,6 +184,14 @@ pub extern "C" fn kafka_conn_controller(
 }
 
 /// Every broker of the cluster, in `*out`.
+///
+/// Returns: KAFKA_ERR_TIMED_OUT after `timeout_ms` (-1 = no limit) or the connection's deadline;
+/// KAFKA_ERR_CANCELLED when `cancel` (may be NULL) fires; KAFKA_ERR_TRANSPORT when the connection
+/// fails.
+///
+/// Ownership: `*out` belongs to the caller until kafka_broker_list_free().
+///
+/// Threads: blocks the calling thread; any thread, also while other calls use the connection.
 #[no_mangle]
 pub extern "C" fn kafka_conn_brokers(
     conn: *const kafka_conn_t,
@@ -178,8 +211,16 @@ pub extern "C" fn kafka_conn_brokers(
 }
 
 /// The partitions of the `count` topics in `topics`, or of every topic when `count` is 0 (then
-/// `topics` may be NULL), in `*out`. A named topic that does not exist fails the call with
-/// UNKNOWN_TOPIC_OR_PARTITION (3).
+/// `topics` may be NULL), in `*out`.
+///
+/// Returns: UNKNOWN_TOPIC_OR_PARTITION (3) when a named topic does not exist; KAFKA_ERR_TIMED_OUT
+/// after `timeout_ms` (-1 = no limit) or the connection's deadline; KAFKA_ERR_CANCELLED when
+/// `cancel` (may be NULL) fires; KAFKA_ERR_TRANSPORT when the connection fails.
+///
+/// Ownership: `*out` belongs to the caller until kafka_partition_list_free(). `topics` is read
+/// during the call only.
+///
+/// Threads: blocks the calling thread; any thread, also while other calls use the connection.
 #[no_mangle]
 pub extern "C" fn kafka_conn_read_partitions(
     conn: *const kafka_conn_t,
@@ -201,6 +242,16 @@ pub extern "C" fn kafka_conn_read_partitions(
 
 /// Creates `count` topics. A topic that already exists is not an error. The broker waits up to
 /// `timeout_ms` for the creation (60 s when -1).
+///
+/// Returns: the broker's error for a topic it refuses (e.g. INVALID_REPLICATION_FACTOR (38));
+/// KAFKA_ERR_TIMED_OUT after `timeout_ms` (-1 = no limit) or the connection's deadline;
+/// KAFKA_ERR_CANCELLED when `cancel` (may be NULL) fires; KAFKA_ERR_TRANSPORT when the connection
+/// fails.
+///
+/// Ownership: the kafka_new_topic_t objects stay the caller's (free them with
+/// kafka_new_topic_free()).
+///
+/// Threads: blocks the calling thread; any thread, also while other calls use the connection.
 #[no_mangle]
 pub extern "C" fn kafka_conn_create_topics(
     conn: *const kafka_conn_t,
@@ -228,6 +279,12 @@ pub extern "C" fn kafka_conn_create_topics(
 }
 
 /// Deletes the `count` topics named in `topics`.
+///
+/// Returns: the broker's error for a topic it cannot delete; KAFKA_ERR_TIMED_OUT after `timeout_ms`
+/// (-1 = no limit) or the connection's deadline; KAFKA_ERR_CANCELLED when `cancel` (may be NULL)
+/// fires; KAFKA_ERR_TRANSPORT when the connection fails.
+///
+/// Threads: blocks the calling thread; any thread, also while other calls use the connection.
 #[no_mangle]
 pub extern "C" fn kafka_conn_delete_topics(
     conn: *const kafka_conn_t,
@@ -251,8 +308,11 @@ pub extern "C" fn kafka_conn_delete_topics(
     })
 }
 
-/// Sets the acknowledgements writes wait for: -1 all in-sync replicas (the default), 1 the
-/// leader only, 0 none (then kafka_conn_write_messages reports base offset -1).
+/// Sets the acknowledgements writes wait for: -1 all in-sync replicas (the default), 1 the leader
+/// only, 0 none (then kafka_conn_write_messages reports base offset -1). Any other value is
+/// KAFKA_ERR_INVALID_ARG.
+///
+/// Threads: any thread.
 #[no_mangle]
 pub extern "C" fn kafka_conn_set_required_acks(conn: *const kafka_conn_t, acks: i32) -> kafka_err_t {
     guard("kafka_conn_set_required_acks", || unsafe {
@@ -263,8 +323,18 @@ pub extern "C" fn kafka_conn_set_required_acks(conn: *const kafka_conn_t, acks: 
 }
 
 /// Writes `count` messages to the connection's partition as one record batch compressed with
-/// `codec` (KAFKA_COMPRESSION_*). The messages' `topic` and `partition` fields are ignored.
-/// On success, if not NULL, `*base_offset` is the offset of the first message (-1 with acks 0).
+/// `codec` (KAFKA_COMPRESSION_*). The messages' `topic` and `partition` fields are ignored. On
+/// success, if not NULL, `*base_offset` is the offset of the first message (-1 with acks 0).
+///
+/// Returns: KAFKA_ERR_STATE if the connection is not bound to a partition (dial it with
+/// kafka_conn_dial_leader); the broker's error for the partition (e.g. NOT_LEADER_OR_FOLLOWER (6),
+/// MESSAGE_TOO_LARGE (10)); KAFKA_ERR_TIMED_OUT after `timeout_ms` (-1 = no limit) or the
+/// connection's deadline; KAFKA_ERR_CANCELLED when `cancel` (may be NULL) fires;
+/// KAFKA_ERR_TRANSPORT when the connection fails.
+///
+/// Ownership: `msgs` and every byte they point to are copied during the call.
+///
+/// Threads: blocks the calling thread; any thread, also while other calls use the connection.
 #[no_mangle]
 pub extern "C" fn kafka_conn_write_messages(
     conn: *const kafka_conn_t,
@@ -293,6 +363,18 @@ pub extern "C" fn kafka_conn_write_messages(
 /// Fetches a batch from the current offset: the broker replies once it has `min_bytes` or after
 /// `max_wait_ms`, with up to about `max_bytes`. Read it with kafka_batch_next(); reading moves the
 /// connection's offset past each message returned.
+///
+/// Returns: KAFKA_ERR_STATE if the connection is not bound to a partition (dial it with
+/// kafka_conn_dial_leader); the broker's error for the partition (e.g. OFFSET_OUT_OF_RANGE (1));
+/// KAFKA_ERR_TIMED_OUT after `timeout_ms` (-1 = no limit) or the connection's deadline;
+/// KAFKA_ERR_CANCELLED when `cancel` (may be NULL) fires; KAFKA_ERR_TRANSPORT when the connection
+/// fails.
+///
+/// Ownership: `*out` belongs to the caller until kafka_batch_close().
+///
+/// Threads: blocks the calling thread; any thread, also while other calls use the connection. A
+/// later request on this connection waits for an abandoned fetch's `max_wait_ms` (see
+/// kafka_conn_t).
 #[no_mangle]
 pub extern "C" fn kafka_conn_read_batch(
     conn: *const kafka_conn_t,
@@ -315,8 +397,17 @@ pub extern "C" fn kafka_conn_read_batch(
 }
 
 /// Reads the next single message (kafka-go's ReadMessage): fetches up to `max_bytes` and returns
-/// the first message at or after the current offset in `*out`, waiting up to `timeout_ms` for
-/// one to arrive. KAFKA_ERR_TIMED_OUT if none arrives in time.
+/// the first message at or after the current offset in `*out`, waiting up to `timeout_ms` for one
+/// to arrive.
+///
+/// Returns: KAFKA_ERR_TIMED_OUT if none arrives in time; KAFKA_ERR_STATE if the connection is not
+/// bound to a partition (dial it with kafka_conn_dial_leader); the broker's error for the
+/// partition; KAFKA_ERR_CANCELLED when `cancel` (may be NULL) fires; KAFKA_ERR_TRANSPORT.
+///
+/// Ownership: `*out` belongs to the caller until kafka_message_free() (a zero-copy view into the
+/// fetch buffer, valid after the connection is closed).
+///
+/// Threads: blocks the calling thread; any thread, also while other calls use the connection.
 #[no_mangle]
 pub extern "C" fn kafka_conn_read_message(
     conn: *const kafka_conn_t,
@@ -345,6 +436,13 @@ pub extern "C" fn kafka_conn_read_message(
 }
 
 /// The first offset of the bound partition (the log start) in `*offset`.
+///
+/// Returns: KAFKA_ERR_STATE if the connection is not bound to a partition (dial it with
+/// kafka_conn_dial_leader); the broker's error for the partition; KAFKA_ERR_TIMED_OUT after
+/// `timeout_ms` (-1 = no limit) or the connection's deadline; KAFKA_ERR_CANCELLED when `cancel`
+/// (may be NULL) fires; KAFKA_ERR_TRANSPORT when the connection fails.
+///
+/// Threads: blocks the calling thread; any thread, also while other calls use the connection.
 #[no_mangle]
 pub extern "C" fn kafka_conn_first_offset(
     conn: *const kafka_conn_t,
@@ -365,6 +463,13 @@ pub extern "C" fn kafka_conn_first_offset(
 
 /// The last offset of the bound partition (the high watermark: the offset the next message will
 /// get) in `*offset`.
+///
+/// Returns: KAFKA_ERR_STATE if the connection is not bound to a partition (dial it with
+/// kafka_conn_dial_leader); the broker's error for the partition; KAFKA_ERR_TIMED_OUT after
+/// `timeout_ms` (-1 = no limit) or the connection's deadline; KAFKA_ERR_CANCELLED when `cancel`
+/// (may be NULL) fires; KAFKA_ERR_TRANSPORT when the connection fails.
+///
+/// Threads: blocks the calling thread; any thread, also while other calls use the connection.
 #[no_mangle]
 pub extern "C" fn kafka_conn_last_offset(
     conn: *const kafka_conn_t,
@@ -383,7 +488,14 @@ pub extern "C" fn kafka_conn_last_offset(
     )
 }
 
-/// The first and last offsets of the bound partition.
+/// The first and last offsets of the bound partition, in `*first` and `*last`.
+///
+/// Returns: KAFKA_ERR_STATE if the connection is not bound to a partition (dial it with
+/// kafka_conn_dial_leader); the broker's error for the partition; KAFKA_ERR_TIMED_OUT after
+/// `timeout_ms` (-1 = no limit) or the connection's deadline; KAFKA_ERR_CANCELLED when `cancel`
+/// (may be NULL) fires; KAFKA_ERR_TRANSPORT when the connection fails.
+///
+/// Threads: blocks the calling thread; any thread, also while other calls use the connection.
 #[no_mangle]
 pub extern "C" fn kafka_conn_offsets(
     conn: *const kafka_conn_t,
@@ -403,8 +515,15 @@ pub extern "C" fn kafka_conn_offsets(
     })
 }
 
-/// The offset of the first message whose timestamp is at or after `unix_ms` (milliseconds since
-/// the epoch), or the last offset if there is none, in `*offset`.
+/// The offset of the first message whose timestamp is at or after `unix_ms` (milliseconds since the
+/// epoch), or the last offset if there is none, in `*offset`.
+///
+/// Returns: KAFKA_ERR_STATE if the connection is not bound to a partition (dial it with
+/// kafka_conn_dial_leader); the broker's error for the partition; KAFKA_ERR_TIMED_OUT after
+/// `timeout_ms` (-1 = no limit) or the connection's deadline; KAFKA_ERR_CANCELLED when `cancel`
+/// (may be NULL) fires; KAFKA_ERR_TRANSPORT when the connection fails.
+///
+/// Threads: blocks the calling thread; any thread, also while other calls use the connection.
 #[no_mangle]
 pub extern "C" fn kafka_conn_offset_at(
     conn: *const kafka_conn_t,
@@ -426,8 +545,15 @@ pub extern "C" fn kafka_conn_offset_at(
 
 /// Moves the read position (kafka-go's Seek): `whence` is KAFKA_SEEK_START/END (relative to the
 /// first/last offset), KAFKA_SEEK_ABSOLUTE or KAFKA_SEEK_CURRENT, optionally ORed with
-/// KAFKA_SEEK_DONT_CHECK. Without it, a target outside the partition is OFFSET_OUT_OF_RANGE (1).
-/// The new absolute offset goes to `*new_offset` if it is not NULL.
+/// KAFKA_SEEK_DONT_CHECK. The new absolute offset goes to `*new_offset` if it is not NULL.
+///
+/// Returns: OFFSET_OUT_OF_RANGE (1) for a target outside the partition (unless
+/// KAFKA_SEEK_DONT_CHECK); KAFKA_ERR_STATE if the connection is not bound to a partition (dial it
+/// with kafka_conn_dial_leader); KAFKA_ERR_TIMED_OUT after `timeout_ms` (-1 = no limit) or the
+/// connection's deadline; KAFKA_ERR_CANCELLED when `cancel` (may be NULL) fires;
+/// KAFKA_ERR_TRANSPORT when the connection fails.
+///
+/// Threads: blocks the calling thread; any thread, also while other calls use the connection.
 #[no_mangle]
 pub extern "C" fn kafka_conn_seek(
     conn: *const kafka_conn_t,
@@ -456,9 +582,8 @@ pub extern "C" fn kafka_conn_seek(
     })
 }
 
-/// The current read position: `*offset` and how it is expressed in `*whence`
-/// (KAFKA_SEEK_ABSOLUTE, or KAFKA_SEEK_START/END with offset 0 before the first read resolves
-/// it). No I/O.
+/// The current read position: `*offset` and how it is expressed in `*whence` (KAFKA_SEEK_ABSOLUTE,
+/// or KAFKA_SEEK_START/END with offset 0 before the first read resolves it). No I/O.
 #[no_mangle]
 pub extern "C" fn kafka_conn_offset(
     conn: *const kafka_conn_t,
@@ -485,7 +610,10 @@ fn deadline(unix_ms: i64) -> Option<Instant> {
 }
 
 /// Sets both the read and the write deadline: an absolute time in milliseconds since the epoch
-/// after which calls fail with KAFKA_ERR_TIMED_OUT (0 = no deadline). As Go's SetDeadline.
+/// after which calls fail with KAFKA_ERR_TIMED_OUT (0 = no deadline). As Go's SetDeadline. A call's
+/// own `timeout_ms` still applies: the earlier wins.
+///
+/// Threads: any thread.
 #[no_mangle]
 pub extern "C" fn kafka_conn_set_deadline(conn: *const kafka_conn_t, unix_ms: i64) -> kafka_err_t {
     guard("kafka_conn_set_deadline", || unsafe {
@@ -496,7 +624,10 @@ pub extern "C" fn kafka_conn_set_deadline(conn: *const kafka_conn_t, unix_ms: i6
     })
 }
 
-/// Sets the deadline for reads (fetches, offsets, metadata); 0 = none.
+/// Sets the deadline for reads (fetches, offsets, metadata): milliseconds since the epoch, 0 =
+/// none.
+///
+/// Threads: any thread.
 #[no_mangle]
 pub extern "C" fn kafka_conn_set_read_deadline(conn: *const kafka_conn_t, unix_ms: i64) -> kafka_err_t {
     guard("kafka_conn_set_read_deadline", || unsafe {
@@ -505,7 +636,9 @@ pub extern "C" fn kafka_conn_set_read_deadline(conn: *const kafka_conn_t, unix_m
     })
 }
 
-/// Sets the deadline for writes (produce, topic admin); 0 = none.
+/// Sets the deadline for writes (produce, topic admin): milliseconds since the epoch, 0 = none.
+///
+/// Threads: any thread.
 #[no_mangle]
 pub extern "C" fn kafka_conn_set_write_deadline(conn: *const kafka_conn_t, unix_ms: i64) -> kafka_err_t {
     guard("kafka_conn_set_write_deadline", || unsafe {
@@ -514,7 +647,12 @@ pub extern "C" fn kafka_conn_set_write_deadline(conn: *const kafka_conn_t, unix_
     })
 }
 
-/// Closes the connection and frees the handle. NULL is ignored. Must be the last call on it.
+/// Closes the connection and frees the handle. NULL is ignored.
+///
+/// Ownership: messages read from it stay valid until kafka_message_free().
+///
+/// Threads: must be the last call on the connection: no other thread may be in it (fire the cancel
+/// tokens of calls still blocked and wait for them to return).
 #[no_mangle]
 pub extern "C" fn kafka_conn_close(conn: *mut kafka_conn_t) {
     guard_void(|| {

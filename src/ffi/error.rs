@@ -99,16 +99,22 @@ fn find(err: kafka_err_t) -> Option<&'static kafka_err_desc_t> {
 static UNKNOWN_NAME: &std::ffi::CStr = c"UNKNOWN";
 static UNKNOWN_DESC: &std::ffi::CStr = c"Unknown error code";
 
-/// The symbolic name of an error code, e.g. "UNKNOWN_TOPIC_OR_PARTITION" or "TIMED_OUT";
-/// "UNKNOWN" for a value that is no code. The string is static: never free it.
-/// Any thread may call this; it leaves the last error alone.
+/// The symbolic name of an error code, e.g. "UNKNOWN_TOPIC_OR_PARTITION" or "TIMED_OUT"; "UNKNOWN"
+/// for a value that is no code.
+///
+/// Ownership: static; never free it.
+///
+/// Threads: any thread; leaves the last error alone.
 #[no_mangle]
 pub extern "C" fn kafka_err_name(err: kafka_err_t) -> *const c_char {
     guard_value(UNKNOWN_NAME.as_ptr(), || find(err).map_or(UNKNOWN_NAME.as_ptr(), |d| d.name))
 }
 
-/// A short English description of an error code. The string is static: never free it.
-/// Any thread may call this; it leaves the last error alone.
+/// A short English description of an error code ("Unknown error code" for a value that is no code).
+///
+/// Ownership: static; never free it.
+///
+/// Threads: any thread; leaves the last error alone.
 #[no_mangle]
 pub extern "C" fn kafka_err_str(err: kafka_err_t) -> *const c_char {
     guard_value(UNKNOWN_DESC.as_ptr(), || find(err).map_or(UNKNOWN_DESC.as_ptr(), |d| d.desc))
@@ -118,58 +124,72 @@ pub extern "C" fn kafka_err_str(err: kafka_err_t) -> *const c_char {
 /// metadata itself): Kafka's retriable broker codes (those whose Java exception is a
 /// RetriableException, e.g. NOT_LEADER_OR_FOLLOWER, REQUEST_TIMED_OUT) and the local
 /// KAFKA_ERR_TIMED_OUT, KAFKA_ERR_TRANSPORT and KAFKA_ERR_QUEUE_FULL. False for KAFKA_OK and for
-/// unknown values. Any thread may call this; it leaves the last error alone.
+/// unknown values.
+///
+/// Threads: any thread; leaves the last error alone.
 #[no_mangle]
 pub extern "C" fn kafka_err_is_retriable(err: kafka_err_t) -> bool {
     guard_value(false, || find(err).is_some_and(|d| d.retriable))
 }
 
-/// True if the handle that returned `err` cannot recover: every later call on it fails, so close
-/// it and create a new one. Today: KAFKA_ERR_FENCED_INSTANCE_ID (a reader replaced by another
-/// with the same group.instance.id) and KAFKA_ERR_PRODUCER_FENCED. False for unknown values.
-/// Any thread may call this; it leaves the last error alone.
+/// True if the handle that returned `err` cannot recover: every later call on it fails, so close it
+/// and create a new one. Today: KAFKA_ERR_FENCED_INSTANCE_ID (a reader replaced by another with the
+/// same group.instance.id) and KAFKA_ERR_PRODUCER_FENCED. False for unknown values.
+///
+/// Threads: any thread; leaves the last error alone.
 #[no_mangle]
 pub extern "C" fn kafka_err_is_fatal(err: kafka_err_t) -> bool {
     guard_value(false, || find(err).is_some_and(|d| d.fatal))
 }
 
-/// The number of rows in the error table (every code this library knows, KAFKA_OK included);
-/// walk it with kafka_err_desc_at(0 .. count-1).
+/// The number of rows in the error table (every code this library knows, KAFKA_OK included); walk
+/// it with kafka_err_desc_at(0 .. count-1).
+///
+/// Threads: any thread; leaves the last error alone.
 #[no_mangle]
 pub extern "C" fn kafka_err_desc_count() -> usize {
     guard_value(0, || DESCS.rows.len())
 }
 
 /// Row `index` of the error table, or NULL past the end. Rows are in no promised order (today:
-/// KAFKA_OK, Kafka's codes ascending, then the local codes). The row is static: never free it.
-/// Read a row through the pointer, not as an array: the struct may grow (see its `size`).
-/// Any thread may call this; it leaves the last error alone.
+/// KAFKA_OK, Kafka's codes ascending, then the local codes). Read a row through the pointer, not as
+/// an array: the struct may grow (see its `size`).
+///
+/// Ownership: the row is static; never free it.
+///
+/// Threads: any thread; leaves the last error alone.
 #[no_mangle]
 pub extern "C" fn kafka_err_desc_at(index: usize) -> *const kafka_err_desc_t {
     guard_value(std::ptr::null(), || DESCS.rows.get(index).map_or(std::ptr::null(), |d| d as *const _))
 }
 
-/// The row of the error table for `err`, or NULL if it is no code. The row is static.
-/// Any thread may call this; it leaves the last error alone.
+/// The row of the error table for `err`, or NULL if it is no code.
+///
+/// Ownership: the row is static; never free it.
+///
+/// Threads: any thread; leaves the last error alone.
 #[no_mangle]
 pub extern "C" fn kafka_err_desc(err: kafka_err_t) -> *const kafka_err_desc_t {
     guard_value(std::ptr::null(), || find(err).map_or(std::ptr::null(), |d| d as *const _))
 }
 
-/// The detail of the last failed call on the calling thread, e.g.
-/// "connect to 127.0.0.1:9092 (127.0.0.1:9092): Connection refused"; "" if that call succeeded.
+/// The detail of the last failed call on the calling thread, e.g. "connect to 127.0.0.1:9092
+/// (127.0.0.1:9092): Connection refused"; "" if that call succeeded.
 ///
 /// Which calls set it: every function that returns kafka_err_t (except kafka_last_error_code)
 /// records its outcome on the calling thread: its code and detail when it fails, KAFKA_OK and ""
 /// when it succeeds. Every other function leaves it untouched: the accessors that return a value
 /// (kafka_message_value, kafka_writer_pending, kafka_reader_offset, ...), the void `*_free` and
 /// kafka_batch_close / kafka_conn_close, kafka_err_name / kafka_err_str / kafka_err_is_* /
-/// kafka_err_desc*, kafka_version*, and these two functions. So the error of a failed call can
-/// be read after freeing other objects, and `printf("%s: %s", kafka_err_name(rc),
+/// kafka_err_desc*, kafka_version*, and these two functions. So the error of a failed call can be
+/// read after freeing other objects, and `printf("%s: %s", kafka_err_name(rc),
 /// kafka_last_error_message())` prints the detail whatever order the arguments are evaluated in.
 ///
-/// The string belongs to the library and stays valid until the next function returning
+/// Ownership: the string belongs to the library and stays valid until the next function returning
 /// kafka_err_t on this thread; copy it to keep it.
+///
+/// Threads: per thread. A caller whose code can move between OS threads between two calls (a Go
+/// goroutine) must read it on the thread that made the failed call.
 #[no_mangle]
 pub extern "C" fn kafka_last_error_message() -> *const c_char {
     guard_value(c"".as_ptr(), || {
@@ -179,6 +199,8 @@ pub extern "C" fn kafka_last_error_message() -> *const c_char {
 
 /// The code of the last function returning kafka_err_t called on this thread (see
 /// kafka_last_error_message for which calls set it): KAFKA_OK if it succeeded.
+///
+/// Threads: per thread, as kafka_last_error_message().
 #[no_mangle]
 pub extern "C" fn kafka_last_error_code() -> kafka_err_t {
     guard_value(code::INTERNAL, || LAST_ERROR.with(|l| l.borrow().as_ref().map_or(KAFKA_OK, |(c, _)| *c)))

@@ -275,7 +275,9 @@ fn bytes_out(b: Option<&bytes::Bytes>, len: *mut usize) -> *const u8 {
     p
 }
 
-/// The topic name (NUL-terminated, owned by the message). NULL if `msg` is NULL.
+/// The topic name (NUL-terminated). NULL if `msg` is NULL.
+///
+/// Ownership: owned by the message; valid until kafka_message_free().
 #[no_mangle]
 pub extern "C" fn kafka_message_topic(msg: *const kafka_message_t) -> *const c_char {
     with_msg(msg, std::ptr::null(), |m| m.topic.as_ptr())
@@ -307,13 +309,19 @@ pub extern "C" fn kafka_message_timestamp(msg: *const kafka_message_t) -> i64 {
 
 /// The key: a pointer to its bytes and, if `len` is not NULL, its length in `*len`. Returns NULL
 /// (and length 0) for a null key. Not NUL-terminated.
+///
+/// Ownership: a zero-copy view into the fetch buffer, owned by the message; valid until
+/// kafka_message_free().
 #[no_mangle]
 pub extern "C" fn kafka_message_key(msg: *const kafka_message_t, len: *mut usize) -> *const u8 {
     with_msg(msg, std::ptr::null(), |m| bytes_out(m.msg.key.as_ref(), len))
 }
 
-/// The value: a pointer to its bytes and, if `len` is not NULL, its length in `*len`. Returns
-/// NULL (and length 0) for a null value (a tombstone). Not NUL-terminated.
+/// The value: a pointer to its bytes and, if `len` is not NULL, its length in `*len`. Returns NULL
+/// (and length 0) for a null value (a tombstone). Not NUL-terminated.
+///
+/// Ownership: a zero-copy view into the fetch buffer, owned by the message; valid until
+/// kafka_message_free().
 #[no_mangle]
 pub extern "C" fn kafka_message_value(msg: *const kafka_message_t, len: *mut usize) -> *const u8 {
     with_msg(msg, std::ptr::null(), |m| bytes_out(m.msg.value.as_ref(), len))
@@ -327,7 +335,11 @@ pub extern "C" fn kafka_message_header_count(msg: *const kafka_message_t) -> usi
 
 /// Header `index` (in the order they were written; keys may repeat): the key's UTF-8 bytes and
 /// length (not NUL-terminated), and the value (NULL for a null value) and its length. Any of the
-/// output pointers may be NULL. KAFKA_ERR_NOT_FOUND if `index` is past the end.
+/// output pointers may be NULL.
+///
+/// Returns: KAFKA_ERR_NOT_FOUND if `index` is past the end.
+///
+/// Ownership: the key and value are owned by the message; valid until kafka_message_free().
 #[no_mangle]
 pub extern "C" fn kafka_message_header(
     msg: *const kafka_message_t,
@@ -357,6 +369,9 @@ pub extern "C" fn kafka_message_header(
 }
 
 /// Frees a message. NULL is ignored.
+///
+/// Ownership: every pointer its accessors returned becomes invalid. Other messages of the same
+/// fetch are not affected.
 #[no_mangle]
 pub extern "C" fn kafka_message_free(msg: *mut kafka_message_t) {
     guard_void(|| {

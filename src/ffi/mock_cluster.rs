@@ -82,8 +82,16 @@ unsafe fn codes(p: *const kafka_err_t, n: usize) -> Result<Vec<i16>> {
         .collect()
 }
 
-/// Starts a mock cluster of `broker_count` brokers (1..64) with ids 1..=broker_count. The
-/// result goes to `*out`.
+/// Starts a mock cluster of `broker_count` brokers (1..64) with ids 1..=broker_count, listening on
+/// ephemeral 127.0.0.1 ports. The result goes to `*out`.
+///
+/// Returns: KAFKA_ERR_INVALID_ARG also for a count outside 1..64; KAFKA_ERR_TRANSPORT if a port
+/// cannot be bound.
+///
+/// Ownership: `*out` belongs to the caller until kafka_mock_cluster_destroy().
+///
+/// Threads: the brokers run on the library's I/O runtime; the cluster's functions may be called
+/// from any thread.
 #[no_mangle]
 pub extern "C" fn kafka_mock_cluster_new(
     broker_count: i32,
@@ -102,8 +110,12 @@ pub extern "C" fn kafka_mock_cluster_new(
 }
 
 /// Copies the brokers' addresses ("127.0.0.1:port,...", for bootstrap.servers) into `buf` of
-/// `*size` bytes, NUL-terminated. `*size` receives the size needed; KAFKA_ERR_BUFFER_TOO_SMALL
-/// (nothing copied) if `buf` is NULL or too small.
+/// `*size` bytes, NUL-terminated.
+///
+/// Returns: KAFKA_ERR_BUFFER_TOO_SMALL (nothing copied) if `buf` is NULL or too small. `*size`
+/// (required) receives the size needed, NUL included, in both cases.
+///
+/// Ownership: `buf` is the caller's.
 #[no_mangle]
 pub extern "C" fn kafka_mock_cluster_bootstrap_servers(
     mc: *const kafka_mock_cluster_t,
@@ -146,6 +158,8 @@ pub extern "C" fn kafka_mock_cluster_set_auto_create(
 
 /// Moves the leadership of `topic`/`partition` to broker `broker_id`, or makes the partition
 /// leaderless with -1. The old leader answers NOT_LEADER_OR_FOLLOWER for it.
+///
+/// Returns: KAFKA_ERR_NOT_FOUND for an unknown broker or partition.
 #[no_mangle]
 pub extern "C" fn kafka_mock_cluster_set_leader(
     mc: *const kafka_mock_cluster_t,
@@ -201,6 +215,8 @@ pub extern "C" fn kafka_mock_cluster_push_partition_errors(
 }
 
 /// Delays every response of broker `broker_id` by `rtt_ms` milliseconds (0: none).
+///
+/// Returns: KAFKA_ERR_NOT_FOUND for an unknown broker.
 #[no_mangle]
 pub extern "C" fn kafka_mock_cluster_set_rtt(
     mc: *const kafka_mock_cluster_t,
@@ -282,8 +298,10 @@ pub extern "C" fn kafka_mock_cluster_clear_faults(mc: *const kafka_mock_cluster_
     })
 }
 
-/// Takes broker `broker_id` down: its listener and connections close, new connections are
-/// refused; the partitions it leads have no leader until it is up again or moved.
+/// Takes broker `broker_id` down: its listener and connections close, new connections are refused;
+/// the partitions it leads have no leader until it is up again or moved.
+///
+/// Returns: KAFKA_ERR_NOT_FOUND for an unknown broker.
 #[no_mangle]
 pub extern "C" fn kafka_mock_cluster_broker_down(
     mc: *const kafka_mock_cluster_t,
@@ -293,6 +311,9 @@ pub extern "C" fn kafka_mock_cluster_broker_down(
 }
 
 /// Brings broker `broker_id` back on the same port.
+///
+/// Returns: KAFKA_ERR_NOT_FOUND for an unknown broker; KAFKA_ERR_TRANSPORT if the port cannot be
+/// bound again.
 #[no_mangle]
 pub extern "C" fn kafka_mock_cluster_broker_up(
     mc: *const kafka_mock_cluster_t,
@@ -303,6 +324,8 @@ pub extern "C" fn kafka_mock_cluster_broker_up(
 
 /// Appends a deliberately undecodable batch (KAFKA_MOCK_CORRUPT_*) taking `records` offsets to
 /// `topic`/`partition`; its base offset goes to `*base_offset`.
+///
+/// Returns: KAFKA_ERR_NOT_FOUND for an unknown partition.
 #[no_mangle]
 pub extern "C" fn kafka_mock_cluster_append_corrupt_batch(
     mc: *const kafka_mock_cluster_t,
@@ -328,6 +351,8 @@ pub extern "C" fn kafka_mock_cluster_append_corrupt_batch(
 }
 
 /// The partition's high watermark (the next offset to be written) goes to `*offset`.
+///
+/// Returns: KAFKA_ERR_NOT_FOUND for an unknown partition.
 #[no_mangle]
 pub extern "C" fn kafka_mock_cluster_high_watermark(
     mc: *const kafka_mock_cluster_t,
@@ -357,6 +382,9 @@ pub extern "C" fn kafka_mock_cluster_request_count(
 }
 
 /// Stops every broker (closing all connections) and frees the cluster. NULL is ignored.
+///
+/// Threads: must be the last call on the cluster. Handles connected to it lose their connections
+/// and may be closed afterwards.
 #[no_mangle]
 pub extern "C" fn kafka_mock_cluster_destroy(mc: *mut kafka_mock_cluster_t) {
     guard_void(|| {

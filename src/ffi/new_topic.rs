@@ -21,8 +21,14 @@ impl Handle for kafka_new_topic_t {
     const NAME: &'static str = "new topic";
 }
 
-/// Describes a topic `name` with `num_partitions` partitions and `replication_factor` replicas
-/// (-1 for either means the broker's default). The result goes to `*out`.
+/// Describes a topic `name` with `num_partitions` partitions and `replication_factor` replicas (-1
+/// for either means the broker's default). The result goes to `*out`.
+///
+/// Returns: KAFKA_ERR_INVALID_ARG also for an empty name, and for a partition count or replication
+/// factor that is neither positive nor -1.
+///
+/// Ownership: `*out` belongs to the caller until kafka_new_topic_free(); `name` is copied. Passing
+/// it to kafka_conn_create_topics() or kafka_client_create_topics() does not free it.
 #[no_mangle]
 pub extern "C" fn kafka_new_topic_new(
     name: *const c_char,
@@ -55,7 +61,10 @@ pub extern "C" fn kafka_new_topic_new(
     })
 }
 
-/// Sets a topic config entry (e.g. "cleanup.policy" = "compact"); the broker validates it.
+/// Sets a topic config entry (e.g. "cleanup.policy" = "compact"); the broker validates it when the
+/// topic is created.
+///
+/// Ownership: `key` and `value` are copied.
 #[no_mangle]
 pub extern "C" fn kafka_new_topic_set_config(
     topic: *mut kafka_new_topic_t,
@@ -71,6 +80,8 @@ pub extern "C" fn kafka_new_topic_set_config(
 
 /// Places partition `partition` on the brokers `broker_ids[0..count]` (the first is the preferred
 /// leader). With an assignment, create the topic with num_partitions and replication_factor -1.
+///
+/// Ownership: `broker_ids` is copied.
 #[no_mangle]
 pub extern "C" fn kafka_new_topic_set_replica_assignment(
     topic: *mut kafka_new_topic_t,

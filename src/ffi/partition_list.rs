@@ -47,8 +47,12 @@ pub extern "C" fn kafka_partition_list_count(list: *const kafka_partition_list_t
     guard_value(0, || unsafe { borrow(list) }.map_or(0, Vec::len))
 }
 
-/// Entry `index`: topic name (owned by the list), partition id and leader broker id (-1 if none).
-/// Any output pointer may be NULL. KAFKA_ERR_NOT_FOUND if `index` is past the end.
+/// Entry `index`: topic name, partition id and leader broker id (-1 if none). Any output pointer
+/// may be NULL.
+///
+/// Returns: KAFKA_ERR_NOT_FOUND if `index` is past the end (outputs untouched).
+///
+/// Ownership: the topic name belongs to the list; valid until kafka_partition_list_free().
 #[no_mangle]
 pub extern "C" fn kafka_partition_list_get(
     list: *const kafka_partition_list_t,
@@ -72,7 +76,11 @@ pub extern "C" fn kafka_partition_list_get(
     })
 }
 
-/// The replica broker ids of entry `index`: `*ids` points to `*count` ids owned by the list.
+/// The replica broker ids of entry `index`: `*ids` points to `*count` ids.
+///
+/// Returns: KAFKA_ERR_NOT_FOUND if `index` is past the end.
+///
+/// Ownership: the ids belong to the list; valid until kafka_partition_list_free().
 #[no_mangle]
 pub extern "C" fn kafka_partition_list_replicas(
     list: *const kafka_partition_list_t,
@@ -85,8 +93,11 @@ pub extern "C" fn kafka_partition_list_replicas(
     })
 }
 
-/// The in-sync replica broker ids of entry `index`: `*ids` points to `*count` ids owned by the
-/// list.
+/// The in-sync replica broker ids of entry `index`: `*ids` points to `*count` ids.
+///
+/// Returns: KAFKA_ERR_NOT_FOUND if `index` is past the end.
+///
+/// Ownership: the ids belong to the list; valid until kafka_partition_list_free().
 #[no_mangle]
 pub extern "C" fn kafka_partition_list_isr(
     list: *const kafka_partition_list_t,
@@ -106,6 +117,8 @@ unsafe fn ids_out(v: &[i32], ids: *mut *const i32, count: *mut usize) -> Result<
 }
 
 /// Frees the list. NULL is ignored.
+///
+/// Ownership: every string and id array its accessors returned becomes invalid.
 #[no_mangle]
 pub extern "C" fn kafka_partition_list_free(list: *mut kafka_partition_list_t) {
     guard_void(|| {
@@ -143,9 +156,13 @@ pub extern "C" fn kafka_topic_partition_list_count(list: *const kafka_topic_part
     guard_value(0, || unsafe { borrow(list) }.map_or(0, Vec::len))
 }
 
-/// Entry `index`: the topic name (NUL-terminated, owned by the list) and the partition id. Either
-/// output pointer may be NULL. KAFKA_ERR_NOT_FOUND if `index` is past the end; outputs are
-/// written only on success.
+/// Entry `index`: the topic name (NUL-terminated) and the partition id. Either output pointer may
+/// be NULL.
+///
+/// Returns: KAFKA_ERR_NOT_FOUND if `index` is past the end; outputs are written only on success.
+///
+/// Ownership: the list is the rebalance callback's, owned by the library and valid only during the
+/// callback; so is the topic name. Never free either.
 #[no_mangle]
 pub extern "C" fn kafka_topic_partition_list_get(
     list: *const kafka_topic_partition_list_t,

@@ -122,10 +122,16 @@ impl Handle for kafka_reader_t {
 }
 
 /// Creates a reader from `cfg` (`bootstrap.servers` and `reader.topic` are required;
-/// `reader.partition`, `auto.offset.reset`, `fetch.min.bytes`, `fetch.max.bytes`,
-/// `fetch.wait.max.ms`, `isolation.level` are optional). The configuration is validated as a
-/// whole (KAFKA_ERR_CONFIG says what is wrong). Reading starts at `auto.offset.reset` (the first
-/// offset by default). Close it with kafka_reader_close().
+/// `reader.partition`, `group.id`, `auto.offset.reset`, `fetch.min.bytes`, `fetch.max.bytes`,
+/// `fetch.wait.max.ms`, `isolation.level` are optional). The configuration is validated as a whole.
+/// Reading starts at `auto.offset.reset` (the first offset by default).
+///
+/// Returns: KAFKA_ERR_CONFIG (the message says which key is wrong and why).
+///
+/// Ownership: `*out` belongs to the caller until kafka_reader_close(). `cfg` is copied: free or
+/// reuse it at once.
+///
+/// Threads: the reader may be used from any number of threads.
 #[no_mangle]
 pub extern "C" fn kafka_reader_new(cfg: *const kafka_config_t, out: *mut *mut kafka_reader_t) -> kafka_err_t {
     guard("kafka_reader_new", || unsafe {
@@ -142,18 +148,26 @@ pub extern "C" fn kafka_reader_new(cfg: *const kafka_config_t, out: *mut *mut ka
     })
 }
 
-/// The next message in `*out` (kafka-go's ReadMessage), waiting up to `timeout_ms` (-1 = no
-/// limit); free it with kafka_message_free(). KAFKA_ERR_TIMED_OUT / KAFKA_ERR_CANCELLED when
-/// none came in time; a broker error that retrying cannot fix is returned as is.
+/// The next message in `*out` (kafka-go's ReadMessage), waiting up to `timeout_ms` (-1 = no limit).
+/// In a group its offset is committed as kafka_reader_commit() would.
 ///
-/// A batch that cannot be read (bad CRC, does not decompress, records do not decode) is
-/// returned once, after the messages before it, as KAFKA_ERR_MALFORMED or
-/// KAFKA_ERR_COMPRESSION with a message naming topic/partition, the batch's offsets and the
-/// offset after it. Without a group the reader then waits at that batch: kafka_reader_set_offset()
-/// to the offset named skips it. In a group the error is reported for that partition and the
-/// reader goes on after the batch (as librdkafka does with a corrupt message set); a partition's
-/// non-retriable fetch error (e.g. 29 TOPIC_AUTHORIZATION_FAILED) is returned once the same way.
-/// Other partitions keep flowing in both cases.
+/// A batch that cannot be read (bad CRC, does not decompress, records do not decode) is returned
+/// once, after the messages before it, as KAFKA_ERR_MALFORMED or KAFKA_ERR_COMPRESSION with a
+/// message naming topic/partition, the batch's offsets and the offset after it. Without a group the
+/// reader then waits at that batch: kafka_reader_set_offset() to the offset named skips it. In a
+/// group the error is reported for that partition and the reader goes on after the batch (as
+/// librdkafka does with a corrupt message set); a partition's non-retriable fetch error (e.g. 29
+/// TOPIC_AUTHORIZATION_FAILED) is returned once the same way. Other partitions keep flowing in both
+/// cases.
+///
+/// Returns: KAFKA_ERR_TIMED_OUT / KAFKA_ERR_CANCELLED when none came in time; KAFKA_ERR_WOKEN after
+/// kafka_reader_wakeup() or when another thread closes the reader; KAFKA_ERR_MALFORMED /
+/// KAFKA_ERR_COMPRESSION as above; a broker error that retrying cannot fix, as is.
+///
+/// Ownership: `*out` belongs to the caller until kafka_message_free(); it is a zero-copy view into
+/// the fetch buffer and stays valid after the reader is closed.
+///
+/// Threads: blocks; the rebalance callback runs on the calling thread, inside this call.
 #[no_mangle]
 pub extern "C" fn kafka_reader_read(
     r: *const kafka_reader_t,
@@ -172,8 +186,10 @@ pub extern "C" fn kafka_reader_read(
     })
 }
 
-/// As kafka_reader_read() but without committing in a group (kafka-go's FetchMessage): commit
-/// with kafka_reader_commit(). Outside a group the two are the same.
+/// As kafka_reader_read() but without committing in a group (kafka-go's FetchMessage): commit with
+/// kafka_reader_commit(). Outside a group the two are the same.
+///
+/// Returns, Ownership, Threads: as kafka_reader_read().
 #[no_mangle]
 pub extern "C" fn kafka_reader_fetch(
     r: *const kafka_reader_t,
@@ -193,12 +209,18 @@ pub extern "C" fn kafka_reader_fetch(
 }
 
 /// Commits the offsets after the `count` messages in `msgs` (kafka-go's CommitMessages): the
-/// highest offset per partition wins. Messages fetched in a generation the group has since left
-/// are refused with ILLEGAL_GENERATION (22), so an old commit never moves an offset backwards.
-/// KAFKA_ERR_STATE outside a group. With `auto.commit.interval.ms` > 0 the offsets are sent at
-/// the next interval (and on close). KAFKA_ERR_CANCELLED when `cancel` (may be NULL) fires,
-/// KAFKA_ERR_WOKEN after kafka_reader_wakeup() or when another thread closes the reader. The
-/// rebalance callback may call it, also for the REVOKED partitions during kafka_reader_close().
+/// highest offset per partition wins. With `auto.commit.interval.ms` > 0 the offsets are sent at
+/// the next interval (and on close).
+///
+/// Returns: KAFKA_ERR_STATE outside a group; ILLEGAL_GENERATION (22) for messages fetched in a
+/// generation the group has since left (so an old commit never moves an offset backwards);
+/// KAFKA_ERR_TIMED_OUT after `timeout_ms`; KAFKA_ERR_CANCELLED when `cancel` (may be NULL) fires;
+/// KAFKA_ERR_WOKEN after kafka_reader_wakeup() or when another thread closes the reader.
+///
+/// Ownership: the messages stay the caller's (free them when done).
+///
+/// Threads: blocks; any thread. The rebalance callback may call it, also for the REVOKED partitions
+/// during kafka_reader_close().
 #[no_mangle]
 pub extern "C" fn kafka_reader_commit(
     r: *const kafka_reader_t,
@@ -227,8 +249,15 @@ pub extern "C" fn kafka_reader_commit(
     })
 }
 
-/// Sets the rebalance callback (NULL removes it). It runs on the calling thread inside the
-/// reading calls, kafka_reader_poll() and kafka_reader_close().
+/// Sets the rebalance callback (NULL removes it): called with KAFKA_REBALANCE_ASSIGNED /
+/// KAFKA_REBALANCE_REVOKED and the partitions concerned.
+///
+/// Ownership: the partition list is valid only during the callback; `userdata` must stay valid
+/// until kafka_reader_close() returns.
+///
+/// Threads: the callback runs on the thread that calls the reading calls, kafka_reader_poll() or
+/// kafka_reader_close(), inside that call. It may call the reader's functions except
+/// kafka_reader_close() (KAFKA_ERR_STATE).
 #[no_mangle]
 pub extern "C" fn kafka_reader_set_rebalance_cb(
     r: *const kafka_reader_t,
@@ -241,8 +270,12 @@ pub extern "C" fn kafka_reader_set_rebalance_cb(
     })
 }
 
-/// Serves pending rebalance callbacks on this thread without reading; the number of events
-/// goes to `*served` if not NULL.
+/// Serves pending rebalance callbacks without reading; the number of events goes to `*served` if
+/// not NULL.
+///
+/// Returns: KAFKA_ERR_WOKEN while another thread is closing the reader.
+///
+/// Threads: does not wait; the callbacks run on the calling thread, inside this call.
 #[no_mangle]
 pub extern "C" fn kafka_reader_poll(r: *const kafka_reader_t, served: *mut usize) -> kafka_err_t {
     guard("kafka_reader_poll", || unsafe {
@@ -256,9 +289,16 @@ pub extern "C" fn kafka_reader_poll(r: *const kafka_reader_t, served: *mut usize
     })
 }
 
-/// Up to `max` messages into `msgs[0..*count]` in one call: those already fetched, or waits up
-/// to `timeout_ms` for the first. Free each with kafka_message_free(). In a group they are
-/// committed like kafka_reader_read() commits (one commit for the batch).
+/// Up to `max` messages into `msgs[0..*count]` in one call: those already fetched, or waits up to
+/// `timeout_ms` (-1 = no limit) for the first. In a group they are committed like
+/// kafka_reader_read() commits (one commit for the batch).
+///
+/// Returns: as kafka_reader_read().
+///
+/// Ownership: `msgs` is the caller's array of at least `max` pointers; each message written belongs
+/// to the caller until kafka_message_free().
+///
+/// Threads: as kafka_reader_read().
 #[no_mangle]
 pub extern "C" fn kafka_reader_read_batch(
     r: *const kafka_reader_t,
@@ -284,16 +324,23 @@ pub extern "C" fn kafka_reader_read_batch(
     })
 }
 
-/// Moves the reader to `offset`, or KAFKA_OFFSET_FIRST / KAFKA_OFFSET_LAST. Messages fetched
-/// before are dropped: the next read returns the message at `offset`. No I/O.
+/// Moves the reader to `offset`, or KAFKA_OFFSET_FIRST / KAFKA_OFFSET_LAST. Messages fetched before
+/// are dropped: the next read returns the message at `offset`. No I/O.
+///
+/// Returns: KAFKA_ERR_STATE for a group reader (the group decides the offsets).
 #[no_mangle]
 pub extern "C" fn kafka_reader_set_offset(r: *const kafka_reader_t, offset: i64) -> kafka_err_t {
     guard("kafka_reader_set_offset", || live::enter(r)?.reader.set_offset(offset))
 }
 
-/// Moves the reader to the first message whose timestamp is at or after `unix_ms`
-/// (milliseconds since the epoch), or to the end if there is none; the offset goes to `*offset`
-/// if not NULL.
+/// Moves the reader to the first message whose timestamp is at or after `unix_ms` (milliseconds
+/// since the epoch), or to the end if there is none; the offset goes to `*offset` if not NULL.
+///
+/// Returns: KAFKA_ERR_STATE for a group reader; KAFKA_ERR_TIMED_OUT after `timeout_ms`;
+/// KAFKA_ERR_CANCELLED when `cancel` (may be NULL) fires; KAFKA_ERR_WOKEN after
+/// kafka_reader_wakeup() or close; a broker error.
+///
+/// Threads: blocks (asks the partition's leader).
 #[no_mangle]
 pub extern "C" fn kafka_reader_set_offset_at(
     r: *const kafka_reader_t,
@@ -313,8 +360,10 @@ pub extern "C" fn kafka_reader_set_offset_at(
     })
 }
 
-/// The offset of the message the next read returns (KAFKA_OFFSET_FIRST/LAST until known; -3 if
-/// `r` is NULL).
+/// The offset of the message the next read returns (KAFKA_OFFSET_FIRST/LAST until known; -3 if `r`
+/// is NULL).
+///
+/// Threads: any thread; leaves the last error alone.
 #[no_mangle]
 pub extern "C" fn kafka_reader_offset(r: *const kafka_reader_t) -> i64 {
     guard_value(-3, || live::enter(r).map_or(-3, |h| h.reader.offset()))
@@ -322,12 +371,19 @@ pub extern "C" fn kafka_reader_offset(r: *const kafka_reader_t) -> i64 {
 
 /// Messages between the reader's offset and the partition's end as of the last fetch (kafka-go's
 /// Lag); -1 before the first fetch or if `r` is NULL. No I/O.
+///
+/// Threads: any thread; leaves the last error alone.
 #[no_mangle]
 pub extern "C" fn kafka_reader_lag(r: *const kafka_reader_t) -> i64 {
     guard_value(-1, || live::enter(r).map_or(-1, |h| h.reader.lag()))
 }
 
 /// Asks the partition's leader for its end and puts the lag to it in `*lag` (kafka-go's ReadLag).
+///
+/// Returns: KAFKA_ERR_TIMED_OUT after `timeout_ms`; KAFKA_ERR_CANCELLED when `cancel` (may be NULL)
+/// fires; KAFKA_ERR_WOKEN after kafka_reader_wakeup() or close; a broker error.
+///
+/// Threads: blocks.
 #[no_mangle]
 pub extern "C" fn kafka_reader_read_lag(
     r: *const kafka_reader_t,
@@ -344,9 +400,13 @@ pub extern "C" fn kafka_reader_read_lag(
     })
 }
 
-/// The reader's statistics as a JSON object (fetches, messages, bytes, errors, reconnects,
-/// offset, lag, queued_messages), NUL-terminated, into `buf` of `*size` bytes; `*size` receives
-/// the size needed (KAFKA_ERR_BUFFER_TOO_SMALL if `buf` is NULL or too small).
+/// The reader's statistics as a JSON object (fetches, messages, bytes, errors, reconnects, offset,
+/// lag, queued_messages), NUL-terminated, into `buf` of `*size` bytes.
+///
+/// Returns: KAFKA_ERR_BUFFER_TOO_SMALL (nothing written) if `buf` is NULL or too small. `*size`
+/// (required) receives the size needed, NUL included, in both cases.
+///
+/// Ownership: `buf` is the caller's.
 #[no_mangle]
 pub extern "C" fn kafka_reader_stats(
     r: *const kafka_reader_t,
@@ -359,10 +419,11 @@ pub extern "C" fn kafka_reader_stats(
 }
 
 /// Makes every blocking call on the reader (kafka_reader_read*, kafka_reader_fetch*,
-/// kafka_reader_commit, kafka_reader_set_offset_at, kafka_reader_read_lag) in flight on any
-/// thread return KAFKA_ERR_WOKEN promptly; if none is in flight, the next one returns
-/// KAFKA_ERR_WOKEN at once (so a wakeup between a thread's check of its stop flag and its next
-/// call is not lost). Any thread, any time before close.
+/// kafka_reader_commit, kafka_reader_set_offset_at, kafka_reader_read_lag) in flight on any thread
+/// return KAFKA_ERR_WOKEN promptly; if none is in flight, the next one returns KAFKA_ERR_WOKEN at
+/// once (so a wakeup between a thread's check of its stop flag and its next call is not lost).
+///
+/// Threads: any thread, any time before close; never blocks.
 #[no_mangle]
 pub extern "C" fn kafka_reader_wakeup(r: *const kafka_reader_t) -> kafka_err_t {
     guard("kafka_reader_wakeup", || {
@@ -371,16 +432,23 @@ pub extern "C" fn kafka_reader_wakeup(r: *const kafka_reader_t) -> kafka_err_t {
     })
 }
 
-/// Stops reading and frees the reader. First every call blocked in it on other threads is woken
-/// (it returns KAFKA_ERR_WOKEN) and close waits for it to leave. A single-partition reader then
-/// returns at once. A group member stops delivering, calls the rebalance callback with
-/// KAFKA_REBALANCE_REVOKED for the partitions it holds while still in the group (the callback
-/// may commit them with kafka_reader_commit()), commits what `auto.commit.interval.ms` gathered
-/// and leaves the group (so the others take over at once), within `timeout_ms` or until `cancel`
-/// (may be NULL) fires; the return value says whether that worked. The last rebalance callbacks
-/// run here. Messages already taken stay valid until freed. The reader is freed whatever the
-/// result, except for KAFKA_ERR_STATE: a close from inside the rebalance callback, or while
-/// another thread is closing it, does nothing. NULL is ignored.
+/// Stops reading and frees the reader. First every call blocked in it on other threads is woken (it
+/// returns KAFKA_ERR_WOKEN) and close waits for it to leave. A single-partition reader then returns
+/// at once. A group member stops delivering, calls the rebalance callback with
+/// KAFKA_REBALANCE_REVOKED for the partitions it holds while still in the group (the callback may
+/// commit them with kafka_reader_commit()), commits what `auto.commit.interval.ms` gathered and
+/// leaves the group (so the others take over at once), within `timeout_ms` (-1 = no limit) or until
+/// `cancel` (may be NULL) fires. NULL is ignored.
+///
+/// Returns: whether the commit and leave worked (KAFKA_ERR_TIMED_OUT, KAFKA_ERR_CANCELLED, a broker
+/// error). KAFKA_ERR_STATE, with nothing done, from inside the rebalance callback or while another
+/// thread is closing the reader.
+///
+/// Ownership: the reader is freed whatever the result, except KAFKA_ERR_STATE. Messages already
+/// taken stay valid until kafka_message_free(). Callback `userdata` may be freed once this returns.
+///
+/// Threads: may be called while other threads are blocked in the reader; no call may start after
+/// it. The last rebalance callbacks run inside this call.
 #[no_mangle]
 pub extern "C" fn kafka_reader_close(
     r: *mut kafka_reader_t,

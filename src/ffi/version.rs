@@ -15,14 +15,20 @@ pub const KAFKA_RS_VERSION_PATCH: u32 = 0;
 pub const KAFKA_RS_VERSION: u32 =
     (KAFKA_RS_VERSION_MAJOR << 16) | (KAFKA_RS_VERSION_MINOR << 8) | KAFKA_RS_VERSION_PATCH;
 
-/// The library's version as (major << 16) | (minor << 8) | patch, e.g. 0x000100 for 0.1.0.
-/// Compare with the KAFKA_RS_VERSION_* macros to detect a header/library mismatch.
+/// The library's version as (major << 16) | (minor << 8) | patch, e.g. 0x000100 for 0.1.0. Compare
+/// with KAFKA_RS_VERSION (or the KAFKA_RS_VERSION_* macros) to detect a header/library mismatch.
+///
+/// Threads: any thread; leaves the last error alone.
 #[no_mangle]
 pub extern "C" fn kafka_version() -> u32 {
     KAFKA_RS_VERSION
 }
 
-/// The library's version as a static string, e.g. "0.1.0". Never free it.
+/// The library's version as a string, e.g. "0.1.0".
+///
+/// Ownership: static; never free it.
+///
+/// Threads: any thread; leaves the last error alone.
 #[no_mangle]
 pub extern "C" fn kafka_version_str() -> *const c_char {
     concat!(env!("CARGO_PKG_VERSION"), "\0").as_ptr().cast()

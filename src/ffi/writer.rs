@@ -166,8 +166,14 @@ impl WriterHandle {
 
 /// Creates a writer from `cfg` (`bootstrap.servers` is required; `writer.topic`, `balancer`,
 /// `acks`, `linger.ms`, `compression.type`, `enable.idempotence`, ... are optional). The whole
-/// configuration is validated here: KAFKA_ERR_CONFIG says what is wrong. No I/O happens until
-/// the first message. Close it with kafka_writer_close().
+/// configuration is validated here. No I/O happens until the first message.
+///
+/// Returns: KAFKA_ERR_CONFIG (the message says which key is wrong and why).
+///
+/// Ownership: `*out` belongs to the caller until kafka_writer_close(). `cfg` is copied: free or
+/// reuse it at once.
+///
+/// Threads: the writer may be used from any number of threads.
 #[no_mangle]
 pub extern "C" fn kafka_writer_new(cfg: *const kafka_config_t, out: *mut *mut kafka_writer_t) -> kafka_err_t {
     guard("kafka_writer_new", || unsafe {
@@ -178,9 +184,16 @@ pub extern "C" fn kafka_writer_new(cfg: *const kafka_config_t, out: *mut *mut ka
     })
 }
 
-/// As kafka_writer_new(), with partitions chosen by `partitioner` (kafka-go's BalancerFunc)
-/// instead of the `balancer` setting. A partition it returns that the topic does not have fails
-/// that message with KAFKA_ERR_INVALID_ARG.
+/// As kafka_writer_new(), with partitions chosen by `partitioner` (kafka-go's BalancerFunc) instead
+/// of the `balancer` setting. A partition it returns that the topic does not have fails that
+/// message with KAFKA_ERR_INVALID_ARG.
+///
+/// Returns: as kafka_writer_new().
+///
+/// Ownership: as kafka_writer_new(); `userdata` must stay valid until kafka_writer_close() returns.
+///
+/// Threads: `partitioner` may run on any thread, library threads included, and must not call the
+/// library.
 #[no_mangle]
 pub extern "C" fn kafka_writer_new_with_partitioner(
     cfg: *const kafka_config_t,
@@ -202,8 +215,15 @@ pub extern "C" fn kafka_writer_new_with_partitioner(
     })
 }
 
-/// Sets the delivery report callback (NULL to remove it). Reports arrive in arrays, one call
-/// per batch, inside poll/flush/close.
+/// Sets the delivery report callback (NULL removes it). Reports arrive in arrays, one call per
+/// batch.
+///
+/// Ownership: the reports are valid only during the callback; `userdata` must stay valid until
+/// kafka_writer_close() returns.
+///
+/// Threads: the callback runs on the thread that calls kafka_writer_poll(), kafka_writer_flush() or
+/// kafka_writer_close(), never on a library thread. It may call the writer's functions except
+/// kafka_writer_close() (KAFKA_ERR_STATE).
 #[no_mangle]
 pub extern "C" fn kafka_writer_set_delivery_cb(
     w: *const kafka_writer_t,
@@ -219,7 +239,13 @@ pub extern "C" fn kafka_writer_set_delivery_cb(
     })
 }
 
-/// Sets the log callback (NULL to remove it); `log_level` in the config filters the levels.
+/// Sets the log callback (NULL removes it); `log_level` in the config filters the levels.
+///
+/// Ownership: the message is valid only during the callback; `userdata` must stay valid until
+/// kafka_writer_close() returns.
+///
+/// Threads: the callback runs inside kafka_writer_poll(), kafka_writer_flush() and
+/// kafka_writer_close(), on the calling thread.
 #[no_mangle]
 pub extern "C" fn kafka_writer_set_log_cb(
     w: *const kafka_writer_t,
@@ -259,12 +285,20 @@ fn records<'a>(batch: &'a BorrowedBatch<'a>) -> Result<Vec<OutRecord<'a>>> {
     Ok(out)
 }
 
-/// Hands `count` messages over for delivery and returns at once; each message's outcome comes
-/// back through the delivery callback with its `opaque`. All or nothing: KAFKA_ERR_QUEUE_FULL
-/// when `queue.buffering.max.messages` or `queue.buffering.max.kbytes` would be exceeded (they
-/// count a message until its report is served by poll/flush/close: poll, then retry),
-/// KAFKA_ERR_INVALID_ARG for a message without a topic (or with one when the writer has
-/// `writer.topic`).
+/// Hands `count` messages over for delivery and returns at once (librdkafka's produce); each
+/// message's outcome comes back through the delivery callback with its `opaque`. All or nothing: on
+/// error no message was taken.
+///
+/// Returns: KAFKA_ERR_QUEUE_FULL when `queue.buffering.max.messages` or
+/// `queue.buffering.max.kbytes` would be exceeded (they count a message until its report is
+/// served by poll/flush/close: poll, then retry); KAFKA_ERR_INVALID_ARG for a message without a
+/// topic (or with one when the writer has `writer.topic`), a bad `size`, `flags` or partition;
+/// KAFKA_ERR_CLOSED once the writer has stopped (from a callback during close).
+///
+/// Ownership: every byte of `msgs` (topics, keys, values, headers) is copied during the call;
+/// `opaque` is handed back as is.
+///
+/// Threads: any thread; never blocks.
 #[no_mangle]
 pub extern "C" fn kafka_writer_produce(
     w: *const kafka_writer_t,
@@ -281,11 +315,16 @@ pub extern "C" fn kafka_writer_produce(
 }
 
 /// Writes `count` messages and blocks until each is acknowledged or has failed (kafka-go's
-/// synchronous WriteMessages). Returns KAFKA_OK when all succeeded, else the first failure's
-/// code. If not NULL, `errors[i]` and `offsets[i]` receive each message's code and offset
-/// (arrays of `count`). On timeout or cancel the unsettled messages report
-/// KAFKA_ERR_TIMED_OUT / KAFKA_ERR_CANCELLED, and may still be delivered later. The delivery
-/// callback is not called for these messages.
+/// synchronous WriteMessages). If not NULL, `errors[i]` and `offsets[i]` receive each message's
+/// code and offset (arrays of `count`). The delivery callback is not called for these messages.
+///
+/// Returns: KAFKA_OK when all succeeded, else the first failure's code. On timeout or cancel the
+/// unsettled messages report KAFKA_ERR_TIMED_OUT / KAFKA_ERR_CANCELLED and may still be delivered
+/// later; KAFKA_ERR_WOKEN after kafka_writer_wakeup() or when another thread closes the writer.
+///
+/// Ownership: `msgs` is copied during the call; `errors` and `offsets` are the caller's.
+///
+/// Threads: blocks the calling thread; any thread.
 #[no_mangle]
 pub extern "C" fn kafka_writer_write(
     w: *const kafka_writer_t,
@@ -332,10 +371,15 @@ pub extern "C" fn kafka_writer_write(
     })
 }
 
-/// Serves queued delivery reports and log lines to the callbacks on this thread, waiting up to
-/// `timeout_ms` (0 = don't wait, -1 = until something comes) for the first. If `served` is not
-/// NULL it receives the number of events served. KAFKA_ERR_CANCELLED when `cancel` (may be NULL)
-/// fires, KAFKA_ERR_WOKEN after kafka_writer_wakeup() or when another thread closes the writer.
+/// Serves queued delivery reports and log lines to the callbacks, waiting up to `timeout_ms` (0 =
+/// don't wait, -1 = until something comes) for the first. If `served` is not NULL it receives the
+/// number of events served.
+///
+/// Returns: KAFKA_ERR_CANCELLED when `cancel` (may be NULL) fires; KAFKA_ERR_WOKEN after
+/// kafka_writer_wakeup() or when another thread closes the writer. Nothing to serve within the
+/// timeout is KAFKA_OK with `*served` 0.
+///
+/// Threads: blocks; the callbacks run on the calling thread, inside this call.
 #[no_mangle]
 pub extern "C" fn kafka_writer_poll(
     w: *const kafka_writer_t,
@@ -356,10 +400,14 @@ pub extern "C" fn kafka_writer_poll(
     })
 }
 
-/// Sends everything now and waits until every message produced so far is reported (serving the
-/// callbacks meanwhile). KAFKA_ERR_TIMED_OUT if some are still pending after `timeout_ms`,
-/// KAFKA_ERR_CANCELLED when `cancel` (may be NULL) fires, KAFKA_ERR_WOKEN after
+/// Sends everything now and waits until every message produced so far is reported, serving the
+/// callbacks meanwhile.
+///
+/// Returns: KAFKA_ERR_TIMED_OUT if some are still pending after `timeout_ms` (-1 = no limit);
+/// KAFKA_ERR_CANCELLED when `cancel` (may be NULL) fires; KAFKA_ERR_WOKEN after
 /// kafka_writer_wakeup() or when another thread closes the writer.
+///
+/// Threads: blocks; the callbacks run on the calling thread, inside this call.
 #[no_mangle]
 pub extern "C" fn kafka_writer_flush(
     w: *const kafka_writer_t,
@@ -378,7 +426,9 @@ pub extern "C" fn kafka_writer_flush(
 /// Makes every blocking call on the writer (kafka_writer_poll, kafka_writer_flush,
 /// kafka_writer_write) in flight on any thread return KAFKA_ERR_WOKEN promptly; if none is in
 /// flight, the next one returns KAFKA_ERR_WOKEN at once (so a wakeup between a thread's check of
-/// its stop flag and its next call is not lost). Any thread, any time before close.
+/// its stop flag and its next call is not lost).
+///
+/// Threads: any thread, any time before close; never blocks.
 #[no_mangle]
 pub extern "C" fn kafka_writer_wakeup(w: *const kafka_writer_t) -> kafka_err_t {
     guard("kafka_writer_wakeup", || {
@@ -389,16 +439,21 @@ pub extern "C" fn kafka_writer_wakeup(w: *const kafka_writer_t) -> kafka_err_t {
 }
 
 /// The number of messages produced and not yet reported (0 if `w` is NULL).
+///
+/// Threads: any thread; leaves the last error alone.
 #[no_mangle]
 pub extern "C" fn kafka_writer_pending(w: *const kafka_writer_t) -> usize {
     guard_value(0, || live::enter(w).map_or(0, |h| h.writer.pending()))
 }
 
-/// The writer's statistics as a JSON object (messages_produced, messages_delivered, bytes,
-/// batches, errors, retries, requests, pending, and min/avg/max/count summaries of
-/// batch_messages, batch_bytes, batch_latency_us, request_latency_us), NUL-terminated, into
-/// `buf` of `*size` bytes. `*size` receives the size needed; KAFKA_ERR_BUFFER_TOO_SMALL (and
-/// nothing written) if `buf` is NULL or too small.
+/// The writer's statistics as a JSON object (messages_produced, messages_delivered, bytes, batches,
+/// errors, retries, requests, pending, and min/avg/max/count summaries of batch_messages,
+/// batch_bytes, batch_latency_us, request_latency_us), NUL-terminated, into `buf` of `*size` bytes.
+///
+/// Returns: KAFKA_ERR_BUFFER_TOO_SMALL (nothing written) if `buf` is NULL or too small. `*size`
+/// (required) receives the size needed, NUL included, in both cases.
+///
+/// Ownership: `buf` is the caller's.
 #[no_mangle]
 pub extern "C" fn kafka_writer_stats(
     w: *const kafka_writer_t,
@@ -411,16 +466,23 @@ pub extern "C" fn kafka_writer_stats(
     })
 }
 
-/// Closes the writer: wakes every call blocked in it on other threads (they return
-/// KAFKA_ERR_WOKEN) and waits for them to leave; flushes for up to `timeout_ms` (or until
-/// `cancel`, which may be NULL, fires); reports every message still pending as failed
-/// (KAFKA_ERR_TIMED_OUT, or KAFKA_ERR_CANCELLED; a message in a request the broker has not
-/// answered is reported "not confirmed": it may or may not have been written), exactly one
-/// report per message; serves all remaining callbacks on this thread (they may call the
-/// writer's functions: kafka_writer_produce then fails with KAFKA_ERR_CLOSED); and frees the
-/// writer. Returns KAFKA_OK when close gave up no message, else the error. The writer
-/// is freed whatever the result, except for KAFKA_ERR_STATE: a close from inside one of the
-/// writer's callbacks, or while another thread is closing it, does nothing. NULL is ignored.
+/// Closes the writer: wakes every call blocked in it on other threads (they return KAFKA_ERR_WOKEN)
+/// and waits for them to leave; flushes for up to `timeout_ms` (-1 = no limit) or until `cancel`
+/// (may be NULL) fires; reports every message still pending as failed, exactly one report per
+/// message (a message in a request the broker has not answered is reported "not confirmed": it may
+/// or may not have been written); serves all remaining callbacks on this thread; and frees the
+/// writer. NULL is ignored.
+///
+/// Returns: KAFKA_OK when close gave up no message, else the error (KAFKA_ERR_TIMED_OUT,
+/// KAFKA_ERR_CANCELLED). KAFKA_ERR_STATE, with nothing done, from inside one of the writer's
+/// callbacks or while another thread is closing it.
+///
+/// Ownership: the writer is freed whatever the result, except KAFKA_ERR_STATE. Callback `userdata`
+/// may be freed once this returns.
+///
+/// Threads: may be called while other threads are blocked in the writer; no call may start after
+/// it. The last callbacks run inside this call (they may call the writer's functions:
+/// kafka_writer_produce then fails with KAFKA_ERR_CLOSED).
 #[no_mangle]
 pub extern "C" fn kafka_writer_close(
     w: *mut kafka_writer_t,
