@@ -104,6 +104,9 @@ fn describe_and_alter_configs_of_topics_and_brokers() {
     let mut s = spec(&t, 1);
     s.configs.push(("retention.ms".into(), "12345".into()));
     run(c.create_topics(&[s], false, soon())).unwrap();
+    // DescribeConfigs of a topic the broker's metadata does not have yet is UNKNOWN_TOPIC (not
+    // retried, as in the Java client): wait until the topic is visible.
+    assert_eq!(partitions_of(&c, &t, 1), 1);
     let broker = run(c.metadata(Some(&[]))).unwrap().brokers[0].id.to_string();
     let res = |ty, n: &str| ConfigResource { resource_type: ty, name: n.into() };
     let missing = topic("adm-nocfg");
