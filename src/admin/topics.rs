@@ -4,9 +4,6 @@ use super::{check, items, unique_names, Client, Deadline};
 use crate::conn::TopicSpec;
 use crate::error::Result;
 use crate::protocol::messages::create_partitions_request::CreatePartitionsTopic;
-use crate::protocol::messages::create_topics_request::{
-    CreatableReplicaAssignment, CreatableTopic, CreatableTopicConfig,
-};
 use crate::protocol::messages::delete_topics_request::DeleteTopicState;
 use crate::protocol::messages::{CreatePartitionsRequest, CreateTopicsRequest, DeleteTopicsRequest};
 
@@ -16,33 +13,6 @@ use crate::protocol::messages::{CreatePartitionsRequest, CreateTopicsRequest, De
 pub struct NewPartitions {
     pub topic: String,
     pub total_count: i32,
-}
-
-fn creatable(t: &TopicSpec) -> CreatableTopic {
-    CreatableTopic {
-        name: t.name.clone(),
-        num_partitions: t.num_partitions,
-        replication_factor: t.replication_factor,
-        assignments: t
-            .replica_assignment
-            .iter()
-            .map(|(p, ids)| CreatableReplicaAssignment {
-                partition_index: *p,
-                broker_ids: ids.clone(),
-                ..Default::default()
-            })
-            .collect(),
-        configs: t
-            .configs
-            .iter()
-            .map(|(k, v)| CreatableTopicConfig {
-                name: k.clone(),
-                value: Some(v.clone()),
-                ..Default::default()
-            })
-            .collect(),
-        ..Default::default()
-    }
 }
 
 impl Client {
@@ -60,7 +30,11 @@ impl Client {
             .retry_items(deadline, &names, |_, ask: Vec<String>| {
                 Box::pin(async move {
                     let req = CreateTopicsRequest {
-                        topics: topics.iter().filter(|t| ask.contains(&t.name)).map(creatable).collect(),
+                        topics: topics
+                            .iter()
+                            .filter(|t| ask.contains(&t.name))
+                            .map(TopicSpec::to_creatable)
+                            .collect(),
                         timeout_ms: deadline.broker_timeout_ms(),
                         validate_only,
                         ..Default::default()

@@ -81,6 +81,36 @@ pub struct TopicSpec {
     pub configs: Vec<(String, String)>,
 }
 
+impl TopicSpec {
+    /// The topic as a CreateTopics request entry (Conn and the admin client send the same).
+    pub(crate) fn to_creatable(&self) -> CreatableTopic {
+        CreatableTopic {
+            name: self.name.clone(),
+            num_partitions: self.num_partitions,
+            replication_factor: self.replication_factor,
+            assignments: self
+                .replica_assignment
+                .iter()
+                .map(|(p, ids)| CreatableReplicaAssignment {
+                    partition_index: *p,
+                    broker_ids: ids.clone(),
+                    ..Default::default()
+                })
+                .collect(),
+            configs: self
+                .configs
+                .iter()
+                .map(|(k, v)| CreatableTopicConfig {
+                    name: k.clone(),
+                    value: Some(v.clone()),
+                    ..Default::default()
+                })
+                .collect(),
+            ..Default::default()
+        }
+    }
+}
+
 /// A message to write, borrowing the caller's bytes (they are copied into the batch).
 #[derive(Clone, Copy, Debug, Default)]
 pub struct OutMessage<'a> {
@@ -255,33 +285,7 @@ impl Conn {
     /// Creates topics. A topic that already exists is not an error (as in kafka-go).
     pub async fn create_topics(&self, topics: &[TopicSpec], timeout: Duration) -> Result<()> {
         let req = CreateTopicsRequest {
-            topics: topics
-                .iter()
-                .map(|t| CreatableTopic {
-                    name: t.name.clone(),
-                    num_partitions: t.num_partitions,
-                    replication_factor: t.replication_factor,
-                    assignments: t
-                        .replica_assignment
-                        .iter()
-                        .map(|(p, ids)| CreatableReplicaAssignment {
-                            partition_index: *p,
-                            broker_ids: ids.clone(),
-                            ..Default::default()
-                        })
-                        .collect(),
-                    configs: t
-                        .configs
-                        .iter()
-                        .map(|(k, v)| CreatableTopicConfig {
-                            name: k.clone(),
-                            value: Some(v.clone()),
-                            ..Default::default()
-                        })
-                        .collect(),
-                    ..Default::default()
-                })
-                .collect(),
+            topics: topics.iter().map(TopicSpec::to_creatable).collect(),
             timeout_ms: crate::runtime::clamp_ms(timeout),
             ..Default::default()
         };

@@ -7,37 +7,6 @@
 
 #include "check.h"
 
-/* The Java client's murmur2 (seed 0x9747b28c), written here independently of the library. */
-static uint32_t murmur2(const uint8_t *data, size_t len) {
-    const uint32_t m = 0x5bd1e995;
-    uint32_t h = 0x9747b28c ^ (uint32_t)len;
-    size_t i = 0;
-    for (; i + 4 <= len; i += 4) {
-        uint32_t k = (uint32_t)data[i] | (uint32_t)data[i + 1] << 8 | (uint32_t)data[i + 2] << 16 |
-                     (uint32_t)data[i + 3] << 24;
-        k *= m;
-        k ^= k >> 24;
-        k *= m;
-        h *= m;
-        h ^= k;
-    }
-    switch (len - i) {
-    case 3:
-        h ^= (uint32_t)data[i + 2] << 16;
-        /* fall through */
-    case 2:
-        h ^= (uint32_t)data[i + 1] << 8;
-        /* fall through */
-    case 1:
-        h ^= data[i];
-        h *= m;
-    }
-    h ^= h >> 13;
-    h *= m;
-    h ^= h >> 15;
-    return h;
-}
-
 /* The deprecation macro expands to something a C11 compiler accepts with -Wpedantic. */
 KAFKA_RS_DEPRECATED("only checks that the macro compiles") static inline int deprecated_probe(void) { return 1; }
 

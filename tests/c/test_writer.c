@@ -132,38 +132,6 @@ static void test_async_reports_come_on_the_polling_thread(void) {
     EXPECT(rep.ok == 72);
 }
 
-/* The Java client's murmur2 (seed 0x9747b28c), written here independently of the library, so the
- * test says where a key must land rather than asking the library. */
-static uint32_t murmur2(const uint8_t *data, size_t len) {
-    const uint32_t m = 0x5bd1e995;
-    uint32_t h = 0x9747b28c ^ (uint32_t)len;
-    size_t i = 0;
-    for (; i + 4 <= len; i += 4) {
-        uint32_t k = (uint32_t)data[i] | (uint32_t)data[i + 1] << 8 | (uint32_t)data[i + 2] << 16 |
-                     (uint32_t)data[i + 3] << 24;
-        k *= m;
-        k ^= k >> 24;
-        k *= m;
-        h *= m;
-        h ^= k;
-    }
-    switch (len - i) {
-    case 3:
-        h ^= (uint32_t)data[i + 2] << 16;
-        /* fall through */
-    case 2:
-        h ^= (uint32_t)data[i + 1] << 8;
-        /* fall through */
-    case 1:
-        h ^= data[i];
-        h *= m;
-    }
-    h ^= h >> 13;
-    h *= m;
-    h ^= h >> 15;
-    return h;
-}
-
 /* Messages zero-initialised with `= {0}` (no flags, partition 0) go through the balancer, as
  * kafka-go's zero-value Message does: with murmur2 on 6 partitions each key lands at
  * (murmur2(key) & 0x7fffffff) % 6. A partition only counts with KAFKA_MSG_F_PARTITION. */
